@@ -1,0 +1,1 @@
+"""Deployment assets: the local Docker-free stack, Elasticsearch templates and Kibana saved objects."""

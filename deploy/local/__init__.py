@@ -1,0 +1,1 @@
+"""Apache Kafka and Elasticsearch on any machine, without Docker."""

@@ -1,0 +1,43 @@
+"""The contract between newsflow's services: message models, wire codec and exported JSON Schemas."""
+
+from schemas.articles import (
+    SCHEMA_VERSION,
+    Calendar,
+    CleanArticle,
+    Contract,
+    Dateline,
+    DeadLetter,
+    EnrichedArticle,
+    Entity,
+    EntityType,
+    GeoPoint,
+    MentionedDate,
+    RawArticle,
+    Stage,
+    Topic,
+    article_id,
+)
+from schemas.codec import InvalidMessage, dead_letter, decode, encode, original_payload
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Calendar",
+    "CleanArticle",
+    "Contract",
+    "Dateline",
+    "DeadLetter",
+    "EnrichedArticle",
+    "Entity",
+    "EntityType",
+    "GeoPoint",
+    "InvalidMessage",
+    "MentionedDate",
+    "RawArticle",
+    "Stage",
+    "Topic",
+    "article_id",
+    "dead_letter",
+    "decode",
+    "encode",
+    "original_payload",
+]

@@ -1,0 +1,243 @@
+"""The messages services exchange: one pydantic model per topic, the single contract between them.
+
+Every model forbids unknown fields and carries ``schema_version`` so a subscriber can tell which
+contract a message was written against. Field names are public API: subscribers, Elasticsearch
+mappings and Kibana objects depend on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+SCHEMA_VERSION = 1
+
+# Elasticsearch and Kafka both cope badly with unbounded strings; bodies larger than this are
+# truncated (and flagged) by the cleaner, and rejected outright in raw input.
+MAX_RAW_CHARS = 5_000_000
+
+
+def article_id(canonical_url: str) -> str:
+    """Stable id of an article: the first 128 bits of SHA-256 over its canonical URL, in hex."""
+    return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:32]
+
+
+def _absolute_url(value: str) -> str:
+    parts = urlsplit(value)
+    if not parts.scheme or not (parts.netloc or parts.scheme == "file"):
+        raise ValueError(f"not an absolute URL: {value!r}")
+    return value
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+AbsoluteUrl = Annotated[str, Field(min_length=1, max_length=8192), AfterValidator(_absolute_url)]
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+ArticleId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Contract(BaseModel):
+    """Base of every message: strict about unknown fields, immutable once built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+
+class RawArticle(Contract):
+    """An article as a source delivered it, before any cleaning (topic ``news.raw``).
+
+    ``id`` defaults to the hash of ``canonical_url`` (or ``url``), so JSONL archives need only ``url``.
+    """
+
+    id: ArticleId = ""  # filled from the URL by the validator below
+    url: AbsoluteUrl
+    canonical_url: AbsoluteUrl | None = None
+    source: str = Field(default="", max_length=512)
+    title: str | None = Field(default=None, max_length=10_000)
+    text: str | None = Field(default=None, max_length=MAX_RAW_CHARS)
+    html: str | None = Field(default=None, max_length=MAX_RAW_CHARS)
+    published_at: UtcDatetime | None = None
+    fetched_at: UtcDatetime = Field(default_factory=_utc_now)
+    language_hint: str | None = Field(default=None, max_length=16)
+    backfill: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_id_and_source(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("url"), str):
+            data = dict(data)
+            if not data.get("id"):
+                data["id"] = article_id(data.get("canonical_url") or data["url"])
+            if not data.get("source"):
+                data["source"] = urlsplit(data["url"]).hostname or "local"
+        return data
+
+    @model_validator(mode="after")
+    def _has_content(self) -> RawArticle:
+        if not (self.text and self.text.strip()) and not (self.html and self.html.strip()):
+            raise ValueError("a RawArticle needs a non-empty 'text' or 'html'")
+        return self
+
+
+class Dateline(BaseModel):
+    """Where and by whom a wire story was filed: ``Tehran(IP) -`` → city Tehran, agency Iran Press."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    city: str | None = None
+    agency: str | None = None
+
+
+class CleanArticle(Contract):
+    """An article as a careful editor would leave it (topic ``news.clean``)."""
+
+    id: ArticleId
+    url: AbsoluteUrl
+    canonical_url: AbsoluteUrl
+    source: str
+    title: str | None = None
+    body: str
+    language: str | None = None
+    language_confidence: float | None = Field(default=None, ge=0.0, le=1.0)
+    published_at: UtcDatetime | None = None
+    fetched_at: UtcDatetime
+    authors: list[str] = Field(default_factory=list)
+    dateline: Dateline | None = None
+    related_headlines: list[str] = Field(default_factory=list)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    extraction_method: str = "text"
+    truncated: bool = False
+    duplicate_of: ArticleId | None = None
+    story_id: str | None = None
+    backfill: bool = False
+    cleaned_at: UtcDatetime = Field(default_factory=_utc_now)
+
+
+class EntityType(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    LOCATION = "location"
+    MISC = "misc"
+
+
+class GeoPoint(BaseModel):
+    """A place linked to GeoNames, ready for an Elasticsearch ``geo_point``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lat: float = Field(ge=-90.0, le=90.0)
+    lon: float = Field(ge=-180.0, le=180.0)
+    country_code: str | None = Field(default=None, min_length=2, max_length=2)
+    geonames_id: int | None = None
+
+
+class Entity(BaseModel):
+    """A named entity as a reader would name it, with every surface form it appeared under."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    type: EntityType
+    aliases: list[str] = Field(default_factory=list)
+    mentions: int = Field(default=1, ge=1)
+    salience: float = Field(default=0.0, ge=0.0, le=1.0)
+    geo: GeoPoint | None = None
+
+
+class Topic(BaseModel):
+    """An IPTC Media Topic with the classifier's score."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^medtop:\d{8}$")
+    label: str
+    score: float = Field(ge=0.0, le=1.0)
+
+
+class Calendar(StrEnum):
+    GREGORIAN = "gregorian"
+    PERSIAN = "persian"
+    HIJRI = "hijri"
+
+
+class MentionedDate(BaseModel):
+    """A date as written in the text and as a Gregorian day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    date: date
+    calendar: Calendar
+
+
+class EnrichedArticle(CleanArticle):
+    """A clean article with entities, topics, dates and key phrases (topic ``news.enriched``)."""
+
+    entities: list[Entity] = Field(default_factory=list)
+    topics: list[Topic] = Field(default_factory=list)
+    dates: list[MentionedDate] = Field(default_factory=list)
+    keyphrases: list[str] = Field(default_factory=list)
+    enriched_at: UtcDatetime = Field(default_factory=_utc_now)
+
+    @model_validator(mode="after")
+    def _topics_best_first(self) -> EnrichedArticle:
+        scores = [topic.score for topic in self.topics]
+        if scores != sorted(scores, reverse=True):
+            raise ValueError("topics must be ordered best first")
+        return self
+
+
+class Stage(StrEnum):
+    FETCH = "fetch"
+    INGEST = "ingest"
+    CLEAN = "clean"
+    ENRICH = "enrich"
+    INDEX = "index"
+
+
+class DeadLetter(Contract):
+    """A message a stage could not handle, with why, so it can be inspected and replayed (``news.dlq``).
+
+    ``payload`` keeps the original bytes: as text when they were UTF-8, else base64.
+    """
+
+    stage: Stage
+    error_class: str
+    reason: str = Field(max_length=10_000)
+    payload: str
+    payload_encoding: Literal["utf-8", "base64"] = "utf-8"
+    source_topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    article_id: str | None = None
+    url: str | None = None
+    attempts: int = Field(default=1, ge=1)
+    failed_at: UtcDatetime = Field(default_factory=_utc_now)
+
+
+MESSAGE_MODELS: dict[str, type[Contract]] = {
+    "raw-article": RawArticle,
+    "clean-article": CleanArticle,
+    "enriched-article": EnrichedArticle,
+    "dead-letter": DeadLetter,
+}

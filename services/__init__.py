@@ -1,0 +1,1 @@
+"""newsflow's services, in the order articles flow through them: fetcher → processor → indexer."""

@@ -1,0 +1,291 @@
+"""``newsflow``: the one command for the local stack, the services, ingestion, offline processing and search."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES_DIR = REPO_ROOT / "deploy" / "samples"
+
+SERVICE_MODULES = {
+    "fetcher": "services.fetcher.service",
+    "processor": "services.processor.app",
+    "indexer": "services.indexer.service",
+}
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"newsflow: {message}", file=sys.stderr)
+    return code
+
+
+# ------------------------------------------------------------------------------------------- stack
+
+
+def cmd_stack(args: argparse.Namespace) -> int:
+    from deploy.local.stack import StackError, StackSettings, down, status, up
+
+    settings = StackSettings()
+    try:
+        if args.action == "up":
+            started = time.monotonic()
+            states = up(settings)
+            for state in states:
+                print(state.line())
+            print(f"stack ready in {time.monotonic() - started:.1f}s")
+            return 0 if all(state.healthy for state in states) else 1
+        if args.action == "down":
+            down(settings)
+            return 0
+        states = status(settings)
+        if args.json:
+            print(json.dumps([state.__dict__ for state in states], indent=2))
+        else:
+            for state in states:
+                print(state.line())
+        return 0 if all(state.healthy for state in states) else 1
+    except StackError as error:
+        return _fail(str(error))
+
+
+# --------------------------------------------------------------------------------------------- run
+
+
+def _spawn(service: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", SERVICE_MODULES[service]], cwd=REPO_ROOT)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run services as child processes until interrupted; stop them all cleanly on SIGINT/SIGTERM."""
+    names = args.services or list(SERVICE_MODULES)
+    unknown = [name for name in names if name not in SERVICE_MODULES]
+    if unknown:
+        return _fail(f"unknown service {', '.join(unknown)}; choose from {', '.join(SERVICE_MODULES)}", 2)
+    children = {name: _spawn(name) for name in names}
+    print(f"running {', '.join(f'{n} (pid {c.pid})' for n, c in children.items())}; Ctrl-C stops", file=sys.stderr)
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    if args.samples:
+        _ingest_samples_when_ready(lambda: stopping)
+    exit_code = 0
+    while not stopping:
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"newsflow: {name} exited with {child.returncode}; stopping the others", file=sys.stderr)
+                exit_code = 1
+                stopping = True
+        time.sleep(0.5)
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for name, child in children.items():
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            print(f"newsflow: {name} did not stop within 60s; killing it", file=sys.stderr)
+            child.kill()
+    print("all services stopped", file=sys.stderr)
+    return exit_code
+
+
+def _ingest_samples_when_ready(stopping: object) -> None:
+    from elasticsearch import Elasticsearch
+
+    from services.fetcher.inputs import walk
+    from services.fetcher.publisher import Publisher
+    from services.fetcher.settings import FetcherSettings
+    from services.indexer.elastic import make_client
+    from services.settings import ElasticsearchSettings
+
+    items = list(walk([str(SAMPLES_DIR)]))
+    publisher = Publisher(FetcherSettings())
+    counts = publisher.publish(items)
+    publisher.close()
+    print(f"sample articles: {counts.published} published, {counts.unchanged} already known", file=sys.stderr)
+    es_settings = ElasticsearchSettings()
+    client: Elasticsearch = make_client(es_settings)
+    ids = [item.id for item in items if hasattr(item, "id")]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not stopping():  # type: ignore[operator]
+        try:
+            found = client.count(index=es_settings.es_alias, query={"ids": {"values": ids}})["count"]
+        except Exception:
+            found = 0
+        if found == len(ids):
+            print(
+                f"\nnewsflow is running: {found} sample articles are searchable in Elasticsearch "
+                f"({es_settings.es_url}, alias '{es_settings.es_alias}').\n"
+                f"  try:   .venv/bin/newsflow search Shamkhani\n"
+                f"  add:   .venv/bin/newsflow ingest PATH_OR_URL ...\n"
+                f"  stop:  Ctrl-C here, then `make stack-down` to stop Kafka and Elasticsearch\n",
+                file=sys.stderr,
+            )
+            return
+        time.sleep(1)
+    print("newsflow: the sample articles did not become searchable within 300s; check the logs above", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------------ ingest
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from kafka.errors import KafkaError
+
+    from services.fetcher.inputs import InputError, walk
+    from services.fetcher.publisher import Publisher
+    from services.fetcher.settings import FetcherSettings
+    from services.runtime import configure_logging
+
+    settings = FetcherSettings()
+    configure_logging(settings.log_level)
+    items = list(walk(args.paths, backfill=args.backfill))
+    for item in items:
+        if isinstance(item, InputError):
+            print(f"newsflow: skipped {item.reason}", file=sys.stderr)
+    try:
+        publisher = Publisher(settings)
+        counts = publisher.publish(items, force=args.force)
+        publisher.close()
+    except KafkaError as error:
+        return _fail(f"cannot publish to Kafka at {settings.kafka_bootstrap}: {error}")
+    print(
+        f"published {counts.published + counts.updated} articles to {settings.topic_raw} "
+        f"({counts.published} new, {counts.updated} updated, {counts.unchanged} unchanged, "
+        f"{counts.dead_lettered} dead-lettered)"
+    )
+    return 0
+
+
+# ----------------------------------------------------------------------------------------- process
+
+
+def cmd_process(args: argparse.Namespace) -> int:
+    """Offline clean + enrich: EnrichedArticle JSON lines on stdout, in input order, nothing else there."""
+    from schemas import DeadLetter
+    from services.fetcher.inputs import InputError, walk
+    from services.processor.clean import clean
+    from services.processor.enrich import enrich_batch
+    from services.runtime import configure_logging
+
+    configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "WARNING"))
+    produced = failed = 0
+    for item in walk(args.paths):
+        if isinstance(item, InputError):
+            print(f"newsflow: {item.reason}", file=sys.stderr)
+            failed += 1
+            continue
+        try:
+            article = enrich_batch([clean(item)])[0]
+        except Exception as error:
+            print(f"newsflow: {item.url}: {type(error).__name__}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        if isinstance(article, DeadLetter):  # pragma: no cover - enrich_batch returns articles
+            continue
+        sys.stdout.write(article.model_dump_json() + "\n")
+        sys.stdout.flush()
+        produced += 1
+    print(f"newsflow: {produced} articles processed, {failed} failed", file=sys.stderr)
+    return 0 if produced or not failed else 1
+
+
+# ------------------------------------------------------------------------------------------ search
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from elasticsearch import TransportError
+
+    from services.indexer.elastic import make_client, search
+    from services.settings import ElasticsearchSettings
+
+    settings = ElasticsearchSettings()
+    client = make_client(settings)
+    try:
+        result = search(client, settings.es_alias, " ".join(args.query), size=args.size)
+    except TransportError as error:
+        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
+    hits = result["hits"]["hits"]
+    if args.json:
+        for hit in hits:
+            print(json.dumps({"id": hit["_id"], "score": hit["_score"], **hit["_source"]}, ensure_ascii=False))
+        return 0
+    total = result["hits"]["total"]["value"]
+    print(f"{total} article{'s' if total != 1 else ''} match")
+    for hit in hits:
+        source = hit["_source"]
+        title = source.get("title") or "(untitled)"
+        when = (source.get("published_at") or source.get("fetched_at") or "")[:10]
+        print(f"\n{hit['_score']:6.2f}  {title}\n        {source.get('source', '')}  {when}  {source.get('url', '')}")
+        for fragment in hit.get("highlight", {}).get("body", []):
+            print("        " + fragment.replace("<em>", "*").replace("</em>", "*"))
+    return 0
+
+
+# -------------------------------------------------------------------------------------------- main
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    stack = commands.add_parser("stack", help="the local Kafka + Elasticsearch stack (no Docker)")
+    stack.add_argument("action", choices=["up", "down", "status"])
+    stack.add_argument("--json", action="store_true", help="status as JSON")
+    stack.set_defaults(handler=cmd_stack)
+
+    run = commands.add_parser("run", help="run services in the foreground until interrupted")
+    run.add_argument("services", nargs="*", metavar="SERVICE", help="fetcher, processor, indexer (default: all)")
+    run.add_argument("--samples", action="store_true", help="also ingest the bundled sample articles")
+    run.set_defaults(handler=cmd_run)
+
+    ingest = commands.add_parser("ingest", help="publish articles from files, directories or URLs once")
+    ingest.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
+    ingest.add_argument("--backfill", action="store_true", help="mark as backfill (archives, replays)")
+    ingest.add_argument("--force", action="store_true", help="publish even articles already published unchanged")
+    ingest.set_defaults(handler=cmd_ingest)
+
+    process = commands.add_parser("process", help="clean + enrich offline; EnrichedArticle JSON lines on stdout")
+    process.add_argument("paths", nargs="+", metavar="PATH")
+    process.set_defaults(handler=cmd_process)
+
+    search_parser = commands.add_parser("search", help="full-text search over the news alias")
+    search_parser.add_argument("query", nargs="+")
+    search_parser.add_argument("--json", action="store_true", help="one JSON document per line")
+    search_parser.add_argument("--size", type=int, default=10)
+    search_parser.set_defaults(handler=cmd_search)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ValidationError as error:  # a settings class refused the environment
+        problem = error.errors(include_url=False)[0]
+        name = "NEWSFLOW_" + "_".join(str(part) for part in problem["loc"]).upper()
+        return _fail(f"invalid setting {name}: {problem['msg']}", 2)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # stdout closed early (`newsflow process … | head`)
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The fetcher: reads sources and publishes RawArticles to news.raw."""

@@ -1,0 +1,88 @@
+"""EnrichedArticle → Elasticsearch document and bulk action; pure, no client here."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from schemas import EnrichedArticle, EntityType
+
+TEMPLATE_FILE = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch" / "news-index.json"
+
+_BY_TYPE = {
+    EntityType.PERSON: "persons",
+    EntityType.ORGANIZATION: "organizations",
+    EntityType.LOCATION: "locations",
+    EntityType.MISC: "misc",
+}
+
+
+def load_index_definition() -> dict[str, Any]:
+    """The versioned settings and mapping from ``deploy/elasticsearch/news-index.json``."""
+    return json.loads(TEMPLATE_FILE.read_text())  # type: ignore[no-any-return]
+
+
+def mapping_version() -> int:
+    return int(load_index_definition()["mapping_version"])
+
+
+def index_template(prefix: str, alias: str, *, english: bool) -> dict[str, Any]:
+    """The composable index template body; ``english`` when the node has the english analyser."""
+    definition = json.loads(
+        json.dumps(load_index_definition()).replace("$text_analyzer", "english" if english else "standard")
+    )
+    return {
+        "index_patterns": [f"{prefix}-v{definition['mapping_version']}-*"],
+        "priority": 100,
+        "template": {
+            "settings": definition["settings"],
+            "mappings": definition["mappings"],
+            "aliases": {alias: {}},
+        },
+        "_meta": {"managed_by": "newsflow", "mapping_version": definition["mapping_version"]},
+    }
+
+
+def index_for(article: EnrichedArticle, prefix: str, version: int) -> str:
+    """Monthly index by publication (else fetch) time: old months can be dropped or frozen whole."""
+    when = article.published_at or article.fetched_at
+    return f"{prefix}-v{version}-{when:%Y.%m}"
+
+
+def document_version(article: EnrichedArticle) -> int:
+    """External version: enrichment time in microseconds, so an older result never replaces a newer one."""
+    return int(article.enriched_at.timestamp() * 1_000_000)
+
+
+def to_document(article: EnrichedArticle, indexed_at: datetime | None = None) -> dict[str, Any]:
+    """The indexed form: the article itself plus flat, aggregatable fields for Kibana."""
+    document = article.model_dump(mode="json")
+    for field in _BY_TYPE.values():
+        document[field] = []
+    places = []
+    countries = set()
+    for entity in article.entities:
+        document[_BY_TYPE[entity.type]].append(entity.name)
+        if entity.geo is not None:
+            places.append({"lat": entity.geo.lat, "lon": entity.geo.lon})
+            if entity.geo.country_code:
+                countries.add(entity.geo.country_code)
+    document["places"] = places
+    document["country_codes"] = sorted(countries)
+    document["topic_codes"] = [topic.code for topic in article.topics]
+    document["topic_labels"] = [topic.label for topic in article.topics]
+    document["indexed_at"] = (indexed_at or datetime.now(UTC)).isoformat()
+    return document
+
+
+def bulk_action(article: EnrichedArticle, prefix: str, version: int) -> dict[str, Any]:
+    return {
+        "_op_type": "index",
+        "_index": index_for(article, prefix, version),
+        "_id": article.id,
+        "version": document_version(article),
+        "version_type": "external_gte",
+        "_source": to_document(article),
+    }

@@ -1,0 +1,75 @@
+"""Elasticsearch access: the client from settings, the index template, and searching the alias."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from elasticsearch import Elasticsearch, NotFoundError
+
+from services.indexer.documents import index_template, mapping_version
+from services.settings import ElasticsearchSettings
+
+log = logging.getLogger(__name__)
+
+
+def make_client(settings: ElasticsearchSettings) -> Elasticsearch:
+    """A client with the credentials and TLS the settings give; secrets never leave SecretStr here."""
+    options: dict[str, Any] = {
+        "request_timeout": settings.es_request_timeout_s,
+        "retry_on_timeout": True,
+        "max_retries": 3,
+    }
+    if settings.es_api_key is not None:
+        options["api_key"] = settings.es_api_key.get_secret_value()
+    elif settings.es_username and settings.es_password is not None:
+        options["basic_auth"] = (settings.es_username, settings.es_password.get_secret_value())
+    if settings.es_ca_certs:
+        options["ca_certs"] = settings.es_ca_certs
+    return Elasticsearch(settings.es_url, **options)
+
+
+def node_modules(client: Elasticsearch) -> set[str]:
+    """Modules every node has: the minimal distribution lacks analysis-common, percolator, reindex…"""
+    nodes = client.nodes.info(metric="plugins")["nodes"]
+    sets = [{module["name"] for module in node.get("modules", [])} for node in nodes.values()]
+    return set.intersection(*sets) if sets else set()
+
+
+def has_english_analyzer(client: Elasticsearch) -> bool:
+    return "analysis-common" in node_modules(client)
+
+
+def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
+    """Install the template and create this month's index, so the alias exists before the first write."""
+    template = index_template(settings.es_index_prefix, settings.es_alias, english=has_english_analyzer(client))
+    client.indices.put_index_template(name=f"{settings.es_index_prefix}-v{mapping_version()}", **template)
+    current = f"{settings.es_index_prefix}-v{mapping_version()}-{datetime.now(UTC):%Y.%m}"
+    if not client.indices.exists(index=current):
+        try:
+            client.indices.create(index=current)
+        except Exception as error:  # created concurrently by another indexer
+            if "resource_already_exists_exception" not in str(error):
+                raise
+    return current
+
+
+def search(client: Elasticsearch, alias: str, query: str, size: int = 10) -> dict[str, Any]:
+    """Full-text search over title, body and related headlines; an absent alias is an empty result."""
+    try:
+        return client.search(  # type: ignore[no-any-return]
+            index=alias,
+            query={
+                "multi_match": {
+                    "query": query,
+                    "fields": ["title^3", "body", "related_headlines", "persons^2", "organizations^2", "locations"],
+                    "type": "best_fields",
+                }
+            },
+            size=size,
+            source_excludes=["body"],
+            highlight={"fields": {"body": {"fragment_size": 160, "number_of_fragments": 1}}},
+        ).body
+    except NotFoundError:
+        return {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}

@@ -1,0 +1,67 @@
+"""Kafka plumbing shared by the services: topic creation, a safe producer, dead-letter publishing."""
+
+from __future__ import annotations
+
+import logging
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from schemas import DeadLetter, encode
+from services.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+# Raw HTML of long pages exceeds Kafka's 1 MiB default; the local broker allows 16 MiB.
+MAX_REQUEST_BYTES = 16 * 1024 * 1024
+
+
+def ensure_topics(settings: KafkaSettings, extra: dict[str, dict[str, str]] | None = None) -> list[str]:
+    """Create the pipeline topics (and ``extra`` ones with their configs) that do not exist yet."""
+    wanted: dict[str, dict[str, str]] = {name: {} for name in settings.pipeline_topics}
+    wanted.update(extra or {})
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="newsflow-admin")
+    try:
+        existing = set(admin.list_topics())
+        missing = [name for name in wanted if name not in existing]
+        if missing:
+            try:
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            name,
+                            settings.topic_partitions,
+                            settings.topic_replication,
+                            topic_configs={"max.message.bytes": str(MAX_REQUEST_BYTES), **wanted[name]},
+                        )
+                        for name in missing
+                    ]
+                )
+            except TopicAlreadyExistsError:
+                pass  # another service created it between our list and create
+            log.info("created topics %s", missing)
+        return missing
+    finally:
+        admin.close()
+
+
+def make_producer(settings: KafkaSettings, client_id: str) -> KafkaProducer:
+    """A producer that counts a message as sent only once every in-sync replica has it."""
+    return KafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        client_id=client_id,
+        acks="all",
+        enable_idempotence=True,
+        compression_type="gzip",
+        linger_ms=20,
+        max_request_size=MAX_REQUEST_BYTES,
+        max_block_ms=60_000,
+    )
+
+
+def publish_dead_letter(producer: KafkaProducer, settings: KafkaSettings, letter: DeadLetter) -> None:
+    """Send one dead letter and wait for the broker: a failure must never vanish silently."""
+    key = (letter.article_id or letter.key or "").encode("utf-8") or None
+    producer.send(settings.topic_dlq, key=key, value=encode(letter)).get(timeout=60)
+    log.warning("dead-lettered (%s): %s", letter.stage, letter.reason)

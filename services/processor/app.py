@@ -1,0 +1,83 @@
+"""The processor's I/O shell: a faust app whose agents move bytes between topics.
+
+Design rules (see docs/decisions.md): topics are read as raw bytes and validated inside the agent so
+a bad message becomes a dead letter instead of being dropped by a deserialiser; each agent has
+concurrency 1 (scale out with partitions and workers); delivery is at-least-once and every output is
+keyed by article id, so a replay overwrites rather than duplicates. faust flushes the producer before
+it commits offsets, so an input offset is committed only after its outputs were acknowledged.
+"""
+
+from __future__ import annotations
+
+import faust
+
+from schemas import DeadLetter, encode
+from services.processor.settings import ProcessorSettings
+from services.processor.stages import clean_message, enrich_messages
+
+# faust (through mode) names log levels its own way.
+_FAUST_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "crit"}
+
+
+def create_app(settings: ProcessorSettings) -> faust.App:
+    app = faust.App(
+        settings.processor_app_id,
+        broker=";".join(f"kafka://{server}" for server in settings.bootstrap_servers),
+        store="memory://",
+        datadir=str(settings.processor_data_dir),
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        web_enabled=settings.processor_web_enabled,
+        web_port=settings.processor_web_port,
+        web_bind="127.0.0.1",
+        producer_acks=-1,
+        producer_max_request_size=16 * 1024 * 1024,
+        consumer_max_fetch_size=16 * 1024 * 1024,
+        consumer_auto_offset_reset="earliest",
+        processing_guarantee="at_least_once",
+    )
+    raw = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
+    cleaned = app.topic(settings.topic_clean, key_serializer="raw", value_serializer="raw")
+    enriched = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw")
+    dlq = app.topic(settings.topic_dlq, key_serializer="raw", value_serializer="raw")
+
+    async def _emit(outcome: object, target: faust.TopicT, key: bytes | None) -> None:
+        if isinstance(outcome, DeadLetter):
+            await dlq.send(key=key, value=encode(outcome))
+        else:
+            await target.send(key=outcome.id.encode(), value=encode(outcome))  # type: ignore[attr-defined]
+
+    @app.agent(raw, name="clean", concurrency=1)
+    async def clean_agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            message = event.message
+            outcome = clean_message(
+                event.value, source_topic=message.topic, partition=message.partition, offset=message.offset
+            )
+            await _emit(outcome, cleaned, event.key)
+
+    @app.agent(cleaned, name="enrich", concurrency=1)
+    async def enrich_agent(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            message = event.message
+            origin = {"source_topic": message.topic, "partition": message.partition, "offset": message.offset}
+            for outcome in enrich_messages([event.value], [origin]):
+                await _emit(outcome, enriched, event.key)
+
+    return app
+
+
+def main() -> None:
+    from services.messaging import ensure_topics
+    from services.runtime import configure_logging
+
+    settings = ProcessorSettings()
+    configure_logging(settings.log_level)
+    ensure_topics(settings)
+    app = create_app(settings)
+    worker = faust.Worker(app, loglevel=_FAUST_LEVELS[settings.log_level.upper()], quiet=True, redirect_stdouts=False)
+    worker.execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

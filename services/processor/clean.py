@@ -1,0 +1,284 @@
+"""Cleaning: RawArticle → CleanArticle, a pure function with no I/O.
+
+Extraction (HTML → text and metadata), Unicode and whitespace normalisation, then the wire-story
+rules: dateline, agency prefixes glued to the text, ``Related News:`` lines, ``Read More:`` trailers and
+headline lists, stray view counters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from schemas import CleanArticle, Dateline, RawArticle
+
+# Bodies beyond this are truncated (and flagged): longer than any news story, and Elasticsearch
+# highlighting and Lucene's per-term limits degrade on multi-megabyte fields.
+MAX_BODY_CHARS = 200_000
+
+# Agency abbreviations seen in datelines, expanded to the name a reader knows.
+AGENCIES = {
+    "IP": "Iran Press",
+    "IRNA": "IRNA",
+    "REUTERS": "Reuters",
+    "AP": "Associated Press",
+    "AFP": "Agence France-Presse",
+    "UPI": "United Press International",
+    "DPA": "Deutsche Presse-Agentur",
+    "ANI": "Asian News International",
+    "PTI": "Press Trust of India",
+    "XINHUA": "Xinhua",
+    "TASS": "TASS",
+    "IANS": "IANS",
+    "EFE": "EFE",
+    "ANSA": "ANSA",
+    "KYODO": "Kyodo",
+    "YONHAP": "Yonhap",
+    "BERNAMA": "Bernama",
+    "APA": "APA",
+    "WAFA": "WAFA",
+    "SPA": "Saudi Press Agency",
+    "WAM": "WAM",
+    "MENA": "Middle East News Agency",
+    "IRIB": "IRIB",
+    "ISNA": "ISNA",
+    "MEHR": "Mehr News Agency",
+    "TASNIM": "Tasnim News Agency",
+    "FARS": "Fars News Agency",
+    "CNN": "CNN",
+    "BBC": "BBC",
+}
+_AGENCY_NAMES = sorted({*AGENCIES.values(), "Iran Press", "IRNA", "Reuters"}, key=len, reverse=True)
+
+# "Tehran(IP) -", "Bishkek(IP):", "ALMATY (Reuters) —", "KABUL, Feb 15 (Reuters) -"
+_DATELINE = re.compile(
+    r"^(?P<city>[A-Z][A-Za-z.'’-]*(?:[ -][A-Z][A-Za-z.'’-]*){0,3})"
+    r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
+    r"\s*\((?P<agency>[A-Za-z][A-Za-z .&-]{0,30})\)\s*[-–—:]+\s*"
+)
+# An agency name glued to a section label: "Iran PressIran news:", "Iran PressAsia:".
+_GLUED_PREFIX = re.compile(
+    r"^(?:" + "|".join(re.escape(name) for name in _AGENCY_NAMES) + r")(?=[A-Z])[^:\n]{1,40}:\s*"
+)
+# "According to Iran press," left after such a prefix: attribution to the agency that wrote the story.
+_ATTRIBUTION = re.compile(
+    r"^According to (?:" + "|".join(re.escape(name) for name in _AGENCY_NAMES) + r")\s*,\s*", re.IGNORECASE
+)
+_RELATED = re.compile(r"^(?:Related (?:News|Stories|Articles|Content)|See also|Also read)\s*:\s*(?P<rest>.*)$", re.I)
+_READ_MORE = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:?\s*(?P<rest>.*)$", re.I)
+_COUNTER = re.compile(r"^\d{1,7}(?:\s*(?:views?|reads?|comments?))?$", re.I)
+_SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
+_SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
+
+
+class CleaningError(ValueError):
+    """The article has nothing left to keep (empty, or no text could be extracted)."""
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    text: str
+    gap_before: int  # blank lines separating it from the previous paragraph
+
+
+@dataclass
+class WireParts:
+    """What the wire-story rules found and removed."""
+
+    body: str
+    dateline: Dateline | None = None
+    related_headlines: list[str] = field(default_factory=list)
+
+
+def normalize_text(text: str) -> str:
+    """NFC, one kind of space, no zero-width characters, paragraphs separated by one blank line."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return "\n\n".join(_join_paragraphs(lines))
+
+
+def _join_paragraphs(lines: list[str]) -> list[str]:
+    paragraphs, current = [], []
+    for line in lines:
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def _paragraphs_with_gaps(text: str) -> list[_Paragraph]:
+    result, gap = [], 0
+    for line in unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = _SPACES.sub(" ", _ZERO_WIDTH.sub("", line)).strip()
+        if not line:
+            gap += 1
+            continue
+        result.append(_Paragraph(line, gap))
+        gap = 0
+    return result
+
+
+def _headline_like(text: str) -> bool:
+    words = text.split()
+    return 1 < len(words) <= 20 and not _SENTENCE_END.search(text) and text[0].isupper()
+
+
+def parse_dateline(paragraph: str) -> tuple[Dateline | None, str]:
+    """Split a leading dateline off the first paragraph: ``Tehran(IP) - Iran's…`` → (Tehran, Iran Press)."""
+    match = _DATELINE.match(paragraph)
+    if not match:
+        return None, paragraph
+    city = match.group("city").strip()
+    if city.isupper():
+        city = city.title()
+    code = match.group("agency").strip()
+    agency = AGENCIES.get(code.upper().replace(" ", ""), code)
+    return Dateline(city=city, agency=agency), paragraph[match.end() :]
+
+
+def strip_wire_boilerplate(text: str) -> WireParts:
+    """Apply the wire-story rules to a plain-text body, keeping every sentence of the story."""
+    paragraphs = _paragraphs_with_gaps(text)
+    related: list[str] = []
+
+    # A headline list closing the page: after "Read More:", or set apart by wider gaps.
+    for index, paragraph in enumerate(paragraphs):
+        label = _READ_MORE.match(paragraph.text)
+        if label and (not label.group("rest") or index >= len(paragraphs) - 1) and index > 0:
+            trailer = [label.group("rest")] if label.group("rest") else []
+            related.extend(trailer + [p.text for p in paragraphs[index + 1 :]])
+            paragraphs = paragraphs[:index]
+            break
+    tail: list[str] = []
+    while len(paragraphs) > 1 and paragraphs[-1].gap_before >= 2 and _headline_like(paragraphs[-1].text):
+        tail.insert(0, paragraphs.pop().text)
+    trailer = tail + related
+    related = []
+
+    kept: list[str] = []
+    dateline: Dateline | None = None
+    for index, paragraph in enumerate(paragraphs):
+        line = paragraph.text
+        if index == 0:
+            dateline, line = parse_dateline(line)
+        glued = _GLUED_PREFIX.match(line)
+        if glued:
+            line = _ATTRIBUTION.sub("", line[glued.end() :])
+            line = line[:1].upper() + line[1:]
+        link = _RELATED.match(line)
+        if link:
+            if link.group("rest"):
+                related.append(link.group("rest").strip())
+            continue
+        if _COUNTER.match(line):
+            continue
+        if line:
+            kept.append(line)
+    return WireParts(body="\n\n".join(kept), dateline=dateline, related_headlines=_unique(related + trailer))
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [item for item in items if item and not (item in seen or seen.add(item))]  # type: ignore[func-returns-value]
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """Text and metadata pulled out of an HTML page."""
+
+    body: str
+    method: str
+    title: str | None = None
+    authors: tuple[str, ...] = ()
+    published_at: datetime | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+
+
+def extract_html(html: str, url: str | None = None) -> Extracted:
+    """Main text and metadata of a page with trafilatura, falling back to all visible text."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=False
+    )
+    if document is not None and document.text and len(document.text.split()) >= 10:
+        published = None
+        if document.date:
+            try:
+                published = datetime.fromisoformat(document.date).replace(tzinfo=UTC)
+            except ValueError:
+                published = None
+        authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
+        return Extracted(
+            body=document.text,
+            method="trafilatura",
+            title=document.title,
+            authors=authors,
+            published_at=published,
+            canonical_url=document.url if document.url and document.url.startswith("http") else None,
+            language=document.language,
+        )
+    fallback = trafilatura.baseline(html)
+    text = fallback[1] if fallback else ""
+    return Extracted(body=text, method="baseline")
+
+
+def clean(raw: RawArticle) -> CleanArticle:
+    """The whole cleaning stage for one article; raises CleaningError when nothing is left."""
+    title = raw.title
+    published_at = raw.published_at
+    authors: tuple[str, ...] = ()
+    canonical_url = raw.canonical_url or raw.url
+    language = raw.language_hint
+    if raw.html and not (raw.text and raw.text.strip()):
+        extracted = extract_html(raw.html, raw.url)
+        text, method = extracted.body, extracted.method
+        title = title or extracted.title
+        published_at = published_at or extracted.published_at
+        authors = extracted.authors
+        if raw.canonical_url is None and extracted.canonical_url:
+            canonical_url = extracted.canonical_url
+        language = language or extracted.language
+    else:
+        text, method = raw.text or "", "text"
+    parts = strip_wire_boilerplate(text)
+    body = parts.body
+    if not body.strip():
+        raise CleaningError("no article text left after extraction and cleaning")
+    truncated = len(body) > MAX_BODY_CHARS
+    if truncated:
+        body = body[:MAX_BODY_CHARS].rsplit(" ", 1)[0]
+    return CleanArticle(
+        id=raw.id,
+        url=raw.url,
+        canonical_url=canonical_url,
+        source=raw.source,
+        title=normalize_text(title) if title else None,
+        body=body,
+        language=language,
+        published_at=published_at,
+        fetched_at=raw.fetched_at,
+        authors=list(authors),
+        dateline=parts.dateline,
+        related_headlines=parts.related_headlines,
+        content_hash=content_hash(body),
+        extraction_method=method,
+        truncated=truncated,
+        backfill=raw.backfill,
+    )
+
+
+def content_hash(body: str) -> str:
+    """SHA-256 of the body with case and whitespace folded, so trivial re-renders hash alike."""
+    folded = " ".join(body.casefold().split())
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()

@@ -1,0 +1,53 @@
+"""One message in, one message out: the clean and enrich stages as pure functions over bytes.
+
+The faust agents call these and only move bytes; tests and ``newsflow process`` call them directly.
+Any failure becomes a DeadLetter with the stage and a reason: an agent never stops on one message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from schemas import CleanArticle, DeadLetter, RawArticle, Stage, dead_letter, decode
+from services.processor.clean import clean
+from services.processor.enrich import enrich_batch
+
+log = logging.getLogger(__name__)
+
+# Everything a malformed article can raise from the cleaning and enrichment code is reported, not
+# propagated: parsers of hostile HTML and text fail in ways no list of exception types covers.
+Outcome = CleanArticle | DeadLetter
+
+
+def clean_message(value: bytes | None, **origin: object) -> Outcome:
+    try:
+        return clean(decode(RawArticle, value))
+    except Exception as error:
+        if not isinstance(error, ValueError):
+            log.exception("unexpected error while cleaning")
+        return dead_letter(Stage.CLEAN, value, error, **origin)
+
+
+def enrich_messages(values: list[bytes | None], origins: list[dict[str, object]]) -> list[Outcome]:
+    """Enrich a batch; each message gets its own outcome, in order."""
+    outcomes: list[Outcome | None] = [None] * len(values)
+    articles: list[tuple[int, CleanArticle]] = []
+    for index, value in enumerate(values):
+        try:
+            articles.append((index, decode(CleanArticle, value)))
+        except Exception as error:
+            outcomes[index] = dead_letter(Stage.ENRICH, value, error, **origins[index])
+    try:
+        for (index, _), enriched in zip(articles, enrich_batch([a for _, a in articles]), strict=True):
+            outcomes[index] = enriched
+    except Exception:
+        # One bad article must not sink its batch-mates: retry them one by one.
+        for index, article in articles:
+            try:
+                outcomes[index] = enrich_batch([article])[0]
+            except Exception as error:
+                log.exception("unexpected error while enriching %s", article.id)
+                outcomes[index] = dead_letter(
+                    Stage.ENRICH, values[index], error, article_id=article.id, url=article.url, **origins[index]
+                )
+    return [outcome for outcome in outcomes if outcome is not None]
