@@ -45,7 +45,9 @@ def _default_stack_dir() -> Path:
 class StackSettings(BaseSettings):
     """Where and how the local stack runs; read from ``NEWSFLOW_STACK_*`` and ``NEWSFLOW_CACHE_DIR``."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_STACK_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSFLOW_STACK_", frozen=True, extra="ignore", populate_by_name=True
+    )
 
     cache_dir: Path = Field(default_factory=_default_cache_dir, validation_alias="NEWSFLOW_CACHE_DIR")
     dir: Path = Field(default_factory=_default_stack_dir)

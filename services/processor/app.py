@@ -19,6 +19,13 @@ from services.processor.stages import clean_message, enrich_messages
 _FAUST_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "crit"}
 
 
+def _origin(event: faust.EventT) -> dict[str, object]:
+    """Where a message came from, for its dead letter."""
+    message = event.message
+    key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
+    return {"source_topic": message.topic, "partition": message.partition, "offset": message.offset, "key": key}
+
+
 def create_app(settings: ProcessorSettings) -> faust.App:
     app = faust.App(
         settings.processor_app_id,
@@ -50,18 +57,13 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     @app.agent(raw, name="clean", concurrency=1)
     async def clean_agent(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            message = event.message
-            outcome = clean_message(
-                event.value, source_topic=message.topic, partition=message.partition, offset=message.offset
-            )
+            outcome = clean_message(event.value, **_origin(event))
             await _emit(outcome, cleaned, event.key)
 
     @app.agent(cleaned, name="enrich", concurrency=1)
     async def enrich_agent(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            message = event.message
-            origin = {"source_topic": message.topic, "partition": message.partition, "offset": message.offset}
-            for outcome in enrich_messages([event.value], [origin]):
+            for outcome in enrich_messages([event.value], [_origin(event)]):
                 await _emit(outcome, enriched, event.key)
 
     return app

@@ -1,0 +1,116 @@
+"""Shared fixtures: the real local stack for integration tests, and a private pipeline per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = REPO_ROOT / "deploy" / "samples"
+NEWSFLOW = [sys.executable, "-m", "services.cli"]
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[object]:
+    """The real Kafka broker and Elasticsearch node; started here (and stopped after) if not running."""
+    from deploy.local.stack import StackSettings, down, status, up
+
+    settings = StackSettings()
+    already_up = all(component.healthy for component in status(settings))
+    if not already_up:
+        up(settings, report=lambda line: print(f"[stack] {line}", file=sys.stderr))
+    yield settings
+    if not already_up:
+        down(settings, report=lambda line: print(f"[stack] {line}", file=sys.stderr))
+
+
+@dataclass
+class Pipeline:
+    """A private set of topics, consumer groups and index names, so tests never see each other's data."""
+
+    env: dict[str, str]
+    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def newsflow(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*NEWSFLOW, *args], env=self.env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen([*NEWSFLOW, *args], env=self.env, cwd=REPO_ROOT)
+        self.processes.append(process)
+        return process
+
+    def setting(self, name: str) -> str:
+        return self.env[f"NEWSFLOW_{name.upper()}"]
+
+
+@pytest.fixture
+def pipeline(stack: object) -> Iterator[Pipeline]:
+    run = uuid.uuid4().hex[:10]
+    env = {
+        **os.environ,
+        "NEWSFLOW_TOPIC_RAW": f"test-{run}.raw",
+        "NEWSFLOW_TOPIC_CLEAN": f"test-{run}.clean",
+        "NEWSFLOW_TOPIC_ENRICHED": f"test-{run}.enriched",
+        "NEWSFLOW_TOPIC_DLQ": f"test-{run}.dlq",
+        "NEWSFLOW_TOPIC_SEEN": f"test-{run}.seen",
+        "NEWSFLOW_TOPIC_PARTITIONS": "2",
+        "NEWSFLOW_PROCESSOR_APP_ID": f"test-{run}-processor",
+        "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-test-{run}",
+        "NEWSFLOW_INDEXER_GROUP": f"test-{run}-indexer",
+        "NEWSFLOW_INDEXER_POLL_TIMEOUT_MS": "200",
+        "NEWSFLOW_ES_ALIAS": f"test-{run}-news",
+        "NEWSFLOW_ES_INDEX_PREFIX": f"test-{run}-news",
+        "NEWSFLOW_LOG_LEVEL": "INFO",
+    }
+    pipeline = Pipeline(env)
+    yield pipeline
+    for process in pipeline.processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    _drop_pipeline_state(env, run)
+
+
+def _drop_pipeline_state(env: dict[str, str], run: str) -> None:
+    from elasticsearch import Elasticsearch
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
+    try:
+        topics = [name for name in admin.list_topics() if run in name]
+        if topics:
+            admin.delete_topics(topics)
+        groups = [group["group_id"] for group in admin.list_groups() if run in group["group_id"]]
+        if groups:
+            admin.delete_groups(groups)
+    finally:
+        admin.close()
+    client = Elasticsearch("http://127.0.0.1:9200")
+    client.options(ignore_status=404).indices.delete(index=f"test-{run}-*")
+    client.options(ignore_status=404).indices.delete_index_template(name=f"test-{run}-*")
+    client.close()
+
+
+def wait_for(check: Callable[[], object], timeout: float = 90, interval: float = 0.5) -> object:
+    """Poll ``check`` until it returns something truthy; fail the test with its last value otherwise."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")

@@ -1,0 +1,125 @@
+"""Cleaning: wire-story boilerplate out, the story's every sentence in, datelines and related links as fields."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from schemas import Dateline, RawArticle, Stage
+from services.fetcher.inputs import walk
+from services.processor.clean import CleaningError, clean, normalize_text, parse_dateline, strip_wire_boilerplate
+from services.processor.stages import clean_message
+from tests.conftest import SAMPLES
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, object]:
+    articles = {}
+    for item in walk([str(SAMPLES)]):
+        assert isinstance(item, RawArticle)
+        articles[item.url.rsplit("/", 1)[1]] = clean(item)
+    return articles
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "city", "agency", "rest"),
+    [
+        ("Tehran(IP) - Iran's Secretary met", "Tehran", "Iran Press", "Iran's Secretary met"),
+        ("Bishkek(IP): The secretaries", "Bishkek", "Iran Press", "The secretaries"),
+        ("ALMATY (Reuters) — Kazakhstan said", "Almaty", "Reuters", "Kazakhstan said"),
+        ("NEW YORK (AP) - Stocks rose", "New York", "Associated Press", "Stocks rose"),
+    ],
+)
+def test_datelines_are_parsed_into_city_and_agency(paragraph, city, agency, rest):
+    dateline, remainder = parse_dateline(paragraph)
+    assert dateline == Dateline(city=city, agency=agency)
+    assert remainder == rest
+
+
+def test_a_sentence_with_parentheses_is_not_a_dateline():
+    assert parse_dateline("The council (SNSC) met today.") == (None, "The council (SNSC) met today.")
+
+
+def test_glued_agency_prefix_is_removed_without_eating_the_sentence():
+    parts = strip_wire_boilerplate("Iran PressIran news: Vice President Mossadeghov met Shamkhani.")
+    assert parts.body == "Vice President Mossadeghov met Shamkhani."
+    parts = strip_wire_boilerplate("Iran PressAsia: According to Iran press, Ali Akbar Ahmadian said so.")
+    assert parts.body == "Ali Akbar Ahmadian said so."
+
+
+def test_related_news_lines_and_read_more_trailers_become_related_headlines():
+    text = (
+        "First paragraph of the story.\n\nRelated News: Minister arrives in Tehran\n\n"
+        "Second paragraph.\n\n206\n\nRead More:\n\nIran, Russia confer\n\nAnother headline"
+    )
+    parts = strip_wire_boilerplate(text)
+    assert parts.body == "First paragraph of the story.\n\nSecond paragraph."
+    assert parts.related_headlines == ["Minister arrives in Tehran", "Iran, Russia confer", "Another headline"]
+
+
+def test_subheadings_inside_the_story_are_kept():
+    text = "Lead sentence here.\n\nTensions in the region\n\nMore of the story follows."
+    assert strip_wire_boilerplate(text).body == "Lead sentence here.\n\nTensions in the region\n\nMore of the story follows."
+
+
+def test_normalisation_keeps_paragraphs_and_folds_odd_spaces():
+    text = "Caf\u0065\u0301\u00a0au\u2009lait\u200b here.\r\nsame paragraph\n\n\n\nnext"
+    assert normalize_text(text) == "Café au lait here. same paragraph\n\nnext"
+
+
+def test_seed_tehran_bishkek(seeds):
+    article = seeds["iranpress-tehran-bishkek-ties.txt"]
+    assert article.title == "Tehran, Bishkek to boost bilateral ties, regional cooperation"
+    assert article.dateline == Dateline(city="Tehran", agency="Iran Press")
+    assert article.body.startswith("Iran's Secretary of the Supreme National Security Council (SNSC) met with")
+    assert "\n\nVice President and Chairman of the Kyrgyz National Security Council, Talaatbek Mossadeghov" in article.body
+    for junk in ("Iran Press", "(IP)", "Related News", "Bandar Abbas: Road Minister"):
+        assert junk not in article.body
+    assert article.body.endswith("the development of Tehran-Bishkek relations.\"")
+    assert article.related_headlines == [
+        "Kyrgyzstan's Dep. Chairman of Security Council arrives in Tehran",
+        "Iran can enter Int'l markets via Kyrgyzstan: Kyrgyz top official",
+        "Iran, Kyrgyzstan transport goods via Bandar Abbas: Road Minister",
+        "Iran's Shamkhani discuss ties with Kyrgyz counterpart",
+        "Kyrgyzstan ready to transport goods from China to Europe via Iran",
+    ]
+    assert "Tensions in the region, the aftermath of US interventions" in article.body
+
+
+def test_seed_bishkek_secretaries(seeds):
+    article = seeds["iranpress-bishkek-security-secretaries.txt"]
+    assert article.title is None
+    assert article.dateline == Dateline(city="Bishkek", agency="Iran Press")
+    assert article.body.startswith("The secretaries of the Supreme National Security Council of Iran and Kyrgyzstan")
+    assert "\n\nAli Akbar Ahmadian, the Secretary of the Supreme National Security Council, and" in article.body
+    for junk in ("Iran Press", "According to Iran press", "206", "Read More"):
+        assert junk not in article.body
+    assert article.body.endswith("consequences for the region its people.")
+    assert article.related_headlines == ["Iran, Russia confer boosting security cooperation"]
+
+
+def test_html_is_extracted_with_its_metadata():
+    html = """<html><head><title>Floods close roads - Example News</title>
+    <meta property="article:published_time" content="2024-02-15T09:00:00Z">
+    <meta name="author" content="Jane Doe"></head><body><nav>Home | World | Sport</nav>
+    <article><h1>Floods close roads</h1>
+    <p>Heavy rain closed dozens of roads across the region on Thursday, officials said.</p>
+    <p>Emergency crews worked through the night to clear debris and help stranded drivers.</p>
+    </article><footer>Copyright Example News</footer></body></html>"""
+    article = clean(RawArticle(url="https://news.example.org/floods", html=html))
+    assert "Heavy rain closed dozens of roads" in article.body
+    assert "Copyright" not in article.body and "Home | World" not in article.body
+    assert article.extraction_method == "trafilatura"
+    assert article.published_at == datetime(2024, 2, 15, tzinfo=UTC)
+
+
+def test_an_article_with_no_text_left_is_a_cleaning_error():
+    with pytest.raises(CleaningError):
+        clean(RawArticle(url="https://example.org/1", html="<html><body><script>x()</script></body></html>"))
+
+
+def test_a_bad_message_becomes_a_dead_letter_for_the_clean_stage():
+    letter = clean_message(b'{"url": "https://example.org/1"}', source_topic="news.raw", partition=0, offset=3)
+    assert letter.stage == Stage.CLEAN  # type: ignore[union-attr]
+    assert "non-empty 'text' or 'html'" in letter.reason  # type: ignore[union-attr]

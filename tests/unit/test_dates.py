@@ -1,0 +1,42 @@
+"""Dates in any calendar the news is written in, as Gregorian days."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from schemas import Calendar
+from services.processor.dates import find_dates
+
+
+@pytest.mark.parametrize(
+    ("text", "day", "calendar"),
+    [
+        ("before noon on Thursday 26 Bahman 1402 ( February 15, 2024)", date(2024, 2, 15), Calendar.PERSIAN),
+        ("on 1 Farvardin 1403", date(2024, 3, 20), Calendar.PERSIAN),
+        ("on 12 Mordad 1401", date(2022, 8, 3), Calendar.PERSIAN),
+        ("dated 5 Sha'ban 1445 AH", date(2024, 2, 15), Calendar.HIJRI),
+        ("from 1 Ramadan 1445", date(2024, 3, 11), Calendar.HIJRI),
+        ("on February 15, 2024", date(2024, 2, 15), Calendar.GREGORIAN),
+        ("on 15 February 2024", date(2024, 2, 15), Calendar.GREGORIAN),
+        ("on Feb. 15, 2024", date(2024, 2, 15), Calendar.GREGORIAN),
+        ("updated 2024-02-15", date(2024, 2, 15), Calendar.GREGORIAN),
+    ],
+)
+def test_a_written_date_becomes_a_gregorian_day_with_its_calendar(text, day, calendar):
+    first = find_dates(text)[0]
+    assert (first.date, first.calendar) == (day, calendar)
+
+
+def test_both_calendars_of_one_sentence_are_found_in_order():
+    found = find_dates("on Thursday 26 Bahman 1402 ( February 15, 2024).")
+    assert [(d.text, d.calendar) for d in found] == [
+        ("26 Bahman 1402", Calendar.PERSIAN),
+        ("February 15, 2024", Calendar.GREGORIAN),
+    ]
+
+
+@pytest.mark.parametrize("text", ["30 February 2024", "31 Esfand 1402", "the year 1402 saw", "32 Bahman 1402"])
+def test_impossible_or_incomplete_dates_are_ignored(text):
+    assert find_dates(text) == []

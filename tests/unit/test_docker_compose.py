@@ -1,0 +1,72 @@
+"""docker-compose.yml cannot run here; it must at least agree with the code it deploys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from deploy.local.stack import StackSettings
+from services.cli import SERVICE_MODULES
+from services.fetcher.settings import FetcherSettings
+from services.indexer.settings import IndexerSettings
+from services.processor.settings import ProcessorSettings
+from tests.conftest import REPO_ROOT
+
+COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+SETTINGS = {"fetcher": FetcherSettings, "processor": ProcessorSettings, "indexer": IndexerSettings}
+
+
+def _known_variables(settings_class: type) -> set[str]:
+    return {f"NEWSFLOW_{name.upper()}" for name in settings_class.model_fields}
+
+
+def test_each_service_runs_its_module_with_variables_its_settings_class_reads():
+    for name, module in SERVICE_MODULES.items():
+        service = COMPOSE["services"][name]
+        assert service["command"] == ["python", "-m", module]
+        variables = {key for key in service["environment"] if key.startswith("NEWSFLOW_")}
+        unknown = variables - _known_variables(SETTINGS[name])
+        assert not unknown, f"{name} sets variables no setting reads: {unknown}"
+        assert (REPO_ROOT / service["build"]["dockerfile"]).exists()
+
+
+def test_services_wait_for_healthy_dependencies():
+    for name in SERVICE_MODULES:
+        for dependency, condition in COMPOSE["services"][name]["depends_on"].items():
+            assert condition == {"condition": "service_healthy"}
+            assert "healthcheck" in COMPOSE["services"][dependency]
+    assert "elasticsearch" in COMPOSE["services"]["indexer"]["depends_on"]
+
+
+def test_images_match_the_versions_the_local_stack_runs():
+    stack = StackSettings()
+    assert COMPOSE["services"]["kafka"]["image"] == f"apache/kafka:{stack.kafka_version}"
+    assert COMPOSE["services"]["elasticsearch"]["image"].endswith(f":{stack.es_version}")
+    assert COMPOSE["services"]["kibana"]["image"].endswith(f":{stack.es_version}")
+
+
+def test_host_ports_are_the_settings_defaults_and_bound_to_loopback():
+    kafka_host = FetcherSettings().kafka_bootstrap
+    es_url = IndexerSettings().es_url
+    assert f"{kafka_host}:9092" in COMPOSE["services"]["kafka"]["ports"] or kafka_host.endswith(":9092")
+    assert "127.0.0.1:9092:9092" in COMPOSE["services"]["kafka"]["ports"]
+    assert "127.0.0.1:9200:9200" in COMPOSE["services"]["elasticsearch"]["ports"]
+    assert es_url == "http://127.0.0.1:9200"
+    for service in COMPOSE["services"].values():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), port
+
+
+def test_containers_reach_kafka_and_elasticsearch_by_service_name():
+    environment = COMPOSE["services"]["indexer"]["environment"]
+    host, port = environment["NEWSFLOW_KAFKA_BOOTSTRAP"].split(":")
+    assert host == "kafka"
+    assert f"INTERNAL://kafka:{port}" in COMPOSE["services"]["kafka"]["environment"]["KAFKA_ADVERTISED_LISTENERS"]
+    assert environment["NEWSFLOW_ES_URL"] == "http://elasticsearch:9200"
+
+
+def test_the_fetcher_watches_the_bundled_samples_inside_the_image():
+    path = COMPOSE["services"]["fetcher"]["environment"]["NEWSFLOW_FETCHER_PATHS"]
+    assert path.startswith("/app/")
+    assert (REPO_ROOT / Path(path).relative_to("/app")).is_dir()
