@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 # Elasticsearch and Kafka both cope badly with unbounded strings; bodies larger than this are
 # truncated (and flagged) by the cleaner, and rejected outright in raw input.

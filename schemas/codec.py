@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from pydantic import ValidationError
 
@@ -14,6 +14,15 @@ M = TypeVar("M", bound=Contract)
 # A message larger than this is refused before parsing: Kafka's default max.message.bytes is ~1 MiB
 # per record after compression, and news.raw carries raw HTML capped well below this.
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+class MessageOrigin(TypedDict, total=False):
+    """Where a consumed message came from; recorded in its dead letter so it can be found and replayed."""
+
+    source_topic: str
+    partition: int
+    offset: int
+    key: str | None
 
 
 class InvalidMessage(ValueError):

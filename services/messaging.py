@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from kafka import KafkaAdminClient, KafkaProducer
@@ -26,7 +27,8 @@ def ensure_topics(settings: KafkaSettings, extra: dict[str, dict[str, str]] | No
         existing = set(admin.list_topics())
         missing = [name for name in wanted if name not in existing]
         if missing:
-            try:
+            # Another service may create one between our list and create.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics(
                     [
                         NewTopic(
@@ -38,8 +40,6 @@ def ensure_topics(settings: KafkaSettings, extra: dict[str, dict[str, str]] | No
                         for name in missing
                     ]
                 )
-            except TopicAlreadyExistsError:
-                pass  # another service created it between our list and create
             log.info("created topics %s", missing)
         return missing
     finally:

@@ -10,8 +10,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+
+T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT / "deploy" / "samples"
@@ -104,10 +107,10 @@ def _drop_pipeline_state(env: dict[str, str], run: str) -> None:
     client.close()
 
 
-def wait_for(check: Callable[[], object], timeout: float = 90, interval: float = 0.5) -> object:
+def wait_for(check: Callable[[], T], timeout: float = 90, interval: float = 0.5) -> T:
     """Poll ``check`` until it returns something truthy; fail the test with its last value otherwise."""
     deadline = time.monotonic() + timeout
-    value = None
+    value: T | None = None
     while time.monotonic() < deadline:
         value = check()
         if value:

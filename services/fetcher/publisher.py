@@ -103,7 +103,9 @@ class Publisher:
                 counts.unchanged += 1
                 continue
             key = item.id.encode("utf-8")
-            pending.append((item.id, print_id, self.producer.send(self.settings.topic_raw, key=key, value=encode(item))))
+            pending.append(
+                (item.id, print_id, self.producer.send(self.settings.topic_raw, key=key, value=encode(item)))
+            )
             if previous is None:
                 counts.published += 1
             else:

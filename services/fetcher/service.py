@@ -49,7 +49,11 @@ class Fetcher:
         errors = sum(isinstance(item, InputError) for item in items)
         log.info(
             "poll: %d new, %d updated, %d unchanged, %d dead-lettered (%d input errors)",
-            counts.published, counts.updated, counts.unchanged, counts.dead_lettered, errors,
+            counts.published,
+            counts.updated,
+            counts.unchanged,
+            counts.dead_lettered,
+            errors,
         )
         return counts.published + counts.updated
 

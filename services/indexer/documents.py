@@ -21,7 +21,7 @@ _BY_TYPE = {
 
 def load_index_definition() -> dict[str, Any]:
     """The versioned settings and mapping from ``deploy/elasticsearch/news-index.json``."""
-    return json.loads(TEMPLATE_FILE.read_text())  # type: ignore[no-any-return]
+    return json.loads(TEMPLATE_FILE.read_text())
 
 
 def mapping_version() -> int:

@@ -58,7 +58,7 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
 def search(client: Elasticsearch, alias: str, query: str, size: int = 10) -> dict[str, Any]:
     """Full-text search over title, body and related headlines; an absent alias is an empty result."""
     try:
-        return client.search(  # type: ignore[no-any-return]
+        return client.search(
             index=alias,
             query={
                 "multi_match": {

@@ -82,7 +82,10 @@ class Indexer:
                 self.totals.dead_lettered += result.dead_lettered
                 log.info(
                     "batch of %d: %d indexed, %d stale, %d dead-lettered",
-                    len(records), result.indexed, result.stale, result.dead_lettered,
+                    len(records),
+                    result.indexed,
+                    result.stale,
+                    result.dead_lettered,
                 )
         finally:
             self.consumer.close(autocommit=False)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import faust
 
-from schemas import DeadLetter, encode
+from schemas import CleanArticle, DeadLetter, EnrichedArticle, encode
+from schemas.codec import MessageOrigin
 from services.processor.settings import ProcessorSettings
 from services.processor.stages import clean_message, enrich_messages
 
@@ -19,11 +20,11 @@ from services.processor.stages import clean_message, enrich_messages
 _FAUST_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "crit"}
 
 
-def _origin(event: faust.EventT) -> dict[str, object]:
+def _origin(event: faust.EventT) -> MessageOrigin:
     """Where a message came from, for its dead letter."""
     message = event.message
     key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
-    return {"source_topic": message.topic, "partition": message.partition, "offset": message.offset, "key": key}
+    return MessageOrigin(source_topic=message.topic, partition=message.partition, offset=message.offset, key=key)
 
 
 def create_app(settings: ProcessorSettings) -> faust.App:
@@ -48,16 +49,18 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     enriched = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw")
     dlq = app.topic(settings.topic_dlq, key_serializer="raw", value_serializer="raw")
 
-    async def _emit(outcome: object, target: faust.TopicT, key: bytes | None) -> None:
+    async def _emit(
+        outcome: CleanArticle | EnrichedArticle | DeadLetter, target: faust.TopicT, key: bytes | None
+    ) -> None:
         if isinstance(outcome, DeadLetter):
             await dlq.send(key=key, value=encode(outcome))
         else:
-            await target.send(key=outcome.id.encode(), value=encode(outcome))  # type: ignore[attr-defined]
+            await target.send(key=outcome.id.encode(), value=encode(outcome))
 
     @app.agent(raw, name="clean", concurrency=1)
     async def clean_agent(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            outcome = clean_message(event.value, **_origin(event))
+            outcome = clean_message(event.value, _origin(event))
             await _emit(outcome, cleaned, event.key)
 
     @app.agent(cleaned, name="enrich", concurrency=1)

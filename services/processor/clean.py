@@ -207,11 +207,12 @@ class Extracted:
 def extract_html(html: str, url: str | None = None) -> Extracted:
     """Main text and metadata of a page with trafilatura, falling back to all visible text."""
     import trafilatura
+    from trafilatura.settings import Document
 
     document = trafilatura.bare_extraction(
         html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=False
     )
-    if document is not None and document.text and len(document.text.split()) >= 10:
+    if isinstance(document, Document) and document.text and len(document.text.split()) >= 10:
         published = None
         if document.date:
             try:

@@ -98,7 +98,7 @@ _ISO = re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<month>[01]\d)-(?P<day>[0-3]\d)
 
 
 def _persian(year: int, month: int, day: int) -> date:
-    return jdatetime.date(year, month, day).togregorian()  # type: ignore[no-any-return]
+    return jdatetime.date(year, month, day).togregorian()
 
 
 def _hijri(year: int, month: int, day: int) -> date:
@@ -138,7 +138,9 @@ def find_dates(text: str) -> list[MentionedDate]:
     return [mention for _, mention in sorted(found, key=lambda pair: pair[0])]
 
 
-def _to_day(match: re.Match[str], months: dict[str, int] | None, convert: Callable[[int, int, int], date]) -> date | None:
+def _to_day(
+    match: re.Match[str], months: dict[str, int] | None, convert: Callable[[int, int, int], date]
+) -> date | None:
     try:
         return convert(int(match.group("year")), _month_number(match.group("month"), months), int(match.group("day")))
     except (ValueError, KeyError, OverflowError):

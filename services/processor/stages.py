@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from schemas import CleanArticle, DeadLetter, RawArticle, Stage, dead_letter, decode
+from schemas.codec import MessageOrigin
 from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
 
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 Outcome = CleanArticle | DeadLetter
 
 
-def clean_message(value: bytes | None, **origin: object) -> Outcome:
+def clean_message(value: bytes | None, origin: MessageOrigin) -> Outcome:
     try:
         return clean(decode(RawArticle, value))
     except Exception as error:
@@ -28,7 +29,7 @@ def clean_message(value: bytes | None, **origin: object) -> Outcome:
         return dead_letter(Stage.CLEAN, value, error, **origin)
 
 
-def enrich_messages(values: list[bytes | None], origins: list[dict[str, object]]) -> list[Outcome]:
+def enrich_messages(values: list[bytes | None], origins: list[MessageOrigin]) -> list[Outcome]:
     """Enrich a batch; each message gets its own outcome, in order."""
     outcomes: list[Outcome | None] = [None] * len(values)
     articles: list[tuple[int, CleanArticle]] = []

@@ -29,8 +29,13 @@ def _dead_letters(pipeline: Pipeline, expected: int) -> list[DeadLetter]:
         consumer_timeout_ms=2000,
     )
     letters: list[DeadLetter] = []
+
+    def _enough() -> bool:
+        letters.extend(decode(DeadLetter, record.value) for record in consumer)
+        return len(letters) >= expected
+
     try:
-        wait_for(lambda: letters.extend(decode(DeadLetter, r.value) for r in consumer) or len(letters) >= expected)
+        wait_for(_enough)
     finally:
         consumer.close()
     return letters

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schemas import Dateline, RawArticle, Stage
+from schemas import CleanArticle, Dateline, DeadLetter, RawArticle, Stage
 from services.fetcher.inputs import walk
 from services.processor.clean import CleaningError, clean, normalize_text, parse_dateline, strip_wire_boilerplate
 from services.processor.stages import clean_message
@@ -14,7 +14,7 @@ from tests.conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")
-def seeds() -> dict[str, object]:
+def seeds() -> dict[str, CleanArticle]:
     articles = {}
     for item in walk([str(SAMPLES)]):
         assert isinstance(item, RawArticle)
@@ -60,7 +60,10 @@ def test_related_news_lines_and_read_more_trailers_become_related_headlines():
 
 def test_subheadings_inside_the_story_are_kept():
     text = "Lead sentence here.\n\nTensions in the region\n\nMore of the story follows."
-    assert strip_wire_boilerplate(text).body == "Lead sentence here.\n\nTensions in the region\n\nMore of the story follows."
+    assert (
+        strip_wire_boilerplate(text).body
+        == "Lead sentence here.\n\nTensions in the region\n\nMore of the story follows."
+    )
 
 
 def test_normalisation_keeps_paragraphs_and_folds_odd_spaces():
@@ -73,10 +76,12 @@ def test_seed_tehran_bishkek(seeds):
     assert article.title == "Tehran, Bishkek to boost bilateral ties, regional cooperation"
     assert article.dateline == Dateline(city="Tehran", agency="Iran Press")
     assert article.body.startswith("Iran's Secretary of the Supreme National Security Council (SNSC) met with")
-    assert "\n\nVice President and Chairman of the Kyrgyz National Security Council, Talaatbek Mossadeghov" in article.body
+    assert (
+        "\n\nVice President and Chairman of the Kyrgyz National Security Council, Talaatbek Mossadeghov" in article.body
+    )
     for junk in ("Iran Press", "(IP)", "Related News", "Bandar Abbas: Road Minister"):
         assert junk not in article.body
-    assert article.body.endswith("the development of Tehran-Bishkek relations.\"")
+    assert article.body.endswith('the development of Tehran-Bishkek relations."')
     assert article.related_headlines == [
         "Kyrgyzstan's Dep. Chairman of Security Council arrives in Tehran",
         "Iran can enter Int'l markets via Kyrgyzstan: Kyrgyz top official",
@@ -120,6 +125,7 @@ def test_an_article_with_no_text_left_is_a_cleaning_error():
 
 
 def test_a_bad_message_becomes_a_dead_letter_for_the_clean_stage():
-    letter = clean_message(b'{"url": "https://example.org/1"}', source_topic="news.raw", partition=0, offset=3)
-    assert letter.stage == Stage.CLEAN  # type: ignore[union-attr]
-    assert "non-empty 'text' or 'html'" in letter.reason  # type: ignore[union-attr]
+    letter = clean_message(b'{"url": "https://example.org/1"}', {"source_topic": "news.raw", "offset": 3})
+    assert isinstance(letter, DeadLetter)
+    assert (letter.stage, letter.source_topic, letter.offset) == (Stage.CLEAN, "news.raw", 3)
+    assert "non-empty 'text' or 'html'" in letter.reason

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from pydantic_settings import BaseSettings
 
 from deploy.local.stack import StackSettings
 from services.cli import SERVICE_MODULES
@@ -17,7 +18,7 @@ COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
 SETTINGS = {"fetcher": FetcherSettings, "processor": ProcessorSettings, "indexer": IndexerSettings}
 
 
-def _known_variables(settings_class: type) -> set[str]:
+def _known_variables(settings_class: type[BaseSettings]) -> set[str]:
     return {f"NEWSFLOW_{name.upper()}" for name in settings_class.model_fields}
 
 

@@ -70,7 +70,7 @@ def test_relative_urls_are_refused():
 
 def test_naive_timestamps_are_refused_and_aware_ones_stored_in_utc():
     with pytest.raises(ValidationError, match="timezone"):
-        RawArticle(url="https://example.org/1", text="x", published_at=datetime(2024, 2, 15, 8, 0))  # noqa: DTZ001
+        RawArticle(url="https://example.org/1", text="x", published_at=datetime(2024, 2, 15, 8, 0))
     raw = RawArticle.model_validate(
         {"url": "https://example.org/1", "text": "x", "published_at": "2024-02-15T11:30:00+03:30"}
     )
@@ -86,8 +86,9 @@ def test_unsupported_schema_version_is_refused():
 def test_enriched_topics_must_be_best_first():
     article = a_clean_article()
     fields = article.model_dump(exclude={"schema_version"})
-    low, high = Topic(code="medtop:11000000", label="politics", score=0.2), Topic(
-        code="medtop:16000000", label="conflict, war and peace", score=0.9
+    low, high = (
+        Topic(code="medtop:11000000", label="politics", score=0.2),
+        Topic(code="medtop:16000000", label="conflict, war and peace", score=0.9),
     )
     assert EnrichedArticle(**fields, topics=[high, low]).topics[0] == high
     with pytest.raises(ValidationError, match="best first"):

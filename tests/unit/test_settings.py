@@ -37,7 +37,7 @@ def test_secrets_are_masked(monkeypatch):
 def test_settings_are_frozen():
     settings = IndexerSettings()
     with pytest.raises(ValidationError):
-        settings.es_alias = "other"  # type: ignore[misc]
+        settings.es_alias = "other"
 
 
 def test_a_bad_setting_is_one_clear_line(monkeypatch, capsys):

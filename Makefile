@@ -1,0 +1,60 @@
+# newsflow — `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.setup-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	@touch $@
+
+setup: $(STAMP) ## install newsflow and its pinned dependencies into .venv
+
+run: setup ## the main job: stack up, all services running, sample articles ingested and searchable
+	$(BIN)/newsflow stack up
+	$(BIN)/newsflow run --samples
+
+test: setup lint ## lint, then every test (unit + integration on the real Kafka and Elasticsearch)
+	$(BIN)/pytest
+
+test-unit: setup ## unit tests only (no servers)
+	$(BIN)/pytest -m "not integration"
+
+test-integration: setup ## integration tests only (starts the stack if needed)
+	$(BIN)/pytest -m integration
+
+lint: setup ## ruff lint and format check, mypy over the whole code
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: setup ## mypy only
+	$(BIN)/mypy
+
+stack-up: setup ## start the local Kafka + Elasticsearch (downloads once, then offline)
+	$(BIN)/newsflow stack up
+
+stack-down: setup ## stop the local stack (data is kept)
+	$(BIN)/newsflow stack down
+
+stack-status: setup ## health, version and address of each stack component
+	$(BIN)/newsflow stack status
+
+schemas: setup ## re-export the JSON Schemas under schemas/json/
+	$(BIN)/python -m schemas.export
+
+clean: ## remove the virtualenv and caches (not the stack's data or downloads)
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
