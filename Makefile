@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas clean
+.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ stack-down: setup ## stop the local stack (data is kept)
 
 stack-status: setup ## health, version and address of each stack component
 	$(BIN)/newsflow stack status
+
+eval-clean: setup ## body and metadata extraction scores on ../shared/data (article-extraction, news-pages)
+	$(BIN)/python -m tests.eval.extraction --json eval-clean.json
 
 schemas: setup ## re-export the JSON Schemas under schemas/json/
 	$(BIN)/python -m schemas.export

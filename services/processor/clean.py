@@ -11,13 +11,17 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from schemas import CleanArticle, Dateline, RawArticle
+from services.processor.metadata import dedupe_names, parse_datetime, read_page_metadata
 
 # Bodies beyond this are truncated (and flagged): longer than any news story, and Elasticsearch
 # highlighting and Lucene's per-term limits degrade on multi-megabyte fields.
 MAX_BODY_CHARS = 200_000
+
+# Fewer words than this from an extractor means it missed the article; try the next method.
+_MIN_WORDS = 25
 
 # Agency abbreviations seen in datelines, expanded to the name a reader knows.
 AGENCIES = {
@@ -70,6 +74,13 @@ _ATTRIBUTION = re.compile(
 _RELATED = re.compile(r"^(?:Related (?:News|Stories|Articles|Content)|See also|Also read)\s*:\s*(?P<rest>.*)$", re.I)
 _READ_MORE = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:?\s*(?P<rest>.*)$", re.I)
 _COUNTER = re.compile(r"^\d{1,7}(?:\s*(?:views?|reads?|comments?))?$", re.I)
+# Page furniture that asks the reader to do something; never part of a story when it stands alone.
+_CALL_TO_ACTION = re.compile(
+    r"^(?:sign up\b|subscribe\b|thanks for (?:signing up|subscribing)|share (?:this|it)\b|"
+    r"like this (?:story|article)\?|follow us\b|click here\b|read more:?$|advertisement$|download (?:our|the) app)",
+    re.IGNORECASE,
+)
+_BULLETS = ("- ", "• ", "* ")
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -205,33 +216,65 @@ class Extracted:
 
 
 def extract_html(html: str, url: str | None = None) -> Extracted:
-    """Main text and metadata of a page with trafilatura, falling back to all visible text."""
+    """Main text with trafilatura (falling back to a looser pass, then all visible text) and metadata
+    from the page's own markup first, trafilatura's and htmldate's guesses after."""
     import trafilatura
     from trafilatura.settings import Document
 
-    document = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, include_comments=False, include_tables=False, favor_precision=False
+    page = read_page_metadata(html, url)
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False)
+    if not isinstance(document, Document):
+        document = None
+    text, method = (document.text or "", "trafilatura") if document is not None else ("", "trafilatura")
+    if len(text.split()) < _MIN_WORDS:
+        loose = trafilatura.extract(html, url=url, favor_recall=True, include_comments=False)
+        text, method = (loose or "", "trafilatura-recall")
+    if len(text.split()) < _MIN_WORDS:
+        baseline = trafilatura.baseline(html)
+        text, method = (baseline[1] if baseline else "", "baseline")
+    text = trim_page_furniture(text, [page.headline, *page.h1[:1]], page.descriptions)
+    published = page.published_at or _htmldate(html)
+    if published is None and document is not None and document.date:
+        published = parse_datetime(document.date)
+    authors = page.authors or dedupe_names((document.author or "").split(";") if document is not None else [])
+    title = page.headline or (document.title if document is not None else None)
+    return Extracted(
+        body=text,
+        method=method,
+        title=title,
+        authors=tuple(authors),
+        published_at=published,
+        canonical_url=page.canonical,
+        language=document.language if document is not None else None,
     )
-    if isinstance(document, Document) and document.text and len(document.text.split()) >= 10:
-        published = None
-        if document.date:
-            try:
-                published = datetime.fromisoformat(document.date).replace(tzinfo=UTC)
-            except ValueError:
-                published = None
-        authors = tuple(a.strip() for a in (document.author or "").split(";") if a.strip())
-        return Extracted(
-            body=document.text,
-            method="trafilatura",
-            title=document.title,
-            authors=authors,
-            published_at=published,
-            canonical_url=document.url if document.url and document.url.startswith("http") else None,
-            language=document.language,
-        )
-    fallback = trafilatura.baseline(html)
-    text = fallback[1] if fallback else ""
-    return Extracted(body=text, method="baseline")
+
+
+def trim_page_furniture(text: str, headlines: list[str | None], descriptions: list[str]) -> str:
+    """Remove what page templates put around a story: the headline and standfirst repeated at the top
+    (they have fields of their own), calls to action, and a closing list of links to other stories."""
+    paragraphs = [p for p in text.split("\n") if p.strip()]
+    repeated = {_fold(h) for h in [*headlines, *descriptions] if h}
+    while paragraphs and _fold(paragraphs[0]) in repeated:
+        paragraphs.pop(0)
+    paragraphs = [p for p in paragraphs if not (_CALL_TO_ACTION.search(p) and len(p.split()) <= 25)]
+    prose = sum(not p.startswith(_BULLETS) for p in paragraphs)
+    while prose >= 2 and paragraphs and paragraphs[-1].startswith(_BULLETS) and len(paragraphs[-1].split()) <= 40:
+        paragraphs.pop()
+    return "\n".join(paragraphs)
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.casefold()))
+
+
+def _htmldate(html: str) -> datetime | None:
+    from htmldate import find_date
+
+    try:
+        found = find_date(html, original_date=True, extensive_search=False, outputformat="%Y-%m-%d")
+    except (ValueError, TypeError):
+        return None
+    return parse_datetime(found) if found else None
 
 
 def clean(raw: RawArticle) -> CleanArticle:

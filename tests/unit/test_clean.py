@@ -116,7 +116,8 @@ def test_html_is_extracted_with_its_metadata():
     assert "Heavy rain closed dozens of roads" in article.body
     assert "Copyright" not in article.body and "Home | World" not in article.body
     assert article.extraction_method == "trafilatura"
-    assert article.published_at == datetime(2024, 2, 15, tzinfo=UTC)
+    assert article.published_at == datetime(2024, 2, 15, 9, 0, tzinfo=UTC)
+    assert article.title == "Floods close roads"
 
 
 def test_an_article_with_no_text_left_is_a_cleaning_error():
