@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas import CleanArticle, Dateline, RawArticle
+from services.processor.language import detect_language
 from services.processor.metadata import dedupe_names, parse_datetime, read_page_metadata
 
 # Bodies beyond this are truncated (and flagged): longer than any news story, and Elasticsearch
@@ -302,6 +303,7 @@ def clean(raw: RawArticle) -> CleanArticle:
     truncated = len(body) > MAX_BODY_CHARS
     if truncated:
         body = body[:MAX_BODY_CHARS].rsplit(" ", 1)[0]
+    language, language_confidence = detect_language(f"{title or ''}\n{body}", hint=language)
     return CleanArticle(
         id=raw.id,
         url=raw.url,
@@ -310,6 +312,7 @@ def clean(raw: RawArticle) -> CleanArticle:
         title=normalize_text(title) if title else None,
         body=body,
         language=language,
+        language_confidence=language_confidence,
         published_at=published_at,
         fetched_at=raw.fetched_at,
         authors=list(authors),
