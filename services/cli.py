@@ -177,11 +177,19 @@ def cmd_process(args: argparse.Namespace) -> int:
     """Offline clean + enrich: EnrichedArticle JSON lines on stdout, in input order, nothing else there."""
     from schemas import DeadLetter
     from services.fetcher.inputs import InputError, walk
-    from services.processor.clean import clean
+    from services.processor.boilerplate import BoilerplateLearner
+    from services.processor.clean import Cleaner
+    from services.processor.duplicates import DuplicateIndex
     from services.processor.enrich import enrich_batch
+    from services.processor.settings import ProcessorSettings
     from services.runtime import configure_logging
 
     configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "WARNING"))
+    settings = ProcessorSettings()
+    # Duplicates, stories and learned boilerplate are found among the articles of this run.
+    clean = Cleaner(
+        BoilerplateLearner({}, settings.boilerplate_settings()), DuplicateIndex({}, {}, settings.duplicate_settings())
+    )
     produced = failed = 0
     for item in walk(args.paths):
         if isinstance(item, InputError):

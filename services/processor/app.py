@@ -9,12 +9,20 @@ it commits offsets, so an input offset is committed only after its outputs were 
 
 from __future__ import annotations
 
+import logging
+import time
+
 import faust
 
 from schemas import CleanArticle, DeadLetter, EnrichedArticle, encode
 from schemas.codec import MessageOrigin
+from services.processor.boilerplate import BoilerplateLearner
+from services.processor.clean import Cleaner
+from services.processor.duplicates import DuplicateIndex
 from services.processor.settings import ProcessorSettings
 from services.processor.stages import clean_message, enrich_messages
+
+log = logging.getLogger(__name__)
 
 # faust (through mode) names log levels its own way.
 _FAUST_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "crit"}
@@ -57,11 +65,27 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         else:
             await target.send(key=outcome.id.encode(), value=encode(outcome))
 
+    # Learned state every worker needs whole (articles are partitioned by id, not by source or story), so
+    # global tables: every worker reads every changelog partition. faust requires the changelog to have
+    # the source topic's partition count; recovery_buffer_size=1 avoids its known global-table recovery loop.
+    tables = {
+        name: app.GlobalTable(name, default=None, partitions=settings.topic_partitions, recovery_buffer_size=1)
+        for name in ("boilerplate", "signatures", "lsh-buckets")
+    }
+    duplicates = DuplicateIndex(tables["signatures"], tables["lsh-buckets"], settings.duplicate_settings())
+    cleaner = Cleaner(BoilerplateLearner(tables["boilerplate"], settings.boilerplate_settings()), duplicates)
+
     @app.agent(raw, name="clean", concurrency=1)
     async def clean_agent(stream: faust.StreamT) -> None:
         async for event in stream.events():
-            outcome = clean_message(event.value, _origin(event))
+            outcome = clean_message(event.value, _origin(event), cleaner)
             await _emit(outcome, cleaned, event.key)
+
+    @app.timer(interval=3600.0)
+    async def forget_old_articles() -> None:
+        forgotten = duplicates.expire(time.time())
+        if forgotten:
+            log.info("forgot %d articles older than the duplicate window", forgotten)
 
     @app.agent(cleaned, name="enrich", concurrency=1)
     async def enrich_agent(stream: faust.StreamT) -> None:

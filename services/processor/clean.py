@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas import CleanArticle, Dateline, RawArticle
+from services.processor.boilerplate import BoilerplateLearner
+from services.processor.duplicates import DuplicateIndex
 from services.processor.language import detect_language
 from services.processor.metadata import dedupe_names, parse_datetime, read_page_metadata
 
@@ -329,3 +331,33 @@ def content_hash(body: str) -> str:
     """SHA-256 of the body with case and whitespace folded, so trivial re-renders hash alike."""
     folded = " ".join(body.casefold().split())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
+
+
+class Cleaner:
+    """The clean stage with memory: rules, then per-source learned boilerplate, then duplicates and stories.
+
+    The stores are plain mutable mappings: dicts for one offline batch, faust tables in the pipeline.
+    """
+
+    def __init__(
+        self,
+        boilerplate: BoilerplateLearner | None = None,
+        duplicates: DuplicateIndex | None = None,
+    ) -> None:
+        self.boilerplate = boilerplate or BoilerplateLearner({})
+        self.duplicates = duplicates or DuplicateIndex({}, {})
+
+    def __call__(self, raw: RawArticle) -> CleanArticle:
+        article = clean(raw)
+        body, _removed = self.boilerplate.strip(article.source, article.id, article.body)
+        digest = content_hash(body)
+        when = article.published_at or article.fetched_at
+        assignment = self.duplicates.assign(article.id, article.title, body, digest, when.timestamp())
+        return article.model_copy(
+            update={
+                "body": body,
+                "content_hash": digest,
+                "duplicate_of": assignment.duplicate_of,
+                "story_id": assignment.story_id,
+            }
+        )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic import Field
 
+from services.processor.boilerplate import BoilerplateSettings
+from services.processor.duplicates import DuplicateSettings
 from services.settings import KafkaSettings
 
 
@@ -16,3 +18,27 @@ class ProcessorSettings(KafkaSettings):
     processor_data_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "newsflow-processor")
     processor_web_enabled: bool = False
     processor_web_port: int = 6066
+    # Learned boilerplate: a paragraph in this share (and count) of a source's recent articles is dropped.
+    clean_boilerplate_window: int = Field(default=50, ge=5)
+    clean_boilerplate_min_articles: int = Field(default=5, ge=2)
+    clean_boilerplate_min_share: float = Field(default=0.3, gt=0, le=1)
+    clean_boilerplate_min_count: int = Field(default=3, ge=2)
+    # Duplicates and stories are looked for among articles this close in time.
+    clean_duplicate_window_days: float = Field(default=7.0, gt=0)
+    clean_near_duplicate_threshold: float = Field(default=0.8, gt=0, le=1)
+    clean_story_threshold: float = Field(default=0.15, gt=0, le=1)
+
+    def boilerplate_settings(self) -> BoilerplateSettings:
+        return BoilerplateSettings(
+            window=self.clean_boilerplate_window,
+            min_articles=self.clean_boilerplate_min_articles,
+            min_share=self.clean_boilerplate_min_share,
+            min_count=self.clean_boilerplate_min_count,
+        )
+
+    def duplicate_settings(self) -> DuplicateSettings:
+        return DuplicateSettings(
+            window_s=self.clean_duplicate_window_days * 86400,
+            near_threshold=self.clean_near_duplicate_threshold,
+            story_threshold=self.clean_story_threshold,
+        )

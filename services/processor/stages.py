@@ -10,7 +10,7 @@ import logging
 
 from schemas import CleanArticle, DeadLetter, RawArticle, Stage, dead_letter, decode
 from schemas.codec import MessageOrigin
-from services.processor.clean import clean
+from services.processor.clean import Cleaner, clean
 from services.processor.enrich import enrich_batch
 
 log = logging.getLogger(__name__)
@@ -20,9 +20,11 @@ log = logging.getLogger(__name__)
 Outcome = CleanArticle | DeadLetter
 
 
-def clean_message(value: bytes | None, origin: MessageOrigin) -> Outcome:
+def clean_message(value: bytes | None, origin: MessageOrigin, cleaner: Cleaner | None = None) -> Outcome:
+    """Decode, validate and clean one raw message; ``cleaner`` carries learned state between messages."""
     try:
-        return clean(decode(RawArticle, value))
+        raw = decode(RawArticle, value)
+        return (cleaner or clean)(raw)
     except Exception as error:
         if not isinstance(error, ValueError):
             log.exception("unexpected error while cleaning")

@@ -130,3 +130,18 @@ def test_a_bad_message_becomes_a_dead_letter_for_the_clean_stage():
     assert isinstance(letter, DeadLetter)
     assert (letter.stage, letter.source_topic, letter.offset) == (Stage.CLEAN, "news.raw", 3)
     assert "non-empty 'text' or 'html'" in letter.reason
+
+
+def test_an_enormous_body_is_truncated_and_flagged():
+    from services.processor.clean import MAX_BODY_CHARS
+
+    text = "Lead paragraph of a very long report.\n\n" + ("word " * 60_000)
+    article = clean(RawArticle(url="https://example.org/long", text=text))
+    assert article.truncated and len(article.body) <= MAX_BODY_CHARS
+
+
+def test_an_oversized_message_becomes_a_dead_letter():
+    huge = RawArticle.model_construct(url="https://example.org/huge", text="x" * 6_000_000).model_dump_json()
+    letter = clean_message(huge.encode(), {"source_topic": "news.raw", "offset": 1})
+    assert isinstance(letter, DeadLetter) and letter.stage == Stage.CLEAN
+    assert "text" in letter.reason and "at most" in letter.reason
