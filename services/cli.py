@@ -188,7 +188,7 @@ def cmd_process(args: argparse.Namespace) -> int:
     settings = ProcessorSettings()
     # Duplicates, stories and learned boilerplate are found among the articles of this run.
     clean = Cleaner(
-        BoilerplateLearner({}, settings.boilerplate_settings()), DuplicateIndex({}, {}, settings.duplicate_settings())
+        BoilerplateLearner({}, settings.boilerplate_settings()), DuplicateIndex({}, settings.duplicate_settings())
     )
     produced = failed = 0
     for item in walk(args.paths):

@@ -9,6 +9,7 @@ it commits offsets, so an input offset is committed only after its outputs were 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
@@ -33,6 +34,14 @@ def _origin(event: faust.EventT) -> MessageOrigin:
     message = event.message
     key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
     return MessageOrigin(source_topic=message.topic, partition=message.partition, offset=message.offset, key=key)
+
+
+async def _index_changelog_event(index: DuplicateIndex, event: faust.EventT) -> None:
+    """Keep the in-memory LSH in step with signatures written by this or any other worker."""
+    key, value = event.key, event.value
+    key = key.decode() if isinstance(key, bytes) else key
+    value = json.loads(value) if isinstance(value, bytes | str) and value else value
+    index.remember(str(key).strip('"'), value or None)
 
 
 def create_app(settings: ProcessorSettings) -> faust.App:
@@ -68,12 +77,19 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     # Learned state every worker needs whole (articles are partitioned by id, not by source or story), so
     # global tables: every worker reads every changelog partition. faust requires the changelog to have
     # the source topic's partition count; recovery_buffer_size=1 avoids its known global-table recovery loop.
-    tables = {
-        name: app.GlobalTable(name, default=None, partitions=settings.topic_partitions, recovery_buffer_size=1)
-        for name in ("boilerplate", "signatures", "lsh-buckets")
-    }
-    duplicates = DuplicateIndex(tables["signatures"], tables["lsh-buckets"], settings.duplicate_settings())
-    cleaner = Cleaner(BoilerplateLearner(tables["boilerplate"], settings.boilerplate_settings()), duplicates)
+    # One write per article to each: the duplicate index's LSH lives in memory, fed by the changelog.
+    boilerplate = app.GlobalTable(
+        "boilerplate", default=None, partitions=settings.topic_partitions, recovery_buffer_size=1
+    )
+    signatures = app.GlobalTable(
+        "signatures",
+        default=None,
+        partitions=settings.topic_partitions,
+        recovery_buffer_size=1,
+        on_changelog_event=lambda event: _index_changelog_event(duplicates, event),
+    )
+    duplicates = DuplicateIndex(signatures, settings.duplicate_settings())
+    cleaner = Cleaner(BoilerplateLearner(boilerplate, settings.boilerplate_settings()), duplicates)
 
     @app.agent(raw, name="clean", concurrency=1)
     async def clean_agent(stream: faust.StreamT) -> None:

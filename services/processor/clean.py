@@ -345,7 +345,7 @@ class Cleaner:
         duplicates: DuplicateIndex | None = None,
     ) -> None:
         self.boilerplate = boilerplate or BoilerplateLearner({})
-        self.duplicates = duplicates or DuplicateIndex({}, {})
+        self.duplicates = duplicates or DuplicateIndex({})
 
     def __call__(self, raw: RawArticle) -> CleanArticle:
         article = clean(raw)

@@ -1,18 +1,18 @@
 """Exact and near duplicates, and stories: which earlier article is this one a copy of, which story is it part of.
 
 Near duplicates (syndicated copies, lightly edited updates) share most 5-word shingles; articles of one
-story share their key terms. Both are found with MinHash signatures and banded locality-sensitive hashing
-whose buckets live in plain mutable mappings — dicts offline, faust tables in the pipeline — so the
-state survives restarts and is shared by every worker. Entries older than the window are ignored.
+story share their key terms. Both are found with MinHash signatures and locality-sensitive hashing
+(datasketch). The signatures are the state: one entry per article in a plain mutable mapping — a dict
+offline, a faust global table in the pipeline, so it survives restarts and every worker sees every
+article. The LSH indexes are in memory and rebuilt from those entries (:meth:`DuplicateIndex.remember`
+is fed the table's changelog). Entries older than the window are ignored and expire.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -35,8 +35,8 @@ _STOPWORDS = frozenset(
 # An article with fewer key terms than this cannot be placed in a story by similarity: one shared word
 # between two tiny sets already looks like a strong overlap.
 _MIN_STORY_TERMS = 4
-# A bucket holding more ids than this is a band every text shares; it says nothing and is capped.
-_BUCKET_CAP = 64
+# Stored signatures are only comparable with signatures of the same hashing scheme; pin it.
+_SCHEME = "affine32"
 
 
 @dataclass(frozen=True)
@@ -72,61 +72,57 @@ def key_terms(title: str | None, body: str, lead_words: int) -> set[str]:
     return headline | {n for n in names if n not in _STOPWORDS and len(n) > 2}
 
 
+def _similarity(minhash: MinHash, stored: list[int]) -> float:
+    """Estimated Jaccard similarity of a signature and a stored one."""
+    return float(np.mean(minhash.hashvalues == np.asarray(stored, dtype=np.uint64)))
+
+
 class DuplicateIndex:
-    """``signatures`` maps article id → its signatures and assignment; ``buckets`` maps LSH band → ids."""
+    """``signatures`` maps article id → its signatures, time and assignment."""
 
-    def __init__(
-        self,
-        signatures: MutableMapping[str, Any],
-        buckets: MutableMapping[str, Any],
-        settings: DuplicateSettings | None = None,
-    ) -> None:
+    def __init__(self, signatures: MutableMapping[str, Any], settings: DuplicateSettings | None = None) -> None:
         self.signatures = signatures
-        self.buckets = buckets
         self.settings = settings or DuplicateSettings()
+        self._near = MinHashLSH(threshold=self.settings.near_threshold, num_perm=self.settings.num_perm)
+        self._story = MinHashLSH(threshold=self.settings.story_threshold, num_perm=self.settings.num_perm)
+        self._indexed: set[str] = set()
+        for article_id, entry in list(signatures.items()):
+            self.remember(article_id, entry)
 
-    @cached_property
-    def _near_bands(self) -> tuple[int, int]:
-        lsh = MinHashLSH(threshold=self.settings.near_threshold, num_perm=self.settings.num_perm)
-        return lsh.b, lsh.r
-
-    @cached_property
-    def _story_bands(self) -> tuple[int, int]:
-        lsh = MinHashLSH(threshold=self.settings.story_threshold, num_perm=self.settings.num_perm)
-        return lsh.b, lsh.r
-
-    def _minhash(self, tokens: set[str]) -> list[int]:
-        minhash = MinHash(num_perm=self.settings.num_perm, seed=1)
+    def _minhash(self, tokens: set[str]) -> MinHash:
+        minhash = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME)
         minhash.update_batch([token.encode("utf-8") for token in tokens])
-        return [int(value) for value in minhash.hashvalues]
+        return minhash
 
-    def _band_keys(self, kind: str, signature: list[int], bands: tuple[int, int]) -> list[str]:
-        count, rows = bands
-        keys = []
-        for band in range(count):
-            chunk = np.asarray(signature[band * rows : (band + 1) * rows], dtype=np.uint64).tobytes()
-            keys.append(f"{kind}{band}:{hashlib.blake2b(chunk, digest_size=8).hexdigest()}")
-        return keys
+    def _restore(self, values: list[int]) -> MinHash:
+        return MinHash(
+            num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME, hashvalues=np.asarray(values, dtype=np.uint64)
+        )
 
-    def _candidates(self, keys: list[str], article_id: str, timestamp: float) -> list[tuple[str, dict[str, Any]]]:
-        found: dict[str, dict[str, Any]] = {}
-        for key in keys:
-            for other in self.buckets.get(key) or []:
-                if other == article_id or other in found:
-                    continue
-                entry = self.signatures.get(other)
-                if entry and abs(entry["t"] - timestamp) <= self.settings.window_s:
-                    found[other] = entry
-        return list(found.items())
+    def remember(self, article_id: str, entry: dict[str, Any] | None) -> None:
+        """Index an entry written here or by another worker (None: it was deleted)."""
+        if entry is None:
+            self._forget(article_id)
+            return
+        if article_id in self._indexed:
+            return
+        self._near.insert(article_id, self._restore(entry["m"]))
+        self._story.insert(article_id, self._restore(entry["s"]))
+        self._indexed.add(article_id)
 
-    def _add(self, keys: list[str], article_id: str) -> None:
-        for key in keys:
-            ids = [i for i in (self.buckets.get(key) or []) if i != article_id]
-            self.buckets[key] = [*ids, article_id][-_BUCKET_CAP:]
+    def _forget(self, article_id: str) -> None:
+        if article_id in self._indexed:
+            self._near.remove(article_id)
+            self._story.remove(article_id)
+            self._indexed.discard(article_id)
 
-    @staticmethod
-    def _similarity(first: list[int], second: list[int]) -> float:
-        return float(np.mean(np.asarray(first, dtype=np.uint64) == np.asarray(second, dtype=np.uint64)))
+    def _candidates(self, ids: list[str], article_id: str, timestamp: float) -> list[tuple[str, dict[str, Any]]]:
+        found = []
+        for other in ids:
+            entry = self.signatures.get(other) if other != article_id else None
+            if entry and abs(entry["t"] - timestamp) <= self.settings.window_s:
+                found.append((other, entry))
+        return found
 
     def assign(self, article_id: str, title: str | None, body: str, content_hash: str, timestamp: float) -> Assignment:
         """Find the article's original (if it copies an earlier one) and its story; remember it.
@@ -139,33 +135,33 @@ class DuplicateIndex:
         near = self._minhash(shingles(body, self.settings.shingle_words))
         terms = key_terms(title, body, self.settings.story_lead_words)
         story = self._minhash(terms)
-        exact_key, near_keys = f"h:{content_hash}", self._band_keys("n", near, self._near_bands)
-        story_keys = self._band_keys("s", story, self._story_bands)
 
         originals = [
             (entry["t"], other, entry)
-            for other, entry in self._candidates([exact_key, *near_keys], article_id, timestamp)
-            if entry["h"] == content_hash or self._similarity(near, entry["m"]) >= self.settings.near_threshold
+            for other, entry in self._candidates(self._near.query(near), article_id, timestamp)
+            if entry["h"] == content_hash or _similarity(near, entry["m"]) >= self.settings.near_threshold
         ]
         duplicate_of = None
+        story_id = article_id
         if originals:
             _, first_id, first = min(originals, key=lambda item: (item[0], item[1]))
             if (first["t"], first_id) < (timestamp, article_id):
                 duplicate_of = first.get("d") or first_id
                 story_id = first["story"]
-        if duplicate_of is None and len(terms) < _MIN_STORY_TERMS:
-            story_id = article_id  # too little to go on: a story of its own
-        elif duplicate_of is None:
+        if duplicate_of is None and len(terms) >= _MIN_STORY_TERMS:
             scored = [
-                (self._similarity(story, entry["s"]), entry["story"])
-                for _, entry in self._candidates(story_keys, article_id, timestamp)
+                (_similarity(story, entry["s"]), entry["story"])
+                for _, entry in self._candidates(self._story.query(story), article_id, timestamp)
             ]
             scored = [item for item in scored if item[0] >= self.settings.story_threshold]
-            story_id = max(scored)[1] if scored else article_id
-        self.signatures[article_id] = {
-            "t": timestamp, "h": content_hash, "m": near, "s": story, "d": duplicate_of, "story": story_id,
+            if scored:
+                story_id = max(scored)[1]
+        entry = {
+            "t": timestamp, "h": content_hash, "d": duplicate_of, "story": story_id,
+            "m": [int(v) for v in near.hashvalues], "s": [int(v) for v in story.hashvalues],
         }  # fmt: skip
-        self._add([exact_key, *near_keys, *story_keys], article_id)
+        self.signatures[article_id] = entry
+        self.remember(article_id, entry)
         return Assignment(duplicate_of, story_id)
 
     def expire(self, now: float) -> int:
@@ -173,11 +169,5 @@ class DuplicateIndex:
         old = [key for key, entry in list(self.signatures.items()) if now - entry["t"] > self.settings.window_s]
         for key in old:
             del self.signatures[key]
-        if old:
-            for bucket, ids in list(self.buckets.items()):
-                alive = [i for i in ids if i in self.signatures]
-                if not alive:
-                    del self.buckets[bucket]
-                elif len(alive) != len(ids):
-                    self.buckets[bucket] = alive
+            self._forget(key)
         return len(old)

@@ -31,7 +31,7 @@ def _timestamp(value: str | None) -> float:
 def evaluate(data: Path, settings: DuplicateSettings) -> dict[str, float]:
     articles = [json.loads(line) for line in (data / "same-story" / "articles.jsonl").read_text().splitlines()]
     articles.sort(key=lambda a: (a.get("date_publish") or "", a["doc_id"]))
-    index = DuplicateIndex({}, {}, settings)
+    index = DuplicateIndex({}, settings)
     stories, duplicates, events = {}, {}, {}
     started = time.perf_counter()
     for article in articles:

@@ -1,0 +1,122 @@
+"""Clean-stage throughput through Kafka against the pure cleaning code in a loop, side by side in one run.
+
+    python -m tests.benchmarks.clean_stage [--copies 2] [--json out.json]
+
+Needs the local stack (`newsflow stack up`). Uses the real pages of ../shared/data as input, each
+published under ``--copies`` URLs. Prints articles/s for both and their ratio (the machine is shared and
+noisy, so only the ratio of two measurements taken together means much).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+
+from schemas import RawArticle, encode
+from services.fetcher.inputs import decode_text
+from services.messaging import ensure_topics
+from services.processor.clean import Cleaner
+from services.processor.settings import ProcessorSettings
+from tests.eval.extraction import DEFAULT_DATA
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_articles(data: Path, copies: int) -> list[RawArticle]:
+    pages = sorted((data / "article-extraction" / "html").glob("*.html.gz"))
+    pages += sorted((data / "news-pages" / "html").glob("*.html.gz"))
+    htmls = [decode_text(gzip.decompress(page.read_bytes()), str(page)) for page in pages]
+    return [
+        RawArticle(url=f"https://bench.example/{copy}/{index}", html=html)
+        for copy in range(copies)
+        for index, html in enumerate(htmls)
+    ]
+
+
+def pure_rate(articles: list[RawArticle]) -> float:
+    """Articles/s of the cleaning code called in a loop (the first call, which loads models, not timed)."""
+    cleaner = Cleaner()
+    cleaner(RawArticle(url="https://bench.example/warm-up", text="A warm-up article. " * 20))
+    started = time.perf_counter()
+    for article in articles:
+        cleaner(article)
+    return len(articles) / (time.perf_counter() - started)
+
+
+def stage_rate(articles: list[RawArticle]) -> float:
+    """Articles/s of a processor worker draining a backlog: the span between its first and last output."""
+    run = uuid.uuid4().hex[:8]
+    env = {
+        **os.environ,
+        "NEWSFLOW_TOPIC_RAW": f"bench-{run}.raw",
+        "NEWSFLOW_TOPIC_CLEAN": f"bench-{run}.clean",
+        "NEWSFLOW_TOPIC_ENRICHED": f"bench-{run}.enriched",
+        "NEWSFLOW_TOPIC_DLQ": f"bench-{run}.dlq",
+        "NEWSFLOW_TOPIC_PARTITIONS": "1",
+        "NEWSFLOW_PROCESSOR_APP_ID": f"bench-{run}",
+        "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-bench-{run}",
+        "NEWSFLOW_LOG_LEVEL": "WARNING",
+    }
+    settings = ProcessorSettings.model_validate({k[9:].lower(): v for k, v in env.items() if k.startswith("NEWSFLOW_")})
+    ensure_topics(settings)
+    producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)
+    for article in articles:
+        producer.send(settings.topic_raw, key=article.id.encode(), value=encode(article))
+    producer.flush()
+    producer.close()
+    # The backlog is in place before the worker starts, so nothing else competes for the CPU meanwhile.
+    processor = subprocess.Popen(
+        [sys.executable, "-m", "services.processor.app"], env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL
+    )
+    consumer = KafkaConsumer(bootstrap_servers="127.0.0.1:9092")
+    partition = TopicPartition(settings.topic_clean, 0)
+    try:
+        deadline = time.monotonic() + 900
+        while consumer.end_offsets([partition])[partition] < len(articles):
+            if time.monotonic() > deadline or processor.poll() is not None:
+                raise RuntimeError("the processor did not clean the backlog")
+            time.sleep(2)
+    finally:
+        processor.terminate()
+        processor.wait(timeout=60)
+    consumer.assign([partition])
+    consumer.seek_to_beginning(partition)
+    stamps: list[int] = []
+    while len(stamps) < len(articles):
+        stamps += [record.timestamp for batch in consumer.poll(timeout_ms=1000).values() for record in batch]
+    consumer.close()
+    return (len(stamps) - 1) / ((max(stamps) - min(stamps)) / 1000)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--copies", type=int, default=2)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    articles = load_articles(args.data, args.copies)
+    pure = pure_rate(articles)
+    stage = stage_rate(articles)
+    result = {
+        "articles": len(articles),
+        "pure_clean_articles_per_s": round(pure, 1),
+        "clean_stage_articles_per_s": round(stage, 1),
+        "ratio": round(stage / pure, 3),
+    }
+    print("clean-stage  " + "  ".join(f"{k} {v}" for k, v in result.items()))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
