@@ -78,6 +78,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     # global tables: every worker reads every changelog partition. faust requires the changelog to have
     # the source topic's partition count; recovery_buffer_size=1 avoids its known global-table recovery loop.
     # One write per article to each: the duplicate index's LSH lives in memory, fed by the changelog.
+    duplicates: DuplicateIndex  # bound below; the signatures table's changelog feeds it
     boilerplate = app.GlobalTable(
         "boilerplate", default=None, partitions=settings.topic_partitions, recovery_buffer_size=1
     )

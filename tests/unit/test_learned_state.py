@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from schemas import RawArticle
 from services.processor.boilerplate import BoilerplateLearner, BoilerplateSettings
@@ -129,11 +130,11 @@ def test_the_cleaner_marks_a_syndicated_copy_from_another_source():
 def test_an_index_rebuilt_from_its_stored_entries_knows_every_article():
     """A restarted worker, or another one, finds what was recorded before (the pipeline keeps the
     entries in a faust table and feeds its changelog to ``remember``)."""
-    entries: dict[str, object] = {}
+    entries: dict[str, Any] = {}
     _assign(DuplicateIndex(entries), "a", WIRE, 0.0)
     rebuilt = DuplicateIndex(entries)
     assert _assign(rebuilt, "b", WIRE, 10.0).duplicate_of == "a"
     elsewhere = DuplicateIndex({})
-    elsewhere.remember("a", entries["a"])  # type: ignore[arg-type]
+    elsewhere.remember("a", entries["a"])
     elsewhere.signatures["a"] = entries["a"]
     assert _assign(elsewhere, "c", WIRE, 20.0).duplicate_of == "a"
