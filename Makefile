@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean clean
+.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories bench-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -55,6 +55,12 @@ stack-status: setup ## health, version and address of each stack component
 
 eval-clean: setup ## body and metadata extraction scores on ../shared/data (article-extraction, news-pages)
 	$(BIN)/python -m tests.eval.extraction --json eval-clean.json
+
+eval-stories: setup ## duplicate and story assignment on ../shared/data/same-story (pairwise P/R)
+	$(BIN)/python -m tests.eval.stories --json eval-stories.json
+
+bench-clean: setup stack-up ## clean stage through Kafka vs the pure cleaning code, side by side
+	$(BIN)/python -m tests.benchmarks.clean_stage --json bench-clean.json
 
 schemas: setup ## re-export the JSON Schemas under schemas/json/
 	$(BIN)/python -m schemas.export

@@ -59,8 +59,20 @@ def cmd_stack(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------- run
 
 
+def _die_with_parent() -> None:
+    """In the child: ask Linux to SIGTERM it when `newsflow run` dies, so no worker outlives its supervisor."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: children are still stopped on a clean shutdown
+
+
 def _spawn(service: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", SERVICE_MODULES[service]], cwd=REPO_ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", SERVICE_MODULES[service]], cwd=REPO_ROOT, preexec_fn=_die_with_parent
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:

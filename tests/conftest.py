@@ -52,6 +52,12 @@ class Pipeline:
         self.processes.append(process)
         return process
 
+    def start_service(self, module: str) -> subprocess.Popen[bytes]:
+        """One service process on its own, without the `newsflow run` supervisor (to kill it alone)."""
+        process = subprocess.Popen([sys.executable, "-m", module], env=self.env, cwd=REPO_ROOT)
+        self.processes.append(process)
+        return process
+
     def setting(self, name: str) -> str:
         return self.env[f"NEWSFLOW_{name.upper()}"]
 

@@ -1,0 +1,25 @@
+"""The faust app is wired to avoid faust-streaming's known pitfalls (see docs/decisions.md)."""
+
+from __future__ import annotations
+
+from services.processor.app import create_app
+from services.processor.settings import ProcessorSettings
+
+
+def test_agents_read_raw_bytes_one_message_at_a_time_with_at_least_once_delivery():
+    app = create_app(ProcessorSettings(topic_partitions=3))
+    assert app.conf.processing_guarantee.value == "at_least_once"
+    inputs = {agent.name: agent.channel.topics for agent in app.agents.values()}
+    assert inputs == {"clean": ("news.raw",), "enrich": ("news.clean",)}
+    for agent in app.agents.values():
+        assert agent.concurrency == 1, "more than one actor per agent can commit past unfinished messages"
+        assert agent.channel.value_serializer == "raw", "a value faust fails to deserialise is silently dropped"
+
+
+def test_learned_state_lives_in_global_tables_partitioned_like_the_input():
+    app = create_app(ProcessorSettings(topic_partitions=3))
+    tables = {table.name: table for table in app.tables.values()}
+    assert set(tables) == {"boilerplate", "signatures"}
+    for table in tables.values():
+        assert type(table).__name__ == "GlobalTable"
+        assert table.partitions == 3
