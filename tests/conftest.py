@@ -113,7 +113,7 @@ def _drop_pipeline_state(env: dict[str, str], run: str) -> None:
     client.close()
 
 
-def wait_for(check: Callable[[], T], timeout: float = 90, interval: float = 0.5) -> T:
+def wait_for(check: Callable[[], T | None], timeout: float = 90, interval: float = 0.5) -> T:
     """Poll ``check`` until it returns something truthy; fail the test with its last value otherwise."""
     deadline = time.monotonic() + timeout
     value: T | None = None
