@@ -55,7 +55,6 @@ class Indexer:
         ensure_index(self.client, self.settings)
         self.producer = make_producer(self.settings, "newsflow-indexer")
         self.consumer = KafkaConsumer(
-            self.settings.topic_enriched,
             bootstrap_servers=self.settings.bootstrap_servers,
             group_id=self.settings.indexer_group,
             client_id="newsflow-indexer",
@@ -64,7 +63,10 @@ class Indexer:
             max_poll_records=self.settings.indexer_batch_size,
             fetch_max_bytes=64 * 1024 * 1024,
             max_partition_fetch_bytes=16 * 1024 * 1024,
+            # Partitions added later are picked up within this time rather than kafka-python's 5 minutes.
+            metadata_max_age_ms=30_000,
         )
+        self._subscribe_when_visible()
         log.info("indexer consuming %s into alias %s", self.settings.topic_enriched, self.settings.es_alias)
         try:
             while not self._stop.is_set():
@@ -92,6 +94,19 @@ class Indexer:
             self.producer.flush()
             self.producer.close()
             self.client.close()
+
+    def _subscribe_when_visible(self) -> None:
+        """Subscribe once the broker's metadata lists the topic's partitions.
+
+        A group member that joins while its just-created topic is not yet in its metadata is assigned
+        nothing, and kafka-python only looks again when its metadata expires.
+        """
+        assert self.consumer is not None
+        topic = self.settings.topic_enriched
+        deadline = time.monotonic() + 60
+        while not self.consumer.partitions_for_topic(topic) and time.monotonic() < deadline:
+            self._stop.wait(0.2)
+        self.consumer.subscribe([topic])
 
     def _wait_for_elasticsearch(self) -> None:
         delay = 1.0

@@ -84,6 +84,11 @@ _CALL_TO_ACTION = re.compile(
     re.IGNORECASE,
 )
 _BULLETS = ("- ", "• ", "* ")
+_STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_STRAIGHTEN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+# A byline standing alone near the top of a plain-text story: "By Jane Doe and John Roe".
+_NAME = r"[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+){0,3}"
+_BYLINE = re.compile(rf"^By\s+(?P<names>{_NAME}(?:\s*(?:,|\band\b|&)\s*{_NAME})*)\s*[,;]?\s*$")
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]$")
 _SPACES = re.compile(r"[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\u180e]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -106,6 +111,7 @@ class WireParts:
     body: str
     dateline: Dateline | None = None
     related_headlines: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
 
 
 def normalize_text(text: str) -> str:
@@ -180,8 +186,13 @@ def strip_wire_boilerplate(text: str) -> WireParts:
 
     kept: list[str] = []
     dateline: Dateline | None = None
+    authors: list[str] = []
     for index, paragraph in enumerate(paragraphs):
         line = paragraph.text
+        byline = _BYLINE.match(line) if index < 3 and not authors else None
+        if byline:
+            authors = dedupe_names([byline.group("names")])
+            continue
         if index == 0:
             dateline, line = parse_dateline(line)
         glued = _GLUED_PREFIX.match(line)
@@ -197,7 +208,25 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             continue
         if line:
             kept.append(line)
-    return WireParts(body="\n\n".join(kept), dateline=dateline, related_headlines=_unique(related + trailer))
+    return WireParts(
+        body="\n\n".join(kept), dateline=dateline, related_headlines=_unique(related + trailer), authors=authors
+    )
+
+
+def consistent_quotes(text: str) -> str:
+    """One quotation style per article: the one it mostly uses. Curly quotes are never lost to
+    straight ones when they are the article's style; a minority of the other style is converted."""
+    curly = sum(text.count(mark) for mark in "‘’“”")
+    straight = text.count('"') + len(_STRAIGHT_APOSTROPHE.findall(text)) + text.count("'")
+    if curly == 0 or straight == 0:
+        return text
+    if straight > curly:
+        return text.translate(_STRAIGHTEN)
+    text = _STRAIGHT_APOSTROPHE.sub("’", text)
+    text = re.sub(r"(^|[\s(\[{—–-])'", r"\1‘", text)
+    text = text.replace("'", "’")
+    text = re.sub(r'(^|[\s(\[{—–-])"', r"\1“", text)
+    return text.replace('"', "”")
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -291,7 +320,8 @@ def clean(raw: RawArticle) -> CleanArticle:
         extracted = extract_html(raw.html, raw.url)
         text, method = extracted.body, extracted.method
         title = title or extracted.title
-        published_at = published_at or extracted.published_at
+        # The page's own date is the publisher's word; a feed's date is a fallback.
+        published_at = extracted.published_at or published_at
         authors = extracted.authors
         if raw.canonical_url is None and extracted.canonical_url:
             canonical_url = extracted.canonical_url
@@ -299,7 +329,8 @@ def clean(raw: RawArticle) -> CleanArticle:
     else:
         text, method = raw.text or "", "text"
     parts = strip_wire_boilerplate(text)
-    body = parts.body
+    body = consistent_quotes(parts.body)
+    authors = authors or tuple(parts.authors)
     if not body.strip():
         raise CleaningError("no article text left after extraction and cleaning")
     truncated = len(body) > MAX_BODY_CHARS

@@ -185,18 +185,21 @@ def _clean_text(text: str) -> str:
 
 
 def strip_site_name(title: str, site_name: str | None) -> str:
-    """``Floods close roads | Example News`` → ``Floods close roads``; the site name is known or repeated."""
-    parts = _TITLE_SEPARATORS.split(title)
-    if len(parts) < 2:
-        return title
+    """``Floods close roads | Example News`` → ``Floods close roads``; the site name is known or looks like one.
+
+    Only trailing segments are cut, at their separator; the rest of the title is left exactly as written.
+    """
     site = (site_name or "").casefold()
-    while len(parts) > 1:
-        tail = parts[-1].strip().casefold()
-        if (site and (tail in site or site in tail)) or (len(tail.split()) <= 4 and _looks_like_site(tail)):
-            parts.pop()
-        else:
-            break
-    return " - ".join(parts) if parts else title
+    while True:
+        separators = list(_TITLE_SEPARATORS.finditer(title))
+        if not separators:
+            return title
+        last = separators[-1]
+        tail = title[last.end() :].strip().casefold()
+        is_site = bool(site) and bool(tail) and (tail in site or site in tail)
+        if not (is_site or (len(tail.split()) <= 4 and _looks_like_site(tail))):
+            return title
+        title = title[: last.start()].rstrip()
 
 
 def _looks_like_site(text: str) -> bool:

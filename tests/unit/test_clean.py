@@ -145,3 +145,33 @@ def test_an_oversized_message_becomes_a_dead_letter():
     letter = clean_message(huge.encode(), {"source_topic": "news.raw", "offset": 1})
     assert isinstance(letter, DeadLetter) and letter.stage == Stage.CLEAN
     assert "text" in letter.reason and "at most" in letter.reason
+
+
+def test_a_byline_in_plain_text_becomes_the_authors():
+    article = clean(
+        RawArticle(url="https://example.org/b", text="By Jane Doe and John Roe\n\nRain fell all day in the capital.")
+    )
+    assert article.authors == ["Jane Doe", "John Roe"]
+    assert article.body == "Rain fell all day in the capital."
+
+
+def test_the_pages_own_date_wins_over_the_feed_date():
+    html = """<html><head><meta property="article:published_time" content="2024-02-15T09:00:00Z"></head>
+    <body><article><p>Heavy rain closed dozens of roads across the region on Thursday, officials said, and
+    emergency crews worked through the night to clear debris and help stranded drivers reach safety.</p>
+    </article></body></html>"""
+    feed_date = datetime(2024, 2, 16, tzinfo=UTC)
+    article = clean(RawArticle(url="https://news.example.org/x", html=html, published_at=feed_date))
+    assert article.published_at == datetime(2024, 2, 15, 9, 0, tzinfo=UTC)
+
+
+def test_quotes_follow_the_articles_own_style():
+    from services.processor.clean import consistent_quotes
+
+    assert consistent_quotes("“Rain,” she said. It’s Iran's “worst” flood.") == (
+        "“Rain,” she said. It’s Iran’s “worst” flood."
+    )
+    assert consistent_quotes('"Rain," she said. It\'s the "worst" flood, it’s true.') == (
+        '"Rain," she said. It\'s the "worst" flood, it\'s true.'
+    )
+    assert consistent_quotes("No quotes at all.") == "No quotes at all."
