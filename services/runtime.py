@@ -7,6 +7,11 @@ import signal
 import sys
 from collections.abc import Callable
 from types import FrameType
+from typing import Protocol, TypeVar
+
+from services.settings import NewsflowSettings
+
+S = TypeVar("S", bound=NewsflowSettings)
 
 
 def configure_logging(level: str) -> None:
@@ -36,3 +41,16 @@ def run_until_signalled(run: Callable[[], None], stop: Callable[[], None]) -> No
     signal.signal(signal.SIGTERM, _handle)
     signal.signal(signal.SIGINT, _handle)
     run()
+
+
+class Service(Protocol):
+    def run(self) -> None: ...
+    def stop(self) -> None: ...
+
+
+def run_service(make: Callable[[S], Service], settings_class: type[S]) -> None:
+    """A service process's main: settings from the environment, logging, run until SIGTERM/SIGINT."""
+    settings = settings_class()
+    configure_logging(settings.log_level)
+    service = make(settings)
+    run_until_signalled(service.run, service.stop)

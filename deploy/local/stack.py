@@ -181,53 +181,57 @@ def _verified(directory: Path) -> bool:
     )
 
 
-def kafka_libs(settings: StackSettings) -> Path:
-    """Kafka's broker jars with their runtime dependencies, fetched once and verified on every call."""
-    target = settings.cache_dir / f"kafka-{settings.kafka_version}"
+def _cached(target: Path, fetch: Callable[[Path], None]) -> Path:
+    """``target`` as verified against its manifest, else fetched afresh into a staging directory
+    (``fetch`` fills it) and moved into place, so an interrupted download never looks complete."""
     if _verified(target):
-        return target / "libs"
+        return target
     shutil.rmtree(target, ignore_errors=True)
     staging = target.with_name(target.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    _mvn(
-        settings,
-        f"{DEPENDENCY_PLUGIN}:copy-dependencies",
-        f"-DoutputDirectory={staging / 'libs'}",
-        "-DincludeScope=runtime",
-    )
+    fetch(staging)
     _write_manifest(staging)
     staging.rename(target)
-    return target / "libs"
+    return target
+
+
+def kafka_libs(settings: StackSettings) -> Path:
+    """Kafka's broker jars with their runtime dependencies, fetched once and verified on every call."""
+
+    def fetch(staging: Path) -> None:
+        _mvn(
+            settings,
+            f"{DEPENDENCY_PLUGIN}:copy-dependencies",
+            f"-DoutputDirectory={staging / 'libs'}",
+            "-DincludeScope=runtime",
+        )
+
+    return _cached(settings.cache_dir / f"kafka-{settings.kafka_version}", fetch) / "libs"
 
 
 def elasticsearch_zip(settings: StackSettings) -> Path:
     """Elasticsearch's minimal node distribution (``integ-test-zip``), fetched once and verified."""
-    target = settings.cache_dir / f"elasticsearch-{settings.es_version}"
-    archive = target / f"elasticsearch-{settings.es_version}.zip"
-    if _verified(target):
-        return archive
-    shutil.rmtree(target, ignore_errors=True)
-    staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    # Central carries no checksum files for this artifact, so Maven cannot verify it; a pinned
-    # SHA-256 does instead (versions without a pin are only checked for zip integrity).
-    _mvn(
-        settings,
-        f"{DEPENDENCY_PLUGIN}:copy",
-        f"-Dartifact=org.elasticsearch.distribution.integ-test-zip:elasticsearch:{settings.es_version}:zip",
-        f"-DoutputDirectory={staging}",
-        strict=False,
-    )
-    expected = PINNED_SHA256.get(archive.name)
-    if expected is not None and _sha256(staging / archive.name) != expected:
-        raise StackError(f"{archive.name} does not match its pinned SHA-256 in deploy/local/checksums.json")
-    with zipfile.ZipFile(staging / archive.name) as bundle:
-        broken = bundle.testzip()
-    if broken is not None:
-        raise StackError(f"downloaded Elasticsearch zip is corrupt at {broken}; run `newsflow stack up` again")
-    _write_manifest(staging)
-    staging.rename(target)
-    return archive
+    name = f"elasticsearch-{settings.es_version}.zip"
+
+    def fetch(staging: Path) -> None:
+        # Central carries no checksum files for this artifact, so Maven cannot verify it; a pinned
+        # SHA-256 does instead (versions without a pin are only checked for zip integrity).
+        _mvn(
+            settings,
+            f"{DEPENDENCY_PLUGIN}:copy",
+            f"-Dartifact=org.elasticsearch.distribution.integ-test-zip:elasticsearch:{settings.es_version}:zip",
+            f"-DoutputDirectory={staging}",
+            strict=False,
+        )
+        expected = PINNED_SHA256.get(name)
+        if expected is not None and _sha256(staging / name) != expected:
+            raise StackError(f"{name} does not match its pinned SHA-256 in deploy/local/checksums.json")
+        with zipfile.ZipFile(staging / name) as bundle:
+            broken = bundle.testzip()
+        if broken is not None:
+            raise StackError(f"downloaded Elasticsearch zip is corrupt at {broken}; run `newsflow stack up` again")
+
+    return _cached(settings.cache_dir / f"elasticsearch-{settings.es_version}", fetch) / name
 
 
 # ----------------------------------------------------------------------------------------- processes

@@ -75,12 +75,9 @@ def _suffix_ok(path: Path) -> bool:
 
 
 def main() -> None:
-    from services.runtime import configure_logging, run_until_signalled
+    from services.runtime import run_service
 
-    settings = FetcherSettings()
-    configure_logging(settings.log_level)
-    fetcher = Fetcher(settings)
-    run_until_signalled(fetcher.run, fetcher.stop)
+    run_service(Fetcher, FetcherSettings)
 
 
 if __name__ == "__main__":

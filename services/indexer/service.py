@@ -205,12 +205,9 @@ def _bulk_error(outcome: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    from services.runtime import configure_logging, run_until_signalled
+    from services.runtime import run_service
 
-    settings = IndexerSettings()
-    configure_logging(settings.log_level)
-    indexer = Indexer(settings)
-    run_until_signalled(indexer.run, indexer.stop)
+    run_service(Indexer, IndexerSettings)
 
 
 if __name__ == "__main__":
