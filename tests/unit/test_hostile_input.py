@@ -1,0 +1,65 @@
+"""Hostile and broken input never escapes the clean stage as an exception: it is cleaned or dead-lettered."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from schemas import CleanArticle, DeadLetter
+from services.processor.clean import Cleaner
+from services.processor.stages import clean_message
+
+BILLION_LAUGHS = """<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
+<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]><html><body><p>&lol4;</p></body></html>"""
+
+STORY = "<p>" + "Rescue teams searched the hills north of the capital for survivors of the landslide. " * 5 + "</p>"
+
+HOSTILE_HTML = {
+    "entity expansion": BILLION_LAUGHS,
+    "deep nesting": "<div>" * 20_000 + STORY + "</div>" * 20_000,
+    "unclosed everything": "<html><body><article><p>" + STORY.replace("</p>", "") + "<table><tr><td>",
+    "script only": "<html><script>" + "x=1;" * 10_000 + "</script></html>",
+    "binary noise": "".join(chr(random.Random(7).randrange(1, 0x2FF)) for _ in range(20_000)),
+    "null bytes": "<p>\x00\x00 text \x00</p>" * 100,
+    "huge page": "<html><body>" + STORY * 2_000 + "</body></html>",
+    "comment bomb": "<!--" * 10_000 + STORY,
+    "wrong charset declared": '<meta charset="x-unknown-charset">' + STORY,
+}
+
+
+def _message(html: str) -> bytes:
+    return json.dumps({"url": "https://example.org/hostile", "html": html}).encode()
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_HTML))
+def test_hostile_html_is_cleaned_or_dead_lettered(name):
+    outcome = clean_message(_message(HOSTILE_HTML[name]), {"source_topic": "news.raw", "offset": 0}, Cleaner())
+    assert isinstance(outcome, CleanArticle | DeadLetter)
+    if isinstance(outcome, DeadLetter):
+        assert outcome.reason and outcome.stage == "clean"
+    else:
+        assert outcome.body.strip()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"",
+        b"\x00" * 100,
+        b"{}",
+        b"[]",
+        b"null",
+        b'{"url": 5, "text": "x"}',
+        b'{"url": "https://e.org/1", "text": "x", "published_at": "not a date"}',
+        b'{"url": "https://e.org/1", "text": "' + b"\xc3\x28" * 10 + b'"}',
+        json.dumps({"url": "https://e.org/" + "a" * 9000, "text": "x"}).encode(),
+    ],
+)
+def test_invalid_messages_become_dead_letters_with_a_reason(payload):
+    outcome = clean_message(payload, {"source_topic": "news.raw", "offset": 0})
+    assert isinstance(outcome, DeadLetter)
+    assert outcome.reason and "\n" not in outcome.reason
