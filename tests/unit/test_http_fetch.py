@@ -1,0 +1,131 @@
+"""The fetcher's HTTP client against a real server on 127.0.0.1: conditional GET, redirects, limits, refusals."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from services.fetcher.feeds import parse_feed
+from services.fetcher.http import AddressPolicy, FetchError, SafeClient, Validators
+from tests.eval.extraction import DEFAULT_DATA
+
+FEED_FILE = DEFAULT_DATA / "feeds" / "real-world" / "cnn_hp-hero__rss2.xml"
+FEED = (
+    FEED_FILE.read_bytes()
+    if FEED_FILE.exists()
+    else b'<rss version="2.0"><channel><item><link>https://e.org/1</link></item></channel></rss>'
+)
+BOMB = gzip.compress(b"<rss>" + b" " * 50_000_000)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *_args: object) -> None:  # keep test output quiet
+        pass
+
+    def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if "Content-Length" not in (headers or {}):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        if self.path == "/feed.xml":
+            if self.headers.get("If-None-Match") == '"v1"':
+                self._send(304, headers={"ETag": '"v1"'})
+            else:
+                self._send(200, FEED, {"Content-Type": "application/rss+xml", "ETag": '"v1"'})
+        elif self.path == "/moved":
+            self._send(301, headers={"Location": "/feed.xml"})
+        elif self.path == "/to-private":
+            self._send(302, headers={"Location": "http://10.11.12.13/internal"})
+        elif self.path == "/loop":
+            self._send(302, headers={"Location": "/loop"})
+        elif self.path == "/announced-huge":
+            self._send(200, b"", {"Content-Type": "application/rss+xml", "Content-Length": "900000000"})
+        elif self.path == "/bomb":
+            self._send(200, BOMB, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"})
+        elif self.path == "/slow":
+            time.sleep(2)
+            self._send(200, FEED, {"Content-Type": "application/rss+xml"})
+        elif self.path == "/image":
+            self._send(200, b"\x89PNG", {"Content-Type": "image/png"})
+        elif self.path == "/broken":
+            self._send(500, b"oops", {"Content-Type": "text/plain"})
+        else:
+            self._send(404, b"not here", {"Content-Type": "text/plain"})
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def client() -> Iterator[SafeClient]:
+    # Tests allow loopback explicitly; production allows no private address.
+    safe = SafeClient(AddressPolicy(["127.0.0.0/8"]), max_bytes=5_000_000, read_timeout_s=1.0)
+    yield safe
+    safe.close()
+
+
+FEED_TYPES = ("xml", "rss", "atom")
+
+
+def test_a_feed_is_fetched_and_an_unchanged_one_costs_a_304(server, client):
+    first = client.get(f"{server}/feed.xml", accept=FEED_TYPES)
+    assert first.status == 200 and first.validators == Validators(etag='"v1"')
+    assert len(parse_feed(first.content, base_url=first.url).entries) > 0
+    again = client.get(f"{server}/feed.xml", accept=FEED_TYPES, validators=first.validators)
+    assert again.not_modified and again.status == 304 and again.content == b""
+
+
+def test_redirects_are_followed_and_the_final_url_reported(server, client):
+    fetched = client.get(f"{server}/moved", accept=FEED_TYPES)
+    assert fetched.url == f"{server}/feed.xml"
+
+
+def test_a_redirect_to_a_private_address_is_refused_before_connecting(server, client):
+    with pytest.raises(FetchError, match=r"refused http://10\.11\.12\.13/internal: .* non-public address 10\.11\.12\.13"):
+        client.get(f"{server}/to-private")
+
+
+def test_loopback_is_refused_unless_allowed():
+    default = SafeClient(AddressPolicy())
+    with pytest.raises(FetchError, match=r"non-public address 127\.0\.0\.1"):
+        default.get("http://127.0.0.1:9/feed.xml")
+    with pytest.raises(FetchError, match=r"non-public address 169\.254\.169\.254"):
+        default.get("http://169.254.169.254/latest/meta-data/")  # cloud metadata service
+    with pytest.raises(FetchError, match="only http and https"):
+        default.get("file:///etc/passwd")
+    default.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/loop", "more than 5 redirects"),
+        ("/announced-huge", "900000000 bytes announced"),
+        ("/bomb", "body over the 5000000-byte limit"),
+        ("/slow", "timed out"),
+        ("/image", "content type 'image/png'"),
+        ("/broken", "HTTP 500"),
+        ("/missing", "HTTP 404"),
+    ],
+)
+def test_bad_responses_are_one_line_errors(server, client, path, reason):
+    with pytest.raises(FetchError, match=reason) as error:
+        client.get(f"{server}{path}", accept=FEED_TYPES)
+    assert "\n" not in error.value.reason
