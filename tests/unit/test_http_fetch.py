@@ -98,7 +98,9 @@ def test_redirects_are_followed_and_the_final_url_reported(server, client):
 
 
 def test_a_redirect_to_a_private_address_is_refused_before_connecting(server, client):
-    with pytest.raises(FetchError, match=r"refused http://10\.11\.12\.13/internal: .* non-public address 10\.11\.12\.13"):
+    with pytest.raises(
+        FetchError, match=r"refused http://10\.11\.12\.13/internal: .* non-public address 10\.11\.12\.13"
+    ):
         client.get(f"{server}/to-private")
 
 
