@@ -6,6 +6,7 @@ import gzip
 import threading
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -24,6 +25,8 @@ BOMB = gzip.compress(b"<rss>" + b" " * 50_000_000)
 
 
 class _Handler(BaseHTTPRequestHandler):
+    robots: bytes | None = None  # served at /robots.txt when set
+
     def log_message(self, *_args: object) -> None:  # keep test output quiet
         pass
 
@@ -37,7 +40,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self) -> None:
-        if self.path == "/feed.xml":
+        if self.path == "/robots.txt" and self.robots is not None:
+            self._send(200, self.robots, {"Content-Type": "text/plain"})
+        elif self.path == "/feed.xml":
             if self.headers.get("If-None-Match") == '"v1"':
                 self._send(304, headers={"ETag": '"v1"'})
             else:
@@ -131,3 +136,39 @@ def test_bad_responses_are_one_line_errors(server, client, path, reason):
     with pytest.raises(FetchError, match=reason) as error:
         client.get(f"{server}{path}", accept=FEED_TYPES)
     assert "\n" not in error.value.reason
+
+
+def test_requests_to_one_host_are_spaced_and_never_overlap():
+    from services.fetcher.politeness import HostGate
+
+    gate = HostGate(min_delay_s=0.2)
+    spans: list[tuple[float, float]] = []
+
+    def visit() -> None:
+        with gate.visit("https://example.org/a"):
+            start = time.monotonic()
+            time.sleep(0.05)
+            spans.append((start, time.monotonic()))
+
+    threads = [threading.Thread(target=visit) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    spans.sort()
+    for (_, end), (start, _) in pairwise(spans):
+        assert start - end >= 0.2 - 0.01  # after the previous one ended, plus the delay
+
+
+def test_robots_txt_is_honoured_and_a_missing_one_allows_everything(server, client):
+    from services.fetcher.politeness import HostGate, RobotsPolicy
+
+    robots = RobotsPolicy(client, HostGate(min_delay_s=0))
+    assert robots.allowed(f"{server}/feed.xml")  # this server has no robots.txt (404)
+    _Handler.robots = b"User-agent: *\nDisallow: /private/\n"
+    try:
+        strict = RobotsPolicy(client, HostGate(min_delay_s=0))
+        assert not strict.allowed(f"{server}/private/page.html")
+        assert strict.allowed(f"{server}/public/page.html")
+    finally:
+        _Handler.robots = None
