@@ -6,8 +6,8 @@ import gzip
 import threading
 import time
 from collections.abc import Iterator
-from itertools import pairwise
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 
 import pytest
 
