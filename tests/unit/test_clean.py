@@ -6,20 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from schemas import CleanArticle, Dateline, DeadLetter, RawArticle, Stage
-from services.fetcher.inputs import walk
+from schemas import Dateline, DeadLetter, RawArticle, Stage
 from services.processor.clean import CleaningError, clean, normalize_text, parse_dateline, strip_wire_boilerplate
 from services.processor.stages import clean_message
-from tests.conftest import SAMPLES
-
-
-@pytest.fixture(scope="module")
-def seeds() -> dict[str, CleanArticle]:
-    articles = {}
-    for item in walk([str(SAMPLES)]):
-        assert isinstance(item, RawArticle)
-        articles[item.url.rsplit("/", 1)[1]] = clean(item)
-    return articles
 
 
 @pytest.mark.parametrize(
@@ -69,39 +58,6 @@ def test_subheadings_inside_the_story_are_kept():
 def test_normalisation_keeps_paragraphs_and_folds_odd_spaces():
     text = "Caf\u0065\u0301\u00a0au\u2009lait\u200b here.\r\nsame paragraph\n\n\n\nnext"
     assert normalize_text(text) == "Café au lait here. same paragraph\n\nnext"
-
-
-def test_seed_tehran_bishkek(seeds):
-    article = seeds["iranpress-tehran-bishkek-ties.txt"]
-    assert article.title == "Tehran, Bishkek to boost bilateral ties, regional cooperation"
-    assert article.dateline == Dateline(city="Tehran", agency="Iran Press")
-    assert article.body.startswith("Iran's Secretary of the Supreme National Security Council (SNSC) met with")
-    assert (
-        "\n\nVice President and Chairman of the Kyrgyz National Security Council, Talaatbek Mossadeghov" in article.body
-    )
-    for junk in ("Iran Press", "(IP)", "Related News", "Bandar Abbas: Road Minister"):
-        assert junk not in article.body
-    assert article.body.endswith('the development of Tehran-Bishkek relations."')
-    assert article.related_headlines == [
-        "Kyrgyzstan's Dep. Chairman of Security Council arrives in Tehran",
-        "Iran can enter Int'l markets via Kyrgyzstan: Kyrgyz top official",
-        "Iran, Kyrgyzstan transport goods via Bandar Abbas: Road Minister",
-        "Iran's Shamkhani discuss ties with Kyrgyz counterpart",
-        "Kyrgyzstan ready to transport goods from China to Europe via Iran",
-    ]
-    assert "Tensions in the region, the aftermath of US interventions" in article.body
-
-
-def test_seed_bishkek_secretaries(seeds):
-    article = seeds["iranpress-bishkek-security-secretaries.txt"]
-    assert article.title is None
-    assert article.dateline == Dateline(city="Bishkek", agency="Iran Press")
-    assert article.body.startswith("The secretaries of the Supreme National Security Council of Iran and Kyrgyzstan")
-    assert "\n\nAli Akbar Ahmadian, the Secretary of the Supreme National Security Council, and" in article.body
-    for junk in ("Iran Press", "According to Iran press", "206", "Read More"):
-        assert junk not in article.body
-    assert article.body.endswith("consequences for the region its people.")
-    assert article.related_headlines == ["Iran, Russia confer boosting security cooperation"]
 
 
 def test_html_is_extracted_with_its_metadata():
