@@ -12,7 +12,7 @@ import ipaddress
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -61,8 +61,8 @@ class AddressPolicy:
         self.allowed = [ipaddress.ip_network(network, strict=False) for network in allowed_networks]
         self.resolver = resolver
 
-    def check(self, url: str) -> None:
-        """Raise FetchError unless every address the URL's host resolves to may be contacted."""
+    def check(self, url: str) -> str:
+        """The address to connect to; FetchError unless every address the host resolves to may be contacted."""
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise FetchError(f"refused {url}: only http and https URLs are fetched")
@@ -79,6 +79,23 @@ class AddressPolicy:
                 continue
             if not address.is_global or address.is_multicast:
                 raise FetchError(f"refused {url}: {parts.hostname} resolves to non-public address {address}")
+        return addresses[0].split("%")[0]
+
+
+def _pinned(url: str, address: str) -> tuple[str, dict[str, dict[str, str]]]:
+    """The request aimed at the address that was checked, not at a second DNS answer (which could have
+    changed in between: DNS rebinding). The Host header and TLS server name keep the original host, so
+    virtual hosting and certificate checks work as for the name."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host_header = f"{host}:{parts.port}" if parts.port else host
+    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {
+        "headers": {"Host": host_header},
+        "extensions": extensions,
+    }
 
 
 class SafeClient:
@@ -114,9 +131,12 @@ class SafeClient:
             headers["If-Modified-Since"] = validators.last_modified
         current = url
         for _ in range(MAX_REDIRECTS + 1):
-            self.policy.check(current)
+            address = self.policy.check(current)
+            target, pinned = _pinned(current, address)
             try:
-                with self._client.stream("GET", current, headers=headers) as response:
+                with self._client.stream(
+                    "GET", target, headers={**headers, **pinned["headers"]}, extensions=pinned["extensions"]
+                ) as response:
                     if response.status_code in _REDIRECTS:
                         location = response.headers.get("Location")
                         if not location:

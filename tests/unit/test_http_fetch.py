@@ -42,6 +42,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         if self.path == "/robots.txt" and self.robots is not None:
             self._send(200, self.robots, {"Content-Type": "text/plain"})
+        elif self.path == "/host":
+            self._send(200, (self.headers.get("Host") or "").encode(), {"Content-Type": "text/plain"})
         elif self.path == "/feed.xml":
             if self.headers.get("If-None-Match") == '"v1"':
                 self._send(304, headers={"ETag": '"v1"'})
@@ -172,3 +174,16 @@ def test_robots_txt_is_honoured_and_a_missing_one_allows_everything(server, clie
         assert strict.allowed(f"{server}/public/page.html")
     finally:
         _Handler.robots = None
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(server):
+    """A name is resolved once: the request is sent to that checked address with the name as Host, so a
+    DNS answer changing after the check (rebinding) cannot redirect it."""
+    port = server.rsplit(":", 1)[1]
+    answers = iter([["127.0.0.1"], ["10.0.0.9"]])  # a second lookup would now say: private network
+    policy = AddressPolicy(["127.0.0.0/8"], resolver=lambda _host, _port: next(answers))
+    pinned = SafeClient(policy)
+    fetched = pinned.get(f"http://news.example.test:{port}/host")
+    assert fetched.content == f"news.example.test:{port}".encode()
+    assert fetched.url == f"http://news.example.test:{port}/host"
+    pinned.close()
