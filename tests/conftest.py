@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -13,6 +12,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+
+from tests.support import private_pipeline_env
 
 T = TypeVar("T")
 
@@ -65,22 +66,7 @@ class Pipeline:
 @pytest.fixture
 def pipeline(stack: object) -> Iterator[Pipeline]:
     run = uuid.uuid4().hex[:10]
-    env = {
-        **os.environ,
-        "NEWSFLOW_TOPIC_RAW": f"test-{run}.raw",
-        "NEWSFLOW_TOPIC_CLEAN": f"test-{run}.clean",
-        "NEWSFLOW_TOPIC_ENRICHED": f"test-{run}.enriched",
-        "NEWSFLOW_TOPIC_DLQ": f"test-{run}.dlq",
-        "NEWSFLOW_TOPIC_SEEN": f"test-{run}.seen",
-        "NEWSFLOW_TOPIC_PARTITIONS": "2",
-        "NEWSFLOW_PROCESSOR_APP_ID": f"test-{run}-processor",
-        "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-test-{run}",
-        "NEWSFLOW_INDEXER_GROUP": f"test-{run}-indexer",
-        "NEWSFLOW_INDEXER_POLL_TIMEOUT_MS": "200",
-        "NEWSFLOW_ES_ALIAS": f"test-{run}-news",
-        "NEWSFLOW_ES_INDEX_PREFIX": f"test-{run}-news",
-        "NEWSFLOW_LOG_LEVEL": "INFO",
-    }
+    env = private_pipeline_env(f"test-{run}")
     pipeline = Pipeline(env)
     yield pipeline
     for process in pipeline.processes:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from services.messaging import ensure_topics
 from services.processor.clean import Cleaner
 from services.processor.settings import ProcessorSettings
 from tests.eval.extraction import DEFAULT_DATA
+from tests.support import private_pipeline_env, settings_values
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,19 +54,8 @@ def pure_rate(articles: list[RawArticle]) -> float:
 
 def stage_rate(articles: list[RawArticle]) -> float:
     """Articles/s of a processor worker draining a backlog: the span between its first and last output."""
-    run = uuid.uuid4().hex[:8]
-    env = {
-        **os.environ,
-        "NEWSFLOW_TOPIC_RAW": f"bench-{run}.raw",
-        "NEWSFLOW_TOPIC_CLEAN": f"bench-{run}.clean",
-        "NEWSFLOW_TOPIC_ENRICHED": f"bench-{run}.enriched",
-        "NEWSFLOW_TOPIC_DLQ": f"bench-{run}.dlq",
-        "NEWSFLOW_TOPIC_PARTITIONS": "1",
-        "NEWSFLOW_PROCESSOR_APP_ID": f"bench-{run}",
-        "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-bench-{run}",
-        "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }
-    settings = ProcessorSettings.model_validate({k[9:].lower(): v for k, v in env.items() if k.startswith("NEWSFLOW_")})
+    env = private_pipeline_env(f"bench-{uuid.uuid4().hex[:8]}", partitions=1, log_level="WARNING")
+    settings = ProcessorSettings.model_validate(settings_values(env))
     ensure_topics(settings)
     producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)
     for article in articles:

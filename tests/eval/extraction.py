@@ -18,7 +18,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,17 +124,23 @@ def _extract(url: str, html: str) -> dict[str, Any]:
     }
 
 
+def _pages(data: Path, name: str) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(key, ground truth, what newsflow extracted) for every page of one set, in key order."""
+    truth = json.loads((data / name / "ground-truth.json").read_text())
+    for key, item in sorted(truth.items()):
+        html = _read_page(data / name / "html" / f"{key}.html.gz")
+        try:
+            found = _extract(item.get("url") or f"https://example.invalid/{key}", html)
+        except ValueError:  # nothing extracted: scores as an empty page
+            found = {"body": "", "title": "", "authors": [], "published": ""}
+        yield key, item, found
+
+
 def evaluate_article_extraction(data: Path) -> Scores:
-    truth = json.loads((data / "article-extraction" / "ground-truth.json").read_text())
     scores = Scores()
     started = time.perf_counter()
-    for key, item in sorted(truth.items()):
-        html = _read_page(data / "article-extraction" / "html" / f"{key}.html.gz")
-        try:
-            body = _extract(item.get("url") or f"https://example.invalid/{key}", html)["body"]
-        except ValueError:
-            body = ""
-        precision, recall = page_precision_recall(body, item["articleBody"])
+    for key, item, found in _pages(data, "article-extraction"):
+        precision, recall = page_precision_recall(found["body"], item["articleBody"])
         scores.precisions.append(precision)
         scores.recalls.append(recall)
         scores.worst.append((min(precision, recall), key))
@@ -143,15 +149,9 @@ def evaluate_article_extraction(data: Path) -> Scores:
 
 
 def evaluate_news_pages(data: Path) -> Scores:
-    truth = json.loads((data / "news-pages" / "ground-truth.json").read_text())
     scores = Scores()
     started = time.perf_counter()
-    for key, item in sorted(truth.items()):
-        html = _read_page(data / "news-pages" / "html" / f"{key}.html.gz")
-        try:
-            found = _extract(item.get("url") or f"https://example.invalid/{key}", html)
-        except ValueError:
-            found = {"body": "", "title": "", "authors": [], "published": ""}
+    for key, item, found in _pages(data, "news-pages"):
         gold_body = "\n".join(_listish(item.get("paragraphs")))
         precision, recall = page_precision_recall(found["body"], gold_body)
         scores.precisions.append(precision)
@@ -168,9 +168,7 @@ def evaluate_news_pages(data: Path) -> Scores:
 
 def metadata_mismatches(data: Path) -> Iterable[str]:
     """What differs on each news page, for looking at failures by hand."""
-    truth = json.loads((data / "news-pages" / "ground-truth.json").read_text())
-    for key, item in sorted(truth.items()):
-        found = _extract(f"https://example.invalid/{key}", _read_page(data / "news-pages" / "html" / f"{key}.html.gz"))
+    for key, item, found in _pages(data, "news-pages"):
         if normalise(found["title"]) != normalise(item.get("title") or ""):
             yield f"{key} title: {found['title']!r} != {item.get('title')!r}"
         if {normalise(a) for a in found["authors"]} != {normalise(a) for a in _listish(item.get("authors"))}:

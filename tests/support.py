@@ -1,0 +1,30 @@
+"""Helpers shared by the integration tests and the benchmarks."""
+
+from __future__ import annotations
+
+import os
+
+
+def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INFO") -> dict[str, str]:
+    """The environment of a pipeline nobody else uses: its own topics, groups, tables and indices."""
+    return {
+        **os.environ,
+        "NEWSFLOW_TOPIC_RAW": f"{run}.raw",
+        "NEWSFLOW_TOPIC_CLEAN": f"{run}.clean",
+        "NEWSFLOW_TOPIC_ENRICHED": f"{run}.enriched",
+        "NEWSFLOW_TOPIC_DLQ": f"{run}.dlq",
+        "NEWSFLOW_TOPIC_SEEN": f"{run}.seen",
+        "NEWSFLOW_TOPIC_PARTITIONS": str(partitions),
+        "NEWSFLOW_PROCESSOR_APP_ID": f"{run}-processor",
+        "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-{run}",
+        "NEWSFLOW_INDEXER_GROUP": f"{run}-indexer",
+        "NEWSFLOW_INDEXER_POLL_TIMEOUT_MS": "200",
+        "NEWSFLOW_ES_ALIAS": f"{run}-news",
+        "NEWSFLOW_ES_INDEX_PREFIX": f"{run}-news",
+        "NEWSFLOW_LOG_LEVEL": log_level,
+    }
+
+
+def settings_values(env: dict[str, str]) -> dict[str, str]:
+    """``NEWSFLOW_*`` variables as settings field values, to build a settings object for that environment."""
+    return {name[len("NEWSFLOW_") :].lower(): value for name, value in env.items() if name.startswith("NEWSFLOW_")}
