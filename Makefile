@@ -21,7 +21,7 @@ setup: $(STAMP) ## install newsflow and its pinned dependencies into .venv
 
 run: setup ## the main job: stack up, all services running, sample articles ingested and searchable
 	$(BIN)/newsflow stack up
-	$(BIN)/newsflow run --samples
+	NEWSFLOW_SOURCES=$${NEWSFLOW_SOURCES:-deploy/sources.yaml} $(BIN)/newsflow run --samples
 
 test: setup lint ## lint, then every test (unit + integration on the real Kafka and Elasticsearch)
 	$(BIN)/pytest

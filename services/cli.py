@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -223,6 +224,76 @@ def cmd_process(args: argparse.Namespace) -> int:
     return 0 if produced or not failed else 1
 
 
+# ----------------------------------------------------------------------------------------- sources
+
+
+def _ago(moment: float | None, now: float) -> str:
+    if moment is None:
+        return "never"
+    seconds = moment - now
+    magnitude = abs(seconds)
+    text = (
+        f"{magnitude:.0f}s"
+        if magnitude < 120
+        else f"{magnitude / 60:.0f}m"
+        if magnitude < 7200
+        else f"{magnitude / 3600:.1f}h"
+    )
+    return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    """Each configured source with the health its last polls left in the fetcher's state topic."""
+    from kafka.errors import KafkaError
+
+    from services.fetcher.schedule import initial_state
+    from services.fetcher.service import configured_sources, load_states
+    from services.fetcher.settings import FetcherSettings
+    from services.fetcher.sources import SourcesError
+
+    settings = FetcherSettings()
+    try:
+        sources = configured_sources(settings)
+    except SourcesError as error:
+        return _fail(str(error))
+    if not sources:
+        return _fail("no sources configured: set NEWSFLOW_SOURCES to a sources file (see deploy/sources.yaml)")
+    try:
+        states = load_states(settings)
+    except KafkaError as error:
+        return _fail(f"cannot read the fetcher's state from Kafka at {settings.kafka_bootstrap}: {error}")
+    now = time.time()
+    rows = []
+    for source in sources:
+        state = states.get(source.name) or initial_state(source)
+        rows.append(
+            {
+                "name": source.name,
+                "kind": str(source.kind),
+                "where": source.url or str(source.path),
+                "enabled": source.enabled,
+                **dataclasses.asdict(state),
+            }
+        )
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    header = f"{'SOURCE':<22} {'KIND':<8} {'STATUS':<13} {'HTTP':>4} {'LAST POLL':>10} {'NEW':>5} {'DUP':>5} "
+    header += f"{'POLLS':>6} {'304':>5} {'FAIL':>5} {'PUBLISHED':>9} {'NEXT POLL':>10}  LAST ERROR"
+    print(header)
+    for row in rows:
+        status = row["status"] if row["enabled"] else "disabled"
+        print(
+            f"{row['name'][:22]:<22} {row['kind']:<8} {status:<13} {row['http_status'] or '-':>4} "
+            f"{_ago(row['last_poll'], now):>10} {row['new_items']:>5} {row['known_items']:>5} {row['polls']:>6} "
+            f"{row['not_modified_polls']:>5} {row['failed_polls']:>5} {row['published']:>9} "
+            f"{_ago(row['next_poll'], now) if row['enabled'] and row['last_poll'] else '-':>10}  "
+            f"{(row['last_error'] or row['problem'] or '')[:100]}"
+        )
+    return 0
+
+
 # ------------------------------------------------------------------------------------------ search
 
 
@@ -281,6 +352,10 @@ def build_parser() -> argparse.ArgumentParser:
     process = commands.add_parser("process", help="clean + enrich offline; EnrichedArticle JSON lines on stdout")
     process.add_argument("paths", nargs="+", metavar="PATH")
     process.set_defaults(handler=cmd_process)
+
+    sources = commands.add_parser("sources", help="the fetcher's sources and the health of their last polls")
+    sources.add_argument("--json", action="store_true", help="one JSON object per source")
+    sources.set_defaults(handler=cmd_sources)
 
     search_parser = commands.add_parser("search", help="full-text search over the news alias")
     search_parser.add_argument("query", nargs="+")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from kafka import KafkaAdminClient, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -65,3 +65,32 @@ def publish_dead_letter(producer: KafkaProducer, settings: KafkaSettings, letter
     key = (letter.article_id or letter.key or "").encode("utf-8") or None
     producer.send(settings.topic_dlq, key=key, value=encode(letter)).get(timeout=60)
     log.warning("dead-lettered (%s): %s", letter.stage, letter.reason)
+
+
+def read_compacted(settings: KafkaSettings, topic: str) -> dict[str, bytes]:
+    """The latest value of every key in a compacted topic (a tombstone removes its key).
+
+    Read from the beginning to the end offsets taken at the start, without a consumer group: this is
+    state being restored, not work being consumed.
+    """
+    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False, group_id=None)
+    latest: dict[str, bytes] = {}
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        assigned = [TopicPartition(topic, partition) for partition in partitions]
+        if not assigned:
+            return latest
+        consumer.assign(assigned)
+        consumer.seek_to_beginning(*assigned)
+        end = consumer.end_offsets(assigned)
+        while any(consumer.position(tp) < end[tp] for tp in assigned):
+            for batch in consumer.poll(timeout_ms=1000).values():
+                for record in batch:
+                    key = record.key.decode("utf-8") if record.key else ""
+                    if record.value is None:
+                        latest.pop(key, None)
+                    else:
+                        latest[key] = record.value
+    finally:
+        consumer.close()
+    return latest

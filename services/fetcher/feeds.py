@@ -46,6 +46,7 @@ class ParsedFeed:
     title: str | None
     entries: list[FeedEntry]
     problem: str | None = None  # set when the feed was malformed but still readable
+    sitemaps: tuple[str, ...] = ()  # a sitemap index lists further sitemaps, not articles
 
 
 def _entry_time(entry: Any) -> datetime | None:
@@ -109,8 +110,14 @@ def parse_sitemap(data: bytes) -> ParsedFeed:
         raise FeedError(f"not a readable sitemap ({error})") from None
     if etree.QName(root).localname not in {"urlset", "sitemapindex"}:
         raise FeedError(f"not a sitemap (root element <{etree.QName(root).localname}>)")
+    if etree.QName(root).localname == "sitemapindex":
+        children = [
+            (node.findtext("sm:loc", namespaces=_SITEMAP_NS) or "").strip()
+            for node in root.findall("sm:sitemap", _SITEMAP_NS)
+        ]
+        return ParsedFeed(None, [], sitemaps=tuple(c for c in children if c.startswith(("http://", "https://"))))
     entries = []
-    for node in root.findall("sm:url", _SITEMAP_NS) + root.findall("sm:sitemap", _SITEMAP_NS):
+    for node in root.findall("sm:url", _SITEMAP_NS):
         location = (node.findtext("sm:loc", namespaces=_SITEMAP_NS) or "").strip()
         if not location.startswith(("http://", "https://")):
             continue

@@ -24,12 +24,19 @@ Resolver = Callable[[str, int], list[str]]
 
 
 class FetchError(RuntimeError):
-    """A fetch that produced nothing usable; ``reason`` is one line for logs and dead letters."""
+    """A fetch that produced nothing usable; ``reason`` is one line for logs and dead letters.
 
-    def __init__(self, reason: str, *, status: int | None = None) -> None:
+    ``transient`` failures (timeouts, lost connections, 5xx, 429) may succeed when tried again later;
+    the others (refused address, 404, wrong content type, oversize) will not.
+    """
+
+    def __init__(self, reason: str, *, status: int | None = None, transient: bool | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.transient = (
+            (status is not None and (status >= 500 or status in {408, 429})) if transient is None else transient
+        )
 
 
 @dataclass(frozen=True)
@@ -70,9 +77,9 @@ class AddressPolicy:
         try:
             addresses = self.resolver(parts.hostname, port)
         except OSError as error:
-            raise FetchError(f"cannot resolve {parts.hostname}: {error}") from None
+            raise FetchError(f"cannot resolve {parts.hostname}: {error}", transient=True) from None
         if not addresses:
-            raise FetchError(f"cannot resolve {parts.hostname}")
+            raise FetchError(f"cannot resolve {parts.hostname}", transient=True)
         for text in addresses:
             address = ipaddress.ip_address(text.split("%")[0])
             if any(address in network for network in self.allowed):
@@ -145,9 +152,11 @@ class SafeClient:
                         continue
                     return self._read(current, response, accept, validators)
             except httpx.TimeoutException:
-                raise FetchError(f"{current}: timed out") from None
+                raise FetchError(f"{current}: timed out", transient=True) from None
+            except httpx.DecodingError as error:
+                raise FetchError(f"{current}: undecodable content encoding: {error}", transient=False) from None
             except httpx.HTTPError as error:
-                raise FetchError(f"{current}: {type(error).__name__}: {error}") from None
+                raise FetchError(f"{current}: {type(error).__name__}: {error}", transient=True) from None
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
     def _read(

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
-from schemas import InvalidMessage, RawArticle, decode
+from schemas import InvalidMessage, RawArticle, Stage, decode
 from schemas.codec import describe_validation_error
 
 TEXT_SUFFIXES = {".txt"}
@@ -48,6 +48,7 @@ class InputError:
     reason: str
     payload: bytes = b""
     error_class: str = "InputError"
+    stage: Stage = Stage.INGEST  # FETCH when the network delivered it
 
 
 InputItem = RawArticle | InputError

@@ -11,12 +11,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
+from lxml import html as lxml_html
+from lxml.etree import ParserError
 
-from schemas import RawArticle, Stage, dead_letter, encode
+from schemas import RawArticle, dead_letter, encode
 from services.fetcher.inputs import InputError, InputItem
 from services.fetcher.settings import FetcherSettings
-from services.messaging import ensure_topics, make_producer, publish_dead_letter
+from services.messaging import ensure_topics, make_producer, publish_dead_letter, read_compacted
 
 log = logging.getLogger(__name__)
 
@@ -26,12 +28,28 @@ MAX_IN_FLIGHT = 1000
 
 
 def fingerprint(article: RawArticle) -> str:
-    """What makes two deliveries of one article the same content."""
+    """What makes two deliveries of one article the same content.
+
+    For HTML only the visible text counts: a page re-served with a new session token, script or ad
+    markup is the same article, and republishing it would only churn the pipeline.
+    """
     digest = hashlib.sha256()
-    for part in (article.title, article.text, article.html):
+    for part in (article.title, article.text, visible_text(article.html) if article.html else None):
         digest.update((part or "").encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def visible_text(html: str) -> str:
+    """The page's text without scripts, styles and comments, whitespace collapsed."""
+    try:
+        document = lxml_html.fromstring(html.encode("utf-8", "replace"))
+    except (ValueError, ParserError):
+        return html
+    for node in document.xpath("//script|//style|//noscript|//template|//comment()"):
+        if node.getparent() is not None:
+            node.drop_tree()
+    return " ".join(document.text_content().split())
 
 
 @dataclass
@@ -50,27 +68,8 @@ class SeenStore:
         self.fingerprints: dict[str, str] = {}
 
     def load(self) -> int:
-        consumer = KafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers, enable_auto_commit=False, group_id=None
-        )
-        try:
-            partitions = consumer.partitions_for_topic(self.settings.topic_seen) or set()
-            assigned = [TopicPartition(self.settings.topic_seen, partition) for partition in partitions]
-            if not assigned:
-                return 0
-            consumer.assign(assigned)
-            consumer.seek_to_beginning(*assigned)
-            end = consumer.end_offsets(assigned)
-            while any(consumer.position(tp) < end[tp] for tp in assigned):
-                for batch in consumer.poll(timeout_ms=1000).values():
-                    for record in batch:
-                        key = record.key.decode("utf-8") if record.key else ""
-                        if record.value is None:
-                            self.fingerprints.pop(key, None)
-                        else:
-                            self.fingerprints[key] = record.value.decode("utf-8")
-        finally:
-            consumer.close()
+        stored = read_compacted(self.settings, self.settings.topic_seen)
+        self.fingerprints = {key: value.decode("utf-8") for key, value in stored.items()}
         return len(self.fingerprints)
 
 
@@ -79,7 +78,8 @@ class Publisher:
 
     def __init__(self, settings: FetcherSettings, producer: KafkaProducer | None = None) -> None:
         self.settings = settings
-        ensure_topics(settings, extra={settings.topic_seen: {"cleanup.policy": "compact"}})
+        compacted = {"cleanup.policy": "compact"}
+        ensure_topics(settings, extra={settings.topic_seen: compacted, settings.topic_sources: compacted})
         self.producer = producer or make_producer(settings, "newsflow-fetcher")
         self.seen = SeenStore(settings)
         known = self.seen.load()
@@ -92,7 +92,7 @@ class Publisher:
         for item in items:
             if isinstance(item, InputError):
                 letter = dead_letter(
-                    Stage.INGEST, item.payload, ValueError(item.reason), reason=item.reason, url=item.origin
+                    item.stage, item.payload, ValueError(item.reason), reason=item.reason, url=item.origin
                 ).model_copy(update={"error_class": item.error_class})
                 publish_dead_letter(self.producer, self.settings, letter)
                 counts.dead_lettered += 1
@@ -123,6 +123,11 @@ class Publisher:
             self.producer.send(self.settings.topic_seen, key=article_id.encode(), value=print_id.encode())
             self.seen.fingerprints[article_id] = print_id
         pending.clear()
+
+    def remember(self, key: str, value: str) -> None:
+        """Keep a fact beside the fingerprints (e.g. which article a feed link became)."""
+        self.producer.send(self.settings.topic_seen, key=key.encode("utf-8"), value=value.encode("utf-8"))
+        self.seen.fingerprints[key] = value
 
     def close(self) -> None:
         self.producer.flush()

@@ -28,6 +28,16 @@ class PollState:
     last_error: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    last_duration_s: float = 0.0
+    pending_retries: int = 0  # entries to try again, so the next poll reads the feed in full
+    problem: str | None = None  # the last poll worked, but the source is not clean (e.g. a malformed feed)
+    # Totals since the source was first polled.
+    polls: int = 0
+    not_modified_polls: int = 0
+    failed_polls: int = 0
+    published: int = 0
+    duplicates: int = 0
+    failed_entries: int = 0
 
 
 def initial_state(source: Source) -> PollState:
@@ -35,7 +45,7 @@ def initial_state(source: Source) -> PollState:
 
 
 def after_success(
-    state: PollState, source: Source, now: float, *, new: int, known: int, **changes: object
+    state: PollState, source: Source, now: float, *, new: int, known: int, failed: int = 0, **changes: object
 ) -> PollState:
     """The next poll after a good one: the interval halves when most items were new, grows by half
     when almost none were, and stays otherwise; always within the source's bounds."""
@@ -46,17 +56,22 @@ def after_success(
     elif not total or new / total <= _MOSTLY_KNOWN:
         interval *= 1.5
     interval = min(max(interval, source.min_interval), source.max_interval)
-    status = "not-modified" if changes.get("http_status") == 304 else "ok"
+    not_modified = changes.get("http_status") == 304
     return replace(
         state,
         interval=interval,
         next_poll=now + interval,
         last_poll=now,
-        status=status,
+        status="not-modified" if not_modified else "ok",
         new_items=new,
         known_items=known,
         consecutive_errors=0,
         last_error=None,
+        polls=state.polls + 1,
+        not_modified_polls=state.not_modified_polls + not_modified,
+        published=state.published + new,
+        duplicates=state.duplicates + known,
+        failed_entries=state.failed_entries + failed,
         **changes,  # type: ignore[arg-type]
     )
 
@@ -75,6 +90,10 @@ def after_failure(
         http_status=http_status,
         consecutive_errors=errors,
         last_error=reason,
+        new_items=0,
+        known_items=0,
+        polls=state.polls + 1,
+        failed_polls=state.failed_polls + 1,
     )
 
 

@@ -1,77 +1,169 @@
-"""The fetcher's I/O shell: watch the configured files and directories, publish what is new."""
+"""The fetcher's I/O shell: poll every source when it is due, many hosts at once, one request at a time
+per host, and keep each source's poll state in Kafka so a restart resumes where it stopped."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from services.fetcher.inputs import SUPPORTED_SUFFIXES, InputError, InputItem, read_file
+from services.fetcher.http import AddressPolicy, SafeClient
+from services.fetcher.politeness import HostGate, RobotsPolicy
+from services.fetcher.poller import Poller, SourceFailure
 from services.fetcher.publisher import Publisher
+from services.fetcher.schedule import PollState, after_failure, after_success, due, initial_state
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import Source, SourceKind, load_sources
+from services.messaging import read_compacted
 
 log = logging.getLogger(__name__)
 
+# How often the scheduler looks for due sources and finished polls.
+TICK_S = 0.2
+
+
+def configured_sources(settings: FetcherSettings) -> list[Source]:
+    """The sources file's sources plus the watched paths of ``NEWSFLOW_FETCHER_PATHS``."""
+    sources = load_sources(settings.sources) if settings.sources else []
+    interval = settings.fetcher_poll_interval_s
+    for number, path in enumerate(settings.watched_paths, start=1):
+        sources.append(
+            Source(
+                name=f"path-{number}",
+                kind=SourceKind.PATH,
+                path=Path(path),
+                interval=interval,
+                min_interval=interval,
+                max_interval=interval,
+            )
+        )
+    return sources
+
+
+def load_states(settings: FetcherSettings) -> dict[str, PollState]:
+    """Each source's last saved poll state (unknown fields from other versions are ignored)."""
+    fields = {f.name for f in dataclasses.fields(PollState)}
+    states = {}
+    for name, value in read_compacted(settings, settings.topic_sources).items():
+        try:
+            stored = json.loads(value)
+            states[name] = PollState(**{key: stored[key] for key in stored if key in fields})
+        except (ValueError, TypeError):
+            log.warning("ignoring unreadable saved state of source %s", name)
+    return states
+
+
+def _host(source: Source) -> str:
+    return f"path:{source.name}" if source.kind is SourceKind.PATH else (urlsplit(source.url or "").hostname or "")
+
 
 class Fetcher:
-    """Polls local sources; a file is re-read only when its size or modification time changed."""
+    """Schedules polls: a due source is polled on a worker thread unless a poll of the same host is
+    already running, so a slow site holds one worker and never the others."""
 
     def __init__(self, settings: FetcherSettings) -> None:
         self.settings = settings
         self._stop = threading.Event()
-        self._stamps: dict[Path, tuple[int, int]] = {}
+        self.sources = {source.name: source for source in configured_sources(settings) if source.enabled}
 
     def stop(self) -> None:
         self._stop.set()
 
-    def changed_files(self) -> list[Path]:
-        files: list[Path] = []
-        for entry in self.settings.watched_paths:
-            root = Path(entry)
-            candidates = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
-            files.extend(p for p in candidates if p.exists() and _suffix_ok(p))
-        changed = []
-        for path in files:
-            stat = path.stat()
-            stamp = (stat.st_size, stat.st_mtime_ns)
-            if self._stamps.get(path) != stamp:
-                self._stamps[path] = stamp
-                changed.append(path)
-        return changed
-
-    def poll_once(self, publisher: Publisher) -> int:
-        items: list[InputItem] = []
-        for path in self.changed_files():
-            items.extend(read_file(path))
-        if not items:
-            return 0
-        counts = publisher.publish(items)
-        errors = sum(isinstance(item, InputError) for item in items)
-        log.info(
-            "poll: %d new, %d updated, %d unchanged, %d dead-lettered (%d input errors)",
-            counts.published,
-            counts.updated,
-            counts.unchanged,
-            counts.dead_lettered,
-            errors,
-        )
-        return counts.published + counts.updated
-
     def run(self) -> None:
-        if not self.settings.watched_paths:
-            log.warning("no sources configured (NEWSFLOW_FETCHER_PATHS is empty); the fetcher idles")
+        if not self.sources:
+            log.warning("no sources configured (set NEWSFLOW_SOURCES or NEWSFLOW_FETCHER_PATHS); the fetcher idles")
         publisher = Publisher(self.settings)
+        client = SafeClient(
+            AddressPolicy(self.settings.allowed_networks),
+            max_bytes=self.settings.fetcher_max_bytes,
+            connect_timeout_s=self.settings.fetcher_connect_timeout_s,
+            read_timeout_s=self.settings.fetcher_read_timeout_s,
+            user_agent=self.settings.fetcher_user_agent,
+        )
+        gate = HostGate(self.settings.fetcher_host_delay_s)
+        robots = (
+            RobotsPolicy(client, gate, self.settings.fetcher_user_agent) if self.settings.fetcher_obey_robots else None
+        )
+        poller = Poller(self.settings, publisher, client, gate, robots, self._stop)
+        saved = load_states(self.settings)
+        states = {name: saved.get(name) or initial_state(source) for name, source in self.sources.items()}
+        log.info("fetcher polls %d sources (%d with saved state)", len(states), len(saved.keys() & states.keys()))
+        running: dict[str, Future[PollState]] = {}
         try:
-            while not self._stop.is_set():
-                self.poll_once(publisher)
-                self._stop.wait(self.settings.fetcher_poll_interval_s)
+            with ThreadPoolExecutor(self.settings.fetcher_workers, thread_name_prefix="poll") as pool:
+                while not self._stop.is_set():
+                    self._collect(running, states, publisher)
+                    busy = {_host(self.sources[name]) for name in running}
+                    for name in due(states, time.time()):
+                        source = self.sources[name]
+                        if name in running or _host(source) in busy:
+                            continue
+                        busy.add(_host(source))
+                        running[name] = pool.submit(self._poll, poller, source, states[name])
+                    self._stop.wait(TICK_S)
+                for future in running.values():  # let polls in flight finish their publishing
+                    future.exception()
+                self._collect(running, states, publisher)
         finally:
+            client.close()
             publisher.close()
 
+    def _collect(
+        self, running: dict[str, Future[PollState]], states: dict[str, PollState], publisher: Publisher
+    ) -> None:
+        for name in [name for name, future in running.items() if future.done()]:
+            states[name] = running.pop(name).result()
+            publisher.producer.send(
+                self.settings.topic_sources,
+                key=name.encode("utf-8"),
+                value=json.dumps(dataclasses.asdict(states[name])).encode("utf-8"),
+            )
 
-def _suffix_ok(path: Path) -> bool:
-    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    return bool(suffixes) and suffixes[-1] in SUPPORTED_SUFFIXES
+    def _poll(self, poller: Poller, source: Source, state: PollState) -> PollState:
+        """One poll turned into the source's next state; never raises."""
+        started = time.time()
+        try:
+            report = poller.poll(source, state)
+        except SourceFailure as failure:
+            log.warning("source %s failed: %s", source.name, failure.reason)
+            failed = after_failure(state, source, time.time(), failure.reason, failure.http_status)
+            return replace(failed, last_duration_s=round(time.time() - started, 3))
+        except Exception as error:  # a bug or a broker outage must cost one poll, not the fetcher
+            log.exception("source %s: unexpected error", source.name)
+            reason = f"internal error: {type(error).__name__}: {error}"
+            return replace(after_failure(state, source, time.time(), reason), last_duration_s=time.time() - started)
+        next_state = after_success(
+            state,
+            source,
+            time.time(),
+            new=report.new,
+            known=report.known,
+            failed=report.failed,
+            http_status=report.http_status,
+            etag=report.validators.etag,
+            last_modified=report.validators.last_modified,
+            problem=report.problem,
+            pending_retries=report.retrying,
+            last_duration_s=round(time.time() - started, 3),
+        )
+        log.info(
+            "source %s: %s in %.2f s, %d new, %d known, %d failed, %d to retry; next poll in %.0f s",
+            source.name,
+            f"HTTP {report.http_status}" if report.http_status else "read",
+            next_state.last_duration_s,
+            report.new,
+            report.known,
+            report.failed,
+            report.retrying,
+            next_state.interval,
+        )
+        return next_state
 
 
 def main() -> None:

@@ -81,10 +81,14 @@ def load_sources(path: Path) -> list[Source]:
     sources = []
     for index, entry in enumerate(document["sources"]):
         try:
-            sources.append(Source.model_validate({**defaults, **(entry or {})}))
+            source = Source.model_validate({**defaults, **(entry or {})})
         except ValidationError as error:
             name = entry.get("name", f"#{index + 1}") if isinstance(entry, dict) else f"#{index + 1}"
             raise SourcesError(f"{path}: source {name}: {describe_validation_error('Source', error)}") from None
+        if source.path is not None and not source.path.is_absolute():
+            # Relative to the sources file, so the file works from any working directory.
+            source = source.model_copy(update={"path": path.parent / source.path})
+        sources.append(source)
     names = [source.name for source in sources]
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:

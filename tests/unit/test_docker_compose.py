@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings
 from deploy.local.stack import StackSettings
 from services.cli import SERVICE_MODULES
 from services.fetcher.settings import FetcherSettings
+from services.fetcher.sources import SourceKind, load_sources
 from services.indexer.settings import IndexerSettings
 from services.processor.settings import ProcessorSettings
 from tests.conftest import REPO_ROOT
@@ -67,7 +68,8 @@ def test_containers_reach_kafka_and_elasticsearch_by_service_name():
     assert environment["NEWSFLOW_ES_URL"] == "http://elasticsearch:9200"
 
 
-def test_the_fetcher_watches_the_bundled_samples_inside_the_image():
-    path = COMPOSE["services"]["fetcher"]["environment"]["NEWSFLOW_FETCHER_PATHS"]
+def test_the_fetcher_polls_the_sample_sources_file_inside_the_image():
+    path = COMPOSE["services"]["fetcher"]["environment"]["NEWSFLOW_SOURCES"]
     assert path.startswith("/app/")
-    assert (REPO_ROOT / Path(path).relative_to("/app")).is_dir()
+    sources = load_sources(REPO_ROOT / Path(path).relative_to("/app"))
+    assert any(source.kind is SourceKind.PATH and source.path and source.path.is_dir() for source in sources)

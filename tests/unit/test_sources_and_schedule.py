@@ -13,9 +13,11 @@ from tests.conftest import REPO_ROOT
 
 def test_the_sample_sources_file_loads():
     sources = load_sources(REPO_ROOT / "deploy" / "sources.yaml")
-    assert {source.kind for source in sources} == {SourceKind.PATH, SourceKind.FEED}
+    assert {source.kind for source in sources} == {SourceKind.PATH, SourceKind.FEED, SourceKind.SITEMAP}
     assert all(source.max_interval == 21600 for source in sources)
-    assert [s.name for s in sources if not s.enabled] == ["korea-times"]
+    assert [s.name for s in sources if not s.enabled] == ["reuters-sitemap", "korea-times"]
+    (samples,) = [s for s in sources if s.kind is SourceKind.PATH]
+    assert samples.path == REPO_ROOT / "deploy" / "samples", "paths are relative to the sources file"
 
 
 def test_toml_works_too(tmp_path: Path):

@@ -1,0 +1,37 @@
+"""The pure parts of polling: what counts as the same article, what a summary says, what a link became."""
+
+from __future__ import annotations
+
+from schemas import RawArticle
+from services.fetcher.poller import LinkRecord, summary_text
+from services.fetcher.publisher import fingerprint
+
+PAGE = (
+    "<html><head><script>var token='{token}';</script></head><body><!-- {token} --><p>Talks resume.</p></body></html>"
+)
+
+
+def _page(html: str) -> RawArticle:
+    return RawArticle(url="https://example.org/a", html=html)
+
+
+def test_a_page_served_again_with_new_scripts_and_comments_is_the_same_article():
+    assert fingerprint(_page(PAGE.format(token="a1"))) == fingerprint(_page(PAGE.format(token="b2")))
+
+
+def test_a_page_whose_text_changed_is_an_update():
+    assert fingerprint(_page(PAGE.format(token="a"))) != fingerprint(
+        _page(PAGE.format(token="a").replace("resume", "collapse"))
+    )
+
+
+def test_a_feed_summary_becomes_plain_text():
+    assert summary_text("<p>Talks <b>resume</b> in&nbsp;Geneva.</p>") == "Talks resume in Geneva."
+    assert summary_text("  ") == "" and summary_text(None) == ""
+    assert summary_text("plain words, no markup") == "plain words, no markup"
+
+
+def test_what_a_link_became_survives_the_round_trip_and_garbage_is_ignored():
+    record = LinkRecord(article="0" * 32, stamp="2026-11-02T09:00:00+00:00", failures=0)
+    assert LinkRecord.loads(record.dumps()) == record
+    assert LinkRecord.loads("not json") is None and LinkRecord.loads(None) is None
