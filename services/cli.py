@@ -158,6 +158,7 @@ def _ingest_samples_when_ready(stopping: object) -> None:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
+    from services.fetcher.http import AddressPolicy, SafeClient
     from services.fetcher.inputs import InputError, walk
     from services.fetcher.publisher import Publisher
     from services.fetcher.settings import FetcherSettings
@@ -165,7 +166,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     settings = FetcherSettings()
     configure_logging(settings.log_level)
-    items = list(walk(args.paths, backfill=args.backfill))
+    client = SafeClient(
+        AddressPolicy(settings.allowed_networks),
+        max_bytes=settings.fetcher_max_bytes,
+        user_agent=settings.fetcher_user_agent,
+    )
+    items = list(walk(args.paths, backfill=args.backfill, client=client))
+    client.close()
     for item in items:
         if isinstance(item, InputError):
             print(f"newsflow: skipped {item.reason}", file=sys.stderr)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import io
 import re
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +21,8 @@ from pydantic import ValidationError
 
 from schemas import InvalidMessage, RawArticle, Stage, decode
 from schemas.codec import describe_validation_error
+from services.fetcher.http import AddressPolicy, Fetched, FetchError, SafeClient
+from services.fetcher.urls import canonical_url
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -32,7 +33,8 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 # exhaust memory. Matches the schema's own cap on raw text and HTML.
 MAX_FILE_BYTES = 5_000_000
 MAX_DECOMPRESSED_BYTES = 20_000_000
-URL_TIMEOUT_S = 20.0
+# What a web page may be served as.
+PAGE_TYPES = ("html", "xml", "text/plain")
 
 # A first line that opens with a dateline (``Bishkek(IP):``, ``LONDON (Reuters) -``) is the lead
 # paragraph of a story delivered without its headline, not a headline.
@@ -84,8 +86,9 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
-def decode_text(data: bytes, origin: str) -> str:
-    """Bytes → text: UTF-8 (with or without BOM), else the charset the document declares."""
+def decode_text(data: bytes, origin: str, *, content_type: str | None = None) -> str:
+    """Bytes → text: a BOM, else valid UTF-8 (self-validating, so it beats a wrong label), else the charset
+    the HTTP ``Content-Type`` names, else the one the document declares; a clear error otherwise."""
     if not data.strip():
         raise ValueError("empty document")
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -97,13 +100,18 @@ def decode_text(data: bytes, origin: str) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    declared = re.search(rb"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""", data[:4096])
-    if declared:
+    head = data[:4096].decode("ascii", "replace")
+    labels = [match.group(1) for match in (_CHARSET.search(content_type or ""), _CHARSET.search(head)) if match]
+    for label in labels:
         try:
-            return data.decode(declared.group(1).decode("ascii"))
+            return data.decode(label)
         except (LookupError, UnicodeDecodeError):
-            pass
-    raise ValueError(f"{origin} is neither UTF-8 nor in a charset it declares")
+            continue
+    named = f" nor in the charset it names ({', '.join(labels)})" if labels else " and declares no charset"
+    raise ValueError(f"{origin} is neither UTF-8{named}")
+
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""")
 
 
 def _real_suffix(path: Path) -> str:
@@ -163,32 +171,49 @@ def _read_jsonl(data: bytes, origin: str, *, backfill: bool) -> Iterator[InputIt
         yield article.model_copy(update={"backfill": True}) if backfill and not article.backfill else article
 
 
-def read_url(url: str, *, source: str | None = None) -> InputItem:
-    """One web page as a RawArticle (its HTML is extracted later by the processor)."""
-    request = urllib.request.Request(url, headers={"User-Agent": "newsflow/0.1"})
+def page_article(
+    fetched: Fetched,
+    *,
+    source: str | None = None,
+    title: str | None = None,
+    published_at: datetime | None = None,
+    language_hint: str | None = None,
+) -> RawArticle:
+    """A fetched web page as a RawArticle: its raw HTML (the processor extracts it) and its canonical URL,
+    the page's ``rel=canonical`` when it names one, else the URL after redirects."""
+    from services.processor.metadata import read_page_metadata
+
+    html = decode_text(fetched.content, fetched.url, content_type=fetched.content_type)
+    page = read_page_metadata(html, base_url=fetched.url)
+    return RawArticle(
+        url=fetched.url,
+        canonical_url=canonical_url(page.canonical or fetched.url),
+        source=source or urlsplit(fetched.url).hostname or "",
+        title=title,
+        html=html,
+        published_at=published_at,
+        language_hint=language_hint,
+    )
+
+
+def read_url(url: str, client: SafeClient | None = None, *, source: str | None = None) -> InputItem:
+    """One web page as a RawArticle, fetched with the same address policy and limits as the fetcher."""
+    client = client or SafeClient(AddressPolicy())
     try:
-        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_S) as response:
-            final_url = response.geturl()
-            content_type = response.headers.get("Content-Type", "")
-            data = response.read(MAX_FILE_BYTES + 1)
-    except (OSError, ValueError) as error:
-        return InputError(url, f"cannot fetch {url}: {error}", error_class=type(error).__name__)
-    if len(data) > MAX_FILE_BYTES:
-        return InputError(url, f"{url} is larger than {MAX_FILE_BYTES} bytes")
-    if content_type and not any(kind in content_type for kind in ("html", "xml", "text")):
-        return InputError(url, f"{url} is {content_type}, not a page")
-    try:
-        html = decode_text(data, url)
-        return RawArticle(url=final_url, source=source or urlsplit(final_url).hostname or "", html=html)
+        return page_article(client.get(url, accept=PAGE_TYPES), source=source)
+    except FetchError as error:
+        return InputError(url, error.reason, error_class="FetchError", stage=Stage.FETCH)
+    except ValidationError as error:
+        return InputError(url, f"{url}: {describe_validation_error('RawArticle', error)}", stage=Stage.FETCH)
     except ValueError as error:
-        return InputError(url, f"{url}: {error}", payload=data[:65_536], error_class=type(error).__name__)
+        return InputError(url, f"{url}: {error}", error_class="DecodeError", stage=Stage.FETCH)
 
 
-def walk(paths: Iterable[str], *, backfill: bool = False) -> Iterator[InputItem]:
+def walk(paths: Iterable[str], *, backfill: bool = False, client: SafeClient | None = None) -> Iterator[InputItem]:
     """Articles from paths and URLs in the order given; directories in sorted order, recursively."""
     for item in paths:
         if urlsplit(item).scheme in {"http", "https"}:
-            yield read_url(item)
+            yield read_url(item, client)
             continue
         path = Path(item)
         if path.is_dir():

@@ -23,19 +23,16 @@ from schemas import RawArticle, Stage, article_id
 from schemas.codec import describe_validation_error
 from services.fetcher.feeds import FeedEntry, FeedError, parse_announcements
 from services.fetcher.http import Fetched, FetchError, SafeClient, Validators
-from services.fetcher.inputs import SUPPORTED_SUFFIXES, InputError, InputItem, decode_text, read_file
+from services.fetcher.inputs import PAGE_TYPES, SUPPORTED_SUFFIXES, InputError, InputItem, page_article, read_file
 from services.fetcher.politeness import HostGate, RobotsPolicy
 from services.fetcher.publisher import Publisher
 from services.fetcher.schedule import PollState
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import Source, SourceKind
-from services.fetcher.urls import canonical_url
-from services.processor.metadata import read_page_metadata
 
 log = logging.getLogger(__name__)
 
 FEED_TYPES = ("xml", "rss", "atom", "rdf", "text/plain", "octet-stream")
-PAGE_TYPES = ("html", "xml", "text/plain")
 LINK_PREFIX = "link:"
 # A sitemap index may list hundreds of sitemaps; the first ones are the current ones by convention.
 MAX_CHILD_SITEMAPS = 10
@@ -142,14 +139,10 @@ class Poller:
             return self.client.get(url, accept=accept, validators=validators)
 
     def _page_article(self, source: Source, fetched: Fetched, entry: FeedEntry | None) -> RawArticle:
-        html = decode_text(fetched.content, fetched.url)
-        page = read_page_metadata(html, base_url=fetched.url)
-        return RawArticle(
-            url=fetched.url,
-            canonical_url=canonical_url(page.canonical or fetched.url),
+        return page_article(
+            fetched,
             source=source.name,
             title=entry.title if entry else None,
-            html=html,
             published_at=entry.published_at if entry else None,
             language_hint=source.language or (entry.language if entry else None),
         )

@@ -11,8 +11,10 @@ from itertools import pairwise
 
 import pytest
 
+from schemas import RawArticle
 from services.fetcher.feeds import parse_feed
 from services.fetcher.http import AddressPolicy, FetchError, SafeClient, Validators
+from services.fetcher.inputs import InputError, read_url
 from tests.eval.extraction import DEFAULT_DATA
 
 FEED_FILE = DEFAULT_DATA / "feeds" / "real-world" / "cnn_hp-hero__rss2.xml"
@@ -64,6 +66,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, FEED, {"Content-Type": "application/rss+xml"})
         elif self.path == "/image":
             self._send(200, b"\x89PNG", {"Content-Type": "image/png"})
+        elif self.path == "/article?utm_source=x":
+            page = b'<html><head><link rel="canonical" href="/article/canonical?fbclid=1"></head><p>Talks</p></html>'
+            self._send(200, page, {"Content-Type": "text/html; charset=utf-8"})
         elif self.path == "/broken":
             self._send(500, b"oops", {"Content-Type": "text/plain"})
         else:
@@ -187,3 +192,14 @@ def test_the_connection_goes_to_the_address_that_was_checked(server):
     assert fetched.content == f"news.example.test:{port}".encode()
     assert fetched.url == f"http://news.example.test:{port}/host"
     pinned.close()
+
+
+def test_ingesting_a_url_keeps_the_raw_page_under_its_canonical_url(server, client):
+    article = read_url(f"{server}/article?utm_source=x", client, source="desk")
+    assert isinstance(article, RawArticle) and article.html and "Talks" in article.html
+    assert article.canonical_url == f"{server}/article/canonical" and article.source == "desk"
+
+
+def test_ingesting_a_url_obeys_the_same_address_policy_as_the_fetcher(server):
+    refused = read_url(f"{server}/article?utm_source=x")  # the default policy: public addresses only
+    assert isinstance(refused, InputError) and refused.stage == "fetch" and "non-public address" in refused.reason

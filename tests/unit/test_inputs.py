@@ -6,8 +6,10 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from schemas import RawArticle
-from services.fetcher.inputs import InputError, read_file, split_seed_text, walk
+from services.fetcher.inputs import InputError, decode_text, read_file, split_seed_text, walk
 from tests.conftest import SAMPLES
 
 
@@ -88,3 +90,12 @@ def test_empty_binary_undecodable_and_unknown_files_are_errors_not_crashes(tmp_p
 def test_missing_paths_are_reported():
     (error,) = walk(["/no/such/file.txt"])
     assert isinstance(error, InputError) and "no such file" in error.reason
+
+
+def test_the_http_charset_decodes_a_page_that_declares_none_but_valid_utf8_beats_a_wrong_label():
+    latin = "<p>Notícias de São Paulo</p>".encode("latin-1")
+    assert "São Paulo" in decode_text(latin, "page", content_type="text/html; charset=ISO-8859-1")
+    utf8 = "<p>Notícias de São Paulo</p>".encode()
+    assert "São Paulo" in decode_text(utf8, "page", content_type="text/html; charset=ISO-8859-1")
+    with pytest.raises(ValueError, match="neither UTF-8 and declares no charset"):
+        decode_text(latin, "page", content_type="text/html")
