@@ -40,14 +40,15 @@ class HostGate:
 
 
 class RobotsPolicy:
-    """robots.txt per host (RFC 9309): missing (4xx) allows everything, unreachable (5xx, errors)
-    allows nothing until it can be read; cached for a day."""
+    """robots.txt per host (RFC 9309): missing (4xx) allows everything; unreachable (5xx, network errors)
+    allows nothing, so :meth:`allowed` raises a transient FetchError naming why and the file is asked for
+    again next time. A file that was read is trusted for a day."""
 
     def __init__(self, client: SafeClient, gate: HostGate, user_agent: str = USER_AGENT) -> None:
         self.client = client
         self.gate = gate
         self.agent = user_agent.split("/")[0]
-        self._cache: dict[str, tuple[float, urllib.robotparser.RobotFileParser | bool]] = {}
+        self._cache: dict[str, tuple[float, urllib.robotparser.RobotFileParser | None]] = {}
 
     def allowed(self, url: str) -> bool:
         parts = urlsplit(url)
@@ -57,16 +58,21 @@ class RobotsPolicy:
             cached = (time.monotonic(), self._read(origin))
             self._cache[origin] = cached
         rules = cached[1]
-        if isinstance(rules, bool):
-            return rules
-        return rules.can_fetch(self.agent, url)
+        return rules is None or rules.can_fetch(self.agent, url)
 
-    def _read(self, origin: str) -> urllib.robotparser.RobotFileParser | bool:
+    def _read(self, origin: str) -> urllib.robotparser.RobotFileParser | None:
+        """The host's rules; None when it has no robots.txt."""
         try:
             with self.gate.visit(origin):
                 fetched = self.client.get(f"{origin}/robots.txt")
         except FetchError as error:
-            return error.status is not None and 400 <= error.status < 500
+            if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+                return None
+            raise FetchError(
+                f"robots.txt of {origin} unreachable, so nothing is fetched there: {error.reason}",
+                status=error.status,
+                transient=True,
+            ) from None
         parser = urllib.robotparser.RobotFileParser()
         parser.parse(fetched.content.decode("utf-8", "replace").splitlines())
         return parser

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from services.fetcher.sources import Source
+from services.fetcher.sources import Source, SourceKind
 
 # A poll where at least this share of the items is new means the source publishes faster than we look…
 _MOSTLY_NEW = 0.5
@@ -51,7 +51,9 @@ def after_success(
     when almost none were, and stays otherwise; always within the source's bounds."""
     total = new + known
     interval = state.interval
-    if total and new / total >= _MOSTLY_NEW:
+    if source.kind is SourceKind.PATH:
+        interval = source.interval  # local files cost nothing to look at: no reason to look less often
+    elif total and new / total >= _MOSTLY_NEW:
         interval /= 2
     elif not total or new / total <= _MOSTLY_KNOWN:
         interval *= 1.5

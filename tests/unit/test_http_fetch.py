@@ -181,6 +181,16 @@ def test_robots_txt_is_honoured_and_a_missing_one_allows_everything(server, clie
         _Handler.robots = None
 
 
+def test_an_unreachable_robots_txt_forbids_fetching_until_it_can_be_read(server, client):
+    from services.fetcher.politeness import HostGate, RobotsPolicy
+
+    robots = RobotsPolicy(client, HostGate(min_delay_s=0))
+    with pytest.raises(FetchError, match=r"robots.txt of http://10\.1\.2\.3 unreachable.*non-public") as error:
+        robots.allowed("http://10.1.2.3/feed.xml")
+    assert error.value.transient, "asked for again at the next poll, not trusted for a day"
+    assert robots.allowed(f"{server}/feed.xml")
+
+
 def test_the_connection_goes_to_the_address_that_was_checked(server):
     """A name is resolved once: the request is sent to that checked address with the name as Host, so a
     DNS answer changing after the check (rebinding) cannot redirect it."""
