@@ -147,17 +147,23 @@ class Poller:
             language_hint=source.language or (entry.language if entry else None),
         )
 
+    def _fetch_source(
+        self, url: str, accept: tuple[str, ...], validators: Validators | None
+    ) -> tuple[Fetched, PollReport]:
+        """The source's own document and the report it starts; a failure fails the whole poll."""
+        try:
+            fetched = self.fetch(url, accept, validators)
+        except FetchError as error:
+            raise SourceFailure(error.reason, error.status) from None
+        return fetched, PollReport(http_status=fetched.status, validators=fetched.validators)
+
     # -- kinds ------------------------------------------------------------------------------------
 
     def _poll_announcements(self, source: Source, state: PollState) -> PollReport:
         url = source.url or ""
         # Entries waiting for another attempt are only seen again if the feed is read again in full.
         validators = None if state.pending_retries else Validators(state.etag, state.last_modified)
-        try:
-            fetched = self.fetch(url, FEED_TYPES, validators)
-        except FetchError as error:
-            raise SourceFailure(error.reason, error.status) from None
-        report = PollReport(http_status=fetched.status, validators=fetched.validators)
+        fetched, report = self._fetch_source(url, FEED_TYPES, validators)
         if fetched.not_modified:
             return report
         try:
@@ -258,11 +264,7 @@ class Poller:
 
     def _poll_page(self, source: Source, state: PollState) -> PollReport:
         url = source.url or ""
-        try:
-            fetched = self.fetch(url, PAGE_TYPES, Validators(state.etag, state.last_modified))
-        except FetchError as error:
-            raise SourceFailure(error.reason, error.status) from None
-        report = PollReport(http_status=fetched.status, validators=fetched.validators)
+        fetched, report = self._fetch_source(url, PAGE_TYPES, Validators(state.etag, state.last_modified))
         if fetched.not_modified:
             return report
         try:

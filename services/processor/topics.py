@@ -1,0 +1,225 @@
+"""IPTC Media Topics for an article: offline, fast, no training on evaluation data.
+
+Each top-level topic gets a vocabulary from two sources: the IPTC taxonomy itself (the names and
+definitions of every topic beneath it, shipped in ``data/iptc-mediatopics.json``), and a short newsroom
+lexicon below — the words reporters use for that beat, which the taxonomy's formal definitions lack. A word
+weighs by how specific it is to one topic (inverse topic frequency). An article scores each topic by the
+words it uses (headline counted twice, repeats dampened); a softmax with a fixed temperature turns the
+scores into shares that sum to one, so a score is "how much of the article's vocabulary is this beat's".
+Second-level topics are scored the same way among their siblings and kept only when clearly ahead.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+from schemas import Topic
+
+TAXONOMY = Path(__file__).with_name("data") / "iptc-mediatopics.json"
+SMOOTHING = 0.5
+NEWSROOM_BOOST = 15  # a newsroom word counts as often as this many taxonomy mentions
+TEMPERATURE = 0.5  # of the softmax over length-normalised scores
+MIN_SCORE = 0.05  # other top-level topics below this share are not reported (the best one always is)
+MIN_CHILD_SHARE = 0.5  # a second-level topic must hold this share among its siblings…
+MIN_CHILD_HITS = 2  # …and be named by at least this many matching words
+
+# The words of each beat that newsrooms use and the taxonomy's definitions do not (codes: IPTC top level).
+NEWSROOM = {
+    "01": "film movie cinema actor actress singer album band music musician concert festival award oscar "
+          "bafta grammy box-office star director theatre stage show television tv series comedy drama novel "
+          "book author celebrity hollywood chart song hit release studio broadcaster radio museum exhibition "
+          "artist gallery performance premiere soundtrack documentary channel audience viewers episode",
+    "02": "police court trial judge arrest arrested charged prison jail murder lawyer sentence sentenced "
+          "guilty crime criminal investigation fraud lawsuit prosecutor prosecution detective suspect victim "
+          "convicted appeal verdict jury theft robbery smuggling corruption bribery lawyers legal",
+    "03": "earthquake flood flooding fire wildfire crash accident explosion collapse rescue survivors "
+          "casualties disaster emergency evacuated landslide hurricane storm tsunami derailed injured dead",
+    "04": "economy economic company companies market markets shares profit profits bank banks growth sales "
+          "firm firms investors investment prices inflation deal revenue billion million business trade "
+          "oil stock stocks exports imports currency dollar euro interest rates customers retailer consumer "
+          "earnings quarter financial finance tax budget debt merger takeover chief executive industry "
+          "manufacturing factory airline energy gas transit goods",
+    "05": "school schools university universities students student teachers teacher education exam exams "
+          "pupils classroom curriculum college degree tuition",
+    "06": "climate emissions pollution environmental wildlife carbon greenhouse conservation biodiversity "
+          "recycling deforestation renewable species habitat",
+    "07": "health hospital hospitals patients patient doctors doctor disease virus vaccine medical cancer "
+          "drug drugs treatment nurses pandemic infection outbreak surgery medicine clinic",
+    "08": "animal pet zoo birthday wedding quirky record-breaking anniversary",
+    "09": "workers union unions strike jobs unemployment wages pension pensions employment employers "
+          "staff redundancies layoffs minimum-wage labour-market",
+    "10": "travel food fashion holiday holidays restaurant recipe tourism tourist hobby leisure",
+    "11": "government minister ministers election elections party parties parliament president vote votes "
+          "voters mps labour tory tories conservative conservatives liberal democrats policy prime campaign "
+          "diplomatic diplomacy talks bilateral cooperation secretary council ministry cabinet opposition "
+          "leader senate congress referendum politician politicians political ambassador embassy sanctions "
+          "treaty summit chancellor legislation bill reform reforms lords commons downing whitehall "
+          "manifesto spokesman officials official delegation relations visit counterpart regional",
+    "12": "church religious religion muslim muslims christian christians islamic mosque pope priest faith "
+          "bishop jewish hindu buddhist clergy worship",
+    "13": "technology software computer computers internet online digital research scientists science "
+          "mobile phone phones broadband users web website gadget gadgets device devices games gaming "
+          "console microsoft apple google chip chips data network networks virus hackers security spam "
+          "email search engine wireless robot space nasa satellite laboratory study researchers",
+    "14": "community family families children poverty homeless welfare immigration migrants refugees "
+          "discrimination gender equality rights charity population housing social",
+    "15": "match matches team teams win won victory season cup league player players coach championship "
+          "goal goals striker tournament final semi-final game club clubs football soccer rugby cricket "
+          "tennis golf athletics olympic olympics medal race champion squad injury fixture scored "
+          "international world-cup coach manager score",
+    "16": "war military troops attack attacks soldiers army missile missiles strike strikes ceasefire peace "
+          "rebels militants terrorism terrorist terrorists bomb bombing killed armed insurgents invasion "
+          "occupation security airstrike airstrikes weapons defence defense hostages conflict violence "
+          "clashes offensive nuclear navy admiral fighters isis",
+    "17": "weather forecast rain snow temperatures heatwave drought wind cold sunny meteorological",
+}  # fmt: skip
+
+_WORD = re.compile(r"[a-z][a-z'-]+")
+# Words every definition uses and no beat owns.
+_STOP = set(STOP_WORDS) | {
+    "including", "related", "matters", "e.g.", "etc", "use", "used", "allowed", "allow", "make", "makes", "made",
+    "way", "ways", "given", "takes", "take", "number", "numbers", "known", "form", "forms", "type", "types",
+    "kind", "kinds",
+}  # fmt: skip
+
+
+def _stem(word: str) -> str:
+    word = word.strip("'-").removesuffix("'s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed words without stop words, plus adjacent pairs (``prime minister``)."""
+    words = [_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOP and len(word) > 2]
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+@dataclass(frozen=True)
+class Concept:
+    code: str
+    name: str
+    parent: str | None
+    level: int
+
+
+@dataclass(frozen=True)
+class Model:
+    concepts: dict[str, Concept]
+    weights: dict[str, dict[str, float]]  # topic code → term → weight
+    children: dict[str, list[str]]
+
+
+def _profile_weights(profiles: dict[str, Counter[str]]) -> dict[str, dict[str, float]]:
+    """Term weights per topic: the log-ratio of the term's share in the topic's vocabulary to its share in
+    all of them (smoothed), kept where positive. A topic with a vast vocabulary (sport names every sport)
+    spreads its mass thin, so its generic words weigh little."""
+    pooled = Counter[str]()
+    for profile in profiles.values():
+        pooled.update(profile)
+    pooled_total = sum(pooled.values())
+    vocabulary = len(pooled)
+    weights = {}
+    for code, profile in profiles.items():
+        total = sum(profile.values())
+        weights[code] = {
+            term: ratio
+            for term in profile
+            if (ratio := math.log(((profile[term] + SMOOTHING) / (total + SMOOTHING * vocabulary))
+                                  / ((pooled[term] + SMOOTHING) / (pooled_total + SMOOTHING * vocabulary)))) > 0
+        }  # fmt: skip
+    return weights
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    document = json.loads(TAXONOMY.read_text(encoding="utf-8"))
+    concepts = {
+        item["code"]: Concept(item["code"], item["name"], item["parent"], item["level"]) for item in document["topics"]
+    }
+    text_of = {item["code"]: f"{item['name']} {item['name']} {item['definition']}" for item in document["topics"]}
+    children: dict[str, list[str]] = defaultdict(list)
+    for concept in concepts.values():
+        if concept.parent:
+            children[concept.parent].append(concept.code)
+
+    def subtree(code: str) -> list[str]:
+        return [code] + [c for child in children.get(code, []) for c in subtree(child)]
+
+    profiles: dict[str, Counter[str]] = {}
+    for code, concept in concepts.items():
+        if concept.level <= 2:
+            profiles[code] = Counter(term for member in subtree(code) for term in terms(text_of[member]))
+    top = {code: profile for code, profile in profiles.items() if concepts[code].level == 1}
+    for code, profile in top.items():
+        profile.update(terms(NEWSROOM.get(code[7:9], "")) * NEWSROOM_BOOST)
+    weights = _profile_weights(top)
+    for parent in top:
+        siblings = {child: profiles[child] for child in children.get(parent, []) if child in profiles}
+        weights.update(_profile_weights(siblings) if len(siblings) > 1 else {})
+    return Model(concepts, weights, dict(children))
+
+
+def _scores(
+    counts: Counter[str], codes: list[str], weights: dict[str, dict[str, float]]
+) -> dict[str, tuple[float, int]]:
+    """Per topic: the sum of its term weights over the text (repeats dampened) and how many terms hit."""
+    result = {}
+    for code in codes:
+        topic_weights = weights.get(code, {})
+        hits = [term for term in counts if term in topic_weights]
+        result[code] = (sum(topic_weights[t] * (1 + math.log(counts[t])) for t in hits), len(hits))
+    return result
+
+
+def _softmax(values: dict[str, float], temperature: float) -> dict[str, float]:
+    peak = max(values.values())
+    exps = {code: math.exp((value - peak) / temperature) for code, value in values.items()}
+    total = sum(exps.values())
+    return {code: value / total for code, value in exps.items()}
+
+
+def classify(title: str | None, body: str) -> list[Topic]:
+    """Top-level topics with their shares, best first, and second-level ones where clearly indicated."""
+    taxonomy = model()
+    counts = Counter(terms(f"{title or ''} {title or ''} {body}"))
+    if not counts:
+        return []
+    scale = math.sqrt(sum(counts.values()))
+    level1 = [code for code, concept in taxonomy.concepts.items() if concept.level == 1]
+    raw = {code: score / scale for code, (score, _) in _scores(counts, level1, taxonomy.weights).items()}
+    if not any(raw.values()):
+        return []
+    shares = _softmax(raw, TEMPERATURE)
+    ranked = sorted(shares.items(), key=lambda item: -item[1])
+    topics = [
+        Topic(code=code, label=taxonomy.concepts[code].name, score=round(share, 3))
+        for index, (code, share) in enumerate(ranked)
+        if index == 0 or share >= MIN_SCORE
+    ]
+    for parent in [topic for topic in topics]:
+        children = [c for c in taxonomy.children.get(parent.code, []) if c in taxonomy.weights]
+        if len(children) < 2:
+            continue
+        scored = _scores(counts, children, taxonomy.weights)
+        if not any(score for score, _ in scored.values()):
+            continue
+        child_shares = _softmax({code: score / scale for code, (score, _) in scored.items()}, TEMPERATURE)
+        best, share = max(child_shares.items(), key=lambda item: item[1])
+        if share >= MIN_CHILD_SHARE and scored[best][1] >= MIN_CHILD_HITS:
+            topics.append(Topic(code=best, label=taxonomy.concepts[best].name, score=round(parent.score * share, 3)))
+    return sorted(topics, key=lambda topic: -topic.score)
