@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-topics bench-fetcher bench-clean clean
+.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-entities eval-topics bench-fetcher bench-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ eval-clean: setup ## body and metadata extraction scores on ../shared/data (arti
 
 eval-stories: setup ## duplicate and story assignment on ../shared/data/same-story (pairwise P/R)
 	$(BIN)/python -m tests.eval.stories --json eval-stories.json
+
+eval-entities: setup ## CoNLL-2003 dev, document level: the plain model vs newsflow's entities
+	$(BIN)/python -m tests.eval.entities --json eval-entities.json
 
 eval-topics: setup ## IPTC top topic against BBC News labels and AG News (nothing trained on either)
 	$(BIN)/python -m tests.eval.topics --json eval-topics.json
