@@ -41,7 +41,8 @@ class Document:
 
 
 def read_sentences(path: Path) -> list[list[tuple[str, str]]]:
-    sentences, current = [], []
+    sentences: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             if current:
