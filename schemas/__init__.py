@@ -18,9 +18,12 @@ from schemas.articles import (
     article_id,
 )
 from schemas.codec import InvalidMessage, dead_letter, decode, encode, original_payload
+from schemas.topics import MEDIA_TOPICS, SLUGS, find_media_topic, topic_slug
 
 __all__ = [
+    "MEDIA_TOPICS",
     "SCHEMA_VERSION",
+    "SLUGS",
     "Calendar",
     "CleanArticle",
     "Contract",
@@ -39,5 +42,7 @@ __all__ = [
     "dead_letter",
     "decode",
     "encode",
+    "find_media_topic",
     "original_payload",
+    "topic_slug",
 ]

@@ -12,6 +12,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas import EnrichedArticle
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO_ROOT / "deploy" / "samples"
@@ -301,6 +305,67 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------- subscribe
+
+
+def mentions_entity(article: EnrichedArticle, wanted: str) -> bool:
+    """Whether the article names the entity: its name or an alias, or whole words of its name."""
+    target = " ".join(wanted.casefold().split())
+    for entity in article.entities:
+        names = [entity.name, *entity.aliases]
+        if any(target == name.casefold() or f" {target} " in f" {name.casefold()} " for name in names):
+            return True
+    return False
+
+
+def cmd_subscribe(args: argparse.Namespace) -> int:
+    """Tail one per-topic stream as JSON lines, optionally only articles naming an entity."""
+    from kafka import KafkaConsumer
+    from kafka.errors import KafkaError
+
+    from schemas import SLUGS, EnrichedArticle, InvalidMessage, decode, find_media_topic
+    from services.settings import KafkaSettings
+
+    settings = KafkaSettings()
+    code = find_media_topic(args.topic)
+    if code is None:
+        return _fail(f"unknown topic {args.topic!r}; choose one of: {', '.join(SLUGS.values())}", 2)
+    topic = f"{settings.topic_subscription_prefix}{SLUGS[code]}"
+    try:
+        consumer = KafkaConsumer(
+            topic,
+            bootstrap_servers=settings.bootstrap_servers,
+            group_id=args.group,
+            auto_offset_reset="earliest" if args.from_beginning else "latest",
+            enable_auto_commit=args.group is not None,
+            consumer_timeout_ms=int(args.timeout * 1000) if args.timeout else float("inf"),
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+        )
+    except KafkaError as error:
+        return _fail(f"cannot reach Kafka at {settings.kafka_bootstrap}: {error}")
+    print(f"subscribed to {topic}{f' (entity {args.entity})' if args.entity else ''}", file=sys.stderr)
+    shown = 0
+    try:
+        for record in consumer:
+            try:
+                article = decode(EnrichedArticle, record.value)
+            except InvalidMessage as error:
+                print(
+                    f"newsflow: skipped an unreadable message at offset {record.offset}: {error.reason}",
+                    file=sys.stderr,
+                )
+                continue
+            if args.entity and not mentions_entity(article, args.entity):
+                continue
+            print(article.model_dump_json(), flush=True)
+            shown += 1
+            if args.max and shown >= args.max:
+                break
+    finally:
+        consumer.close()
+    return 0
+
+
 # ------------------------------------------------------------------------------------------ search
 
 
@@ -363,6 +428,15 @@ def build_parser() -> argparse.ArgumentParser:
     sources = commands.add_parser("sources", help="the fetcher's sources and the health of their last polls")
     sources.add_argument("--json", action="store_true", help="one JSON object per source")
     sources.set_defaults(handler=cmd_sources)
+
+    subscribe = commands.add_parser("subscribe", help="tail a per-topic stream as JSON lines")
+    subscribe.add_argument("topic", metavar="TOPIC", help="slug (conflict-war-and-peace), label or IPTC code")
+    subscribe.add_argument("--entity", help="only articles naming this entity (name or alias)")
+    subscribe.add_argument("--from-beginning", action="store_true", help="start at the oldest article kept")
+    subscribe.add_argument("--group", help="consumer group: resume where this group stopped (commits offsets)")
+    subscribe.add_argument("--max", type=int, default=0, help="stop after this many articles")
+    subscribe.add_argument("--timeout", type=float, default=0, help="stop after this many idle seconds")
+    subscribe.set_defaults(handler=cmd_subscribe)
 
     search_parser = commands.add_parser("search", help="full-text search over the news alias")
     search_parser.add_argument("query", nargs="+")

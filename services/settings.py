@@ -26,6 +26,8 @@ class KafkaSettings(NewsflowSettings):
     topic_clean: str = "news.clean"
     topic_enriched: str = "news.enriched"
     topic_dlq: str = "news.dlq"
+    # Per-topic streams for subscribers: <prefix><slug>, e.g. news.topic.conflict-war-and-peace.
+    topic_subscription_prefix: str = "news.topic."
     # Partitions bound how many workers of one stage can share the work.
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication: int = Field(default=1, ge=1)
@@ -36,7 +38,13 @@ class KafkaSettings(NewsflowSettings):
 
     @property
     def pipeline_topics(self) -> list[str]:
-        return [self.topic_raw, self.topic_clean, self.topic_enriched, self.topic_dlq]
+        return [self.topic_raw, self.topic_clean, self.topic_enriched, self.topic_dlq, *self.subscription_topics]
+
+    @property
+    def subscription_topics(self) -> list[str]:
+        from schemas import SLUGS
+
+        return [f"{self.topic_subscription_prefix}{slug}" for slug in SLUGS.values()]
 
 
 class ElasticsearchSettings(NewsflowSettings):

@@ -15,11 +15,12 @@ import time
 
 import faust
 
-from schemas import CleanArticle, DeadLetter, EnrichedArticle, encode
+from schemas import SLUGS, CleanArticle, DeadLetter, EnrichedArticle, encode
 from schemas.codec import MessageOrigin
 from services.processor.boilerplate import BoilerplateLearner
 from services.processor.clean import Cleaner
 from services.processor.duplicates import DuplicateIndex
+from services.processor.enrich import subscription_codes
 from services.processor.settings import ProcessorSettings
 from services.processor.stages import clean_message, enrich_messages
 
@@ -65,6 +66,10 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     cleaned = app.topic(settings.topic_clean, key_serializer="raw", value_serializer="raw")
     enriched = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw")
     dlq = app.topic(settings.topic_dlq, key_serializer="raw", value_serializer="raw")
+    per_topic = {
+        code: app.topic(f"{settings.topic_subscription_prefix}{slug}", key_serializer="raw", value_serializer="raw")
+        for code, slug in SLUGS.items()
+    }
 
     async def _emit(
         outcome: CleanArticle | EnrichedArticle | DeadLetter, target: faust.TopicT, key: bytes | None
@@ -109,6 +114,9 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         async for event in stream.events():
             for outcome in enrich_messages([event.value], [_origin(event)]):
                 await _emit(outcome, enriched, event.key)
+                if isinstance(outcome, EnrichedArticle):
+                    for code in subscription_codes(outcome, settings.enrich_subscription_threshold):
+                        await _emit(outcome, per_topic[code], event.key)
 
     return app
 

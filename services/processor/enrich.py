@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from schemas import CleanArticle, EnrichedArticle
+from schemas import MEDIA_TOPICS, CleanArticle, EnrichedArticle
 from services.processor.dates import find_dates, unique_dates
 from services.processor.entities import (
     DEFAULT_MODEL,
@@ -49,6 +49,13 @@ def keyphrases(text: str) -> list[str]:
         if len(chosen) == MAX_KEYPHRASES:
             break
     return chosen
+
+
+def subscription_codes(article: EnrichedArticle, threshold: float) -> list[str]:
+    """The top-level topics whose per-topic stream gets the article: its best one, and any other whose
+    share reaches ``threshold``."""
+    top_level = [topic for topic in article.topics if topic.code in MEDIA_TOPICS]
+    return [topic.code for index, topic in enumerate(top_level) if index == 0 or topic.score >= threshold]
 
 
 def enrich(article: CleanArticle, *, model: str = DEFAULT_MODEL) -> EnrichedArticle:

@@ -27,6 +27,8 @@ class ProcessorSettings(KafkaSettings):
     clean_duplicate_window_days: float = Field(default=7.0, gt=0)
     clean_near_duplicate_threshold: float = Field(default=0.8, gt=0, le=1)
     clean_story_threshold: float = Field(default=0.15, gt=0, le=1)
+    # An article goes to the stream of its best top-level topic and of any other with at least this share.
+    enrich_subscription_threshold: float = Field(default=0.3, gt=0, le=1)
 
     def boilerplate_settings(self) -> BoilerplateSettings:
         return BoilerplateSettings(

@@ -56,6 +56,16 @@ def test_seed_articles_go_from_files_to_search_results(pipeline: Pipeline):
     (bishkek,) = wait_for(lambda: _search(pipeline, "Ahmadian Imankulov"))
     assert {"text": "26 Bahman 1402", "date": "2024-02-15", "calendar": "persian"} in bishkek["dates"]
 
+    subscribed = pipeline.newsflow(
+        "subscribe", "politics-and-government", "--entity", "Shamkhani", "--from-beginning", "--max", "1",
+        "--timeout", "60",
+    )  # fmt: skip
+    assert subscribed.returncode == 0, subscribed.stderr
+    (streamed,) = [json.loads(line) for line in subscribed.stdout.splitlines()]
+    assert streamed["id"] == tehran["id"] and streamed["topics"][0]["code"] == "medtop:11000000"
+    unknown = pipeline.newsflow("subscribe", "astrology")
+    assert unknown.returncode == 2 and "conflict-war-and-peace" in unknown.stderr
+
     again = pipeline.newsflow("ingest", str(SAMPLES))
     assert again.stdout.startswith("published 0 articles"), "an unchanged article must not be published twice"
 
