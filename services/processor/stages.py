@@ -12,6 +12,7 @@ from schemas import CleanArticle, DeadLetter, RawArticle, Stage, dead_letter, de
 from schemas.codec import MessageOrigin
 from services.processor.clean import Cleaner, clean
 from services.processor.enrich import enrich_batch
+from services.processor.entities import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,9 @@ def clean_message(value: bytes | None, origin: MessageOrigin, cleaner: Cleaner |
         return dead_letter(Stage.CLEAN, value, error, **origin)
 
 
-def enrich_messages(values: list[bytes | None], origins: list[MessageOrigin]) -> list[Outcome]:
+def enrich_messages(
+    values: list[bytes | None], origins: list[MessageOrigin], *, model: str = DEFAULT_MODEL
+) -> list[Outcome]:
     """Enrich a batch; each message gets its own outcome, in order."""
     outcomes: list[Outcome | None] = [None] * len(values)
     articles: list[tuple[int, CleanArticle]] = []
@@ -41,13 +44,13 @@ def enrich_messages(values: list[bytes | None], origins: list[MessageOrigin]) ->
         except Exception as error:
             outcomes[index] = dead_letter(Stage.ENRICH, value, error, **origins[index])
     try:
-        for (index, _), enriched in zip(articles, enrich_batch([a for _, a in articles]), strict=True):
+        for (index, _), enriched in zip(articles, enrich_batch([a for _, a in articles], model=model), strict=True):
             outcomes[index] = enriched
     except Exception:
         # One bad article must not sink its batch-mates: retry them one by one.
         for index, article in articles:
             try:
-                outcomes[index] = enrich_batch([article])[0]
+                outcomes[index] = enrich_batch([article], model=model)[0]
             except Exception as error:
                 log.exception("unexpected error while enriching %s", article.id)
                 outcomes[index] = dead_letter(
