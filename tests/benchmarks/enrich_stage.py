@@ -1,0 +1,145 @@
+"""Enrich-stage throughput through Kafka against raw ``nlp.pipe`` on the same texts, and 2 workers against 1.
+
+    python -m tests.benchmarks.enrich_stage [--copies 3] [--json out.json]
+
+Needs the local stack (`newsflow stack up`). Input: the BBC News articles of ../shared/data, cleaned first
+(the clean stage is not what is measured), published to a private clean topic under ``--copies`` URLs each.
+Measured in one run, side by side:
+
+- raw: the spaCy pipeline's ``nlp.pipe`` over the same texts (what any enrichment must at least pay);
+- pure: the enrichment code (``enrich_batch``, batches of 32) in a loop, no Kafka — the stage's own work;
+- stage: one processor worker draining the backlog (span between its first and last output);
+- scale: two workers on the same backlog (4 partitions), against one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+
+from schemas import CleanArticle, RawArticle, encode
+from services.fetcher.inputs import split_seed_text
+from services.messaging import ensure_topics
+from services.processor.clean import clean
+from services.processor.enrich import MAX_NER_CHARS, enrich_batch
+from services.processor.entities import load_pipeline
+from services.processor.settings import ProcessorSettings
+from tests.eval.extraction import DEFAULT_DATA
+from tests.support import private_pipeline_env, settings_values
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PARTITIONS = 4
+
+
+def load_articles(data: Path, copies: int) -> list[CleanArticle]:
+    articles = []
+    for path in sorted((data / "bbc-news").glob("*/*.txt")):
+        title, body = split_seed_text(path.read_text(encoding="utf-8", errors="replace"))
+        for copy in range(copies):
+            url = f"https://bench.example/{copy}/{path.parent.name}/{path.stem}"
+            articles.append(clean(RawArticle(url=url, title=title, text=body)))
+    return articles
+
+
+def raw_rate(articles: list[CleanArticle]) -> float:
+    """Articles/s of the bare model over the same texts (model loaded and warmed up first)."""
+    nlp = load_pipeline()
+    texts = [f"{a.title or ''}\n\n{a.body}"[:MAX_NER_CHARS] for a in articles]
+    list(nlp.pipe(texts[:8]))
+    started = time.perf_counter()
+    for _doc in nlp.pipe(texts, batch_size=32):
+        pass
+    return len(texts) / (time.perf_counter() - started)
+
+
+def pure_rate(articles: list[CleanArticle]) -> float:
+    """Articles/s of the enrichment code itself in batches, as the agent calls it (warmed up first)."""
+    enrich_batch(articles[:8])
+    started = time.perf_counter()
+    for start in range(0, len(articles), 32):
+        enrich_batch(articles[start : start + 32])
+    return len(articles) / (time.perf_counter() - started)
+
+
+def stage_rate(articles: list[CleanArticle], workers: int) -> float:
+    """Articles/s of ``workers`` processor workers draining a backlog on the clean topic."""
+    run = f"bench-{uuid.uuid4().hex[:8]}"
+    env = private_pipeline_env(run, partitions=PARTITIONS, log_level="WARNING")
+    settings = ProcessorSettings.model_validate(settings_values(env))
+    ensure_topics(settings)
+    producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)
+    for article in articles:
+        producer.send(settings.topic_clean, key=article.id.encode(), value=encode(article))
+    producer.flush()
+    producer.close()
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "services.processor.app"],
+            env={**env, "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-{run}-{number}"},
+            cwd=REPO_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for number in range(workers)
+    ]
+    consumer = KafkaConsumer(bootstrap_servers="127.0.0.1:9092")
+    partitions = [TopicPartition(settings.topic_enriched, p) for p in range(PARTITIONS)]
+    try:
+        deadline = time.monotonic() + 1800
+        while sum(consumer.end_offsets(partitions).values()) < len(articles):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                raise RuntimeError("the processors did not enrich the backlog")
+            time.sleep(2)
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        stamps: list[int] = []
+        while len(stamps) < len(articles):
+            stamps += [record.timestamp for batch in consumer.poll(timeout_ms=1000).values() for record in batch]
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=60)
+        consumer.close()
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
+        admin.delete_topics([name for name in admin.list_topics() if run in name])
+        admin.close()
+    return (len(stamps) - 1) / ((max(stamps) - min(stamps)) / 1000)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--copies", type=int, default=3)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args(argv)
+    articles = load_articles(args.data, args.copies)
+    raw = raw_rate(articles)
+    pure = pure_rate(articles)
+    one = stage_rate(articles, workers=1)
+    two = stage_rate(articles, workers=2)
+    result = {
+        "articles": len(articles),
+        "raw_nlp_pipe_articles_per_s": round(raw, 1),
+        "pure_enrich_batch_articles_per_s": round(pure, 1),
+        "enrich_stage_1_worker_articles_per_s": round(one, 1),
+        "enrich_stage_2_workers_articles_per_s": round(two, 1),
+        "stage_vs_raw_ratio": round(one / raw, 3),
+        "stage_vs_pure_ratio": round(one / pure, 3),
+        "two_vs_one_worker_ratio": round(two / one, 3),
+    }
+    print("enrich-stage  " + "  ".join(f"{k} {v}" for k, v in result.items()))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
