@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import jdatetime
 from hijridate import Hijri
@@ -121,8 +121,50 @@ def _month_number(text: str, months: dict[str, int] | None) -> int:
     return months[" ".join(text.lower().split())]
 
 
-def find_dates(text: str) -> list[MentionedDate]:
-    """Every valid date written in ``text``, in order of appearance, each span read once."""
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_RELATIVE = re.compile(
+    r"\b(?:(?P<today>today|tonight|this (?:morning|afternoon|evening))|(?P<yesterday>yesterday|last night)"
+    r"|(?P<tomorrow>tomorrow)|(?:(?P<which>on|last|next|this|early|late) )?(?P<weekday>"
+    + "|".join(_WEEKDAYS)
+    + r")(?:'s)?)\b(?!\s*,?\s*(?:\d|"
+    + "|".join(name for name in _GREGORIAN_MONTHS if len(name) > 3)
+    + r"|may\s+\d))",
+    re.IGNORECASE,
+)
+
+
+_FUTURE = re.compile(
+    r"\b(?:will|shall|is due|are due|scheduled|expected to|plans? to|is set to|are set to|to be held|upcoming)\b",
+    re.IGNORECASE,
+)
+
+
+def _relative_day(match: re.Match[str], reference: date, before: str) -> date:
+    """The day a relative expression means in a story published on ``reference``: news speaks of the past
+    week (``on Thursday`` is the last Thursday up to today) unless it says ``next`` or the sentence so far
+    speaks of the future (``will return on Saturday``)."""
+    if match.group("today"):
+        return reference
+    if match.group("yesterday"):
+        return reference - timedelta(days=1)
+    if match.group("tomorrow"):
+        return reference + timedelta(days=1)
+    weekday = _WEEKDAYS.index(match.group("weekday").lower())
+    which = (match.group("which") or "").lower()
+    back = (reference.weekday() - weekday) % 7
+    if which == "next":
+        return reference + timedelta(days=(weekday - reference.weekday()) % 7 or 7)
+    if which != "last" and _FUTURE.search(re.split(r"[.!?]\s", before)[-1]):
+        return reference + timedelta(days=(weekday - reference.weekday()) % 7)
+    if which == "last" and back == 0:
+        back = 7
+    return reference - timedelta(days=back)
+
+
+def find_dates(text: str, reference: date | None = None) -> list[MentionedDate]:
+    """Every valid date written in ``text``, in order of appearance, each span read once. With the story's
+    publication day as ``reference``, relative ones too (``on Thursday``, ``this morning``), unless a date
+    follows them (``Thursday 26 Bahman 1402`` is the absolute date's weekday)."""
     found: list[tuple[int, MentionedDate]] = []
     taken: list[range] = []
     for pattern, calendar, months, convert in _PATTERNS:
@@ -135,6 +177,14 @@ def find_dates(text: str) -> list[MentionedDate]:
                 continue
             taken.append(span)
             found.append((match.start(), MentionedDate(text=match.group(0), date=day_value, calendar=calendar)))
+    if reference is not None:
+        for match in _RELATIVE.finditer(text):
+            if any(match.start() < other.stop and other.start < match.end() for other in taken):
+                continue
+            day_value = _relative_day(match, reference, text[max(0, match.start() - 120) : match.start()])
+            found.append(
+                (match.start(), MentionedDate(text=match.group(0), date=day_value, calendar=Calendar.GREGORIAN))
+            )
     return [mention for _, mention in sorted(found, key=lambda pair: pair[0])]
 
 

@@ -82,12 +82,13 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
             Mention(e.text, e.label_, len(text), RELATED_WEIGHT) for e in related_doc.ents if e.label_ in LABELS
         ]
         language_is_english = (article.language or "en") == "en"
+        reference = article.published_at.date() if article.published_at else None
         enriched.append(
             EnrichedArticle(
                 **article.model_dump(exclude={"schema_version"}),
                 entities=resolve(mentions, text) if language_is_english else [],
                 topics=classify(article.title, article.body) if language_is_english else [],
-                dates=list(unique_dates(find_dates(f"{article.title or ''}\n\n{article.body}"))),
+                dates=list(unique_dates(find_dates(f"{article.title or ''}\n\n{article.body}", reference))),
                 keyphrases=keyphrases(text) if language_is_english else [],
             )
         )
