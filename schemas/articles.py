@@ -150,6 +150,15 @@ class GeoPoint(BaseModel):
     geonames_id: int | None = None
 
 
+class Role(BaseModel):
+    """A post a person holds as the text states it: ``Secretary`` of ``Supreme National Security Council``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    organization: str | None = None
+
+
 class Entity(BaseModel):
     """A named entity as a reader would name it, with every surface form it appeared under."""
 
@@ -161,6 +170,7 @@ class Entity(BaseModel):
     mentions: int = Field(default=1, ge=1)
     salience: float = Field(default=0.0, ge=0.0, le=1.0)
     geo: GeoPoint | None = None
+    roles: list[Role] = Field(default_factory=list)  # persons only
 
 
 class Topic(BaseModel):

@@ -45,6 +45,11 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
     """Install the template and create this month's index, so the alias exists before the first write."""
     template = index_template(settings.es_index_prefix, settings.es_alias, english=has_english_analyzer(client))
     client.indices.put_index_template(name=f"{settings.es_index_prefix}-v{mapping_version()}", **template)
+    existing = f"{settings.es_index_prefix}-v{mapping_version()}-*"
+    if client.indices.exists(index=existing, allow_no_indices=False):
+        # Fields added within one mapping version reach the months already created (additions only: a
+        # changed field type fails here and needs a new mapping version and a reindex).
+        client.indices.put_mapping(index=existing, properties=template["template"]["mappings"]["properties"])
     current = f"{settings.es_index_prefix}-v{mapping_version()}-{datetime.now(UTC):%Y.%m}"
     if not client.indices.exists(index=current):
         try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from schemas import Entity, EntityType
+from schemas import Entity, EntityType, Role
 from services.processor.places import fold, is_place, locate
 
 if TYPE_CHECKING:
@@ -283,12 +283,70 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50) -
         for entity in entities
         if entity.type is EntityType.LOCATION and (place := locate(entity.name)) and place.is_country
     )
-    return [
+    located = [
         entity.model_copy(update={"geo": place.geo})
         if entity.type is EntityType.LOCATION and (place := locate(entity.name, countries))
         else entity
         for entity in entities[:max_entities]
     ]
+    return attach_roles(located, text)
+
+
+# Words a post is made of: "Secretary", "Vice President and Chairman", "Deputy Foreign Minister".
+_POST_WORDS = TITLES | {"and", "general", "first", "acting", "former", "executive", "national", "security", "adviser"}
+
+
+def _post(words: str) -> str | None:
+    """The post in the words before ``of``, if they are one (the last few words that are all title words)."""
+    tokens = words.split()
+    post: list[str] = []
+    for token in reversed(tokens[-5:]):
+        if token.lower().strip(",") not in _POST_WORDS:
+            break
+        post.insert(0, token)
+    while post and post[0].lower() in {"and", "the"}:
+        post.pop(0)
+    return " ".join(post) if post and post[-1].lower() in TITLES else None
+
+
+def attach_roles(entities: list[Entity], text: str) -> list[Entity]:
+    """Posts the text gives persons, by apposition: ``Ali Akbar Ahmadian, the Secretary of the Supreme
+    National Security Council`` and ``the Secretary of the Security Council of the Kyrgyz Republic Marat
+    Imankulov`` → person → (post, organisation)."""
+    names = {
+        alias: entity.name
+        for entity in entities
+        if entity.type in {EntityType.PERSON, EntityType.ORGANIZATION}
+        for alias in [entity.name, *entity.aliases]
+        if len(alias) > 2
+    }
+    persons = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.PERSON]
+    organizations = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.ORGANIZATION]
+    if not persons or not organizations:
+        return entities
+    person = "|".join(re.escape(p) for p in sorted(persons, key=len, reverse=True))
+    organization = "|".join(re.escape(o) for o in sorted(organizations, key=len, reverse=True))
+    words = r"((?:[A-Za-z-]+,? ){1,6}?)"
+    after = re.compile(
+        rf"(?P<person>{person}),\s+(?:the\s+)?{words}of\s+(?:the\s+)?(?:\w+['’]s?\s+)?(?P<org>{organization})"
+    )
+    before = re.compile(rf"{words}of\s+(?:the\s+)?(?P<org>{organization}),?\s+(?P<person>{person})\b")
+    roles: dict[str, list[Role]] = defaultdict(list)
+    for pattern in (after, before):
+        for match in pattern.finditer(text):
+            post = _post(match.group(2 if pattern is after else 1))
+            if post is None:
+                continue
+            role = Role(title=post, organization=names[match.group("org")])
+            holder = names[match.group("person")]
+            if role not in roles[holder]:
+                roles[holder].append(role)
+    return [entity.model_copy(update={"roles": roles[entity.name]}) if entity.name in roles else entity
+            for entity in entities]  # fmt: skip
+
+
+def _type_of(entities: list[Entity], name: str) -> EntityType:
+    return next(entity.type for entity in entities if entity.name == name)
 
 
 def _qualified(name: str) -> bool:

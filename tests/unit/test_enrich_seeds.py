@@ -66,3 +66,15 @@ def test_both_stories_are_politics_first_and_conflict_is_seen(seeds):
     assert seeds["tehran"].topics[0].code == seeds["bishkek"].topics[0].code == "medtop:11000000"
     assert "medtop:16000000" in {t.code for t in seeds["bishkek"].topics}
     assert all(0 < t.score <= 1 for t in seeds["bishkek"].topics)
+
+
+def test_posts_stated_by_apposition_become_roles(seeds):
+    def roles(story: str, name: str) -> list[tuple[str, str | None]]:
+        entity = next(e for e in seeds[story].entities if e.name == name)
+        return [(role.title, role.organization) for role in entity.roles]
+
+    assert ("Secretary", "Supreme National Security Council") in roles("bishkek", "Ali Akbar Ahmadian")
+    assert roles("bishkek", "Marat Imankulov") == [("Secretary", "Security Council of the Kyrgyz Republic")]
+    assert roles("tehran", "Talaatbek Mossadeghov") == [
+        ("Vice President and Chairman", "Kyrgyz National Security Council")
+    ]
