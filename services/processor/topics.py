@@ -6,7 +6,9 @@ lexicon below — the words reporters use for that beat, which the taxonomy's fo
 weighs by how specific it is to one topic (inverse topic frequency). An article scores each topic by the
 words it uses (headline counted twice, repeats dampened); a softmax with a fixed temperature turns the
 scores into shares that sum to one, so a score is "how much of the article's vocabulary is this beat's".
-Second-level topics are scored the same way among their siblings and kept only when clearly ahead.
+Second-level topics are scored the same way among their siblings (taxonomy plus a newsroom lexicon for the
+most asked-for ones); a child holding a quarter of its siblings' share is reported, its score the parent's
+share times its own.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ SMOOTHING = 0.5
 NEWSROOM_BOOST = 15  # a newsroom word counts as often as this many taxonomy mentions
 TEMPERATURE = 0.5  # of the softmax over length-normalised scores
 MIN_SCORE = 0.05  # other top-level topics below this share are not reported (the best one always is)
-MIN_CHILD_SHARE = 0.5  # a second-level topic must hold this share among its siblings…
-MIN_CHILD_HITS = 2  # …and be named by at least this many matching words
+MIN_CHILD_SHARE = 0.25  # a second-level topic must hold this share among its siblings…
+MIN_CHILD_HITS = 3  # …and be named by at least this many matching words
 
 # The words of each beat that newsrooms use and the taxonomy's definitions do not (codes: IPTC top level).
 NEWSROOM = {
@@ -81,6 +83,33 @@ NEWSROOM = {
           "occupation security airstrike airstrikes weapons defence defense hostages conflict violence "
           "clashes offensive nuclear navy admiral fighters isis",
     "17": "weather forecast rain snow temperatures heatwave drought wind cold sunny meteorological",
+}  # fmt: skip
+
+# The same for the second-level topics subscribers ask for most (codes: medtop:2000xxxx).
+NEWSROOM_SECOND = {
+    # international relations
+    "20000638": "bilateral diplomatic diplomacy ambassador embassy envoy summit talks counterpart delegation "
+                "foreign minister treaty sanctions relations visit cooperation regional interference",
+    "20000593": "cabinet ministry ministers government prime minister president parliament decree",  # government
+    "20000574": "election elections vote votes voters ballot polls campaign candidate candidates turnout",  # election
+    "20000053": "terrorism terrorist terrorists isis al-qaeda militant militants bombing suicide extremist "
+                "extremists jihadist attack",  # act of terror
+    "20000056": "war troops soldiers army military airstrike airstrikes offensive shelling missile missiles "
+                "frontline fighters clashes invasion",  # armed conflict
+    "20000065": "protest protests protesters demonstrators riot riots unrest tear gas crackdown",  # civil unrest
+    "20000073": "ceasefire truce peace talks negotiations mediation agreement",  # peace process
+    "20000082": "murder theft robbery fraud smuggling trafficking drugs narcotics gang kidnapping",  # crime
+    "20000106": "court judge trial verdict sentence appeal prosecutor jury",  # judiciary
+    "20000129": "police arrest arrested officers detained raid investigation",  # law enforcement
+    "20000148": "earthquake flood floods hurricane cyclone storm landslide tsunami wildfire drought",  # disaster
+    "20000139": "crash accident collision derailment explosion fire collapse",  # accident and emergency incident
+    "20000344": "inflation growth recession gdp unemployment interest rates central bank economy",  # economy
+    "20000385": "shares stocks index market markets investors currency bond bonds trading",  # market and exchange
+    "20000349": "company firm profits revenue chief executive merger acquisition takeover",  # business enterprise
+    "20000446": "disease virus outbreak infection cancer ebola cholera malaria patients",  # disease and condition
+    "20001358": "vaccine vaccination pandemic epidemic public health who",  # public health
+    "20000756": "technology software internet mobile computer chip digital broadband device devices",  # technology
+    "20000735": "research researchers scientists study discovery experiment",  # scientific research
 }  # fmt: skip
 
 _WORD = re.compile(r"[a-z][a-z'-]+")
@@ -168,6 +197,9 @@ def model() -> Model:
     for code, profile in top.items():
         profile.update(terms(NEWSROOM.get(code[7:9], "")) * NEWSROOM_BOOST)
     weights = _profile_weights(top)
+    for code, words in NEWSROOM_SECOND.items():
+        if f"medtop:{code}" in profiles:
+            profiles[f"medtop:{code}"].update(terms(words) * NEWSROOM_BOOST)
     for parent in top:
         siblings = {child: profiles[child] for child in children.get(parent, []) if child in profiles}
         weights.update(_profile_weights(siblings) if len(siblings) > 1 else {})
@@ -219,7 +251,8 @@ def classify(title: str | None, body: str) -> list[Topic]:
         if not any(score for score, _ in scored.values()):
             continue
         child_shares = _softmax({code: score / scale for code, (score, _) in scored.items()}, TEMPERATURE)
-        best, share = max(child_shares.items(), key=lambda item: item[1])
-        if share >= MIN_CHILD_SHARE and scored[best][1] >= MIN_CHILD_HITS:
-            topics.append(Topic(code=best, label=taxonomy.concepts[best].name, score=round(parent.score * share, 3)))
+        for child, share in child_shares.items():
+            if share >= MIN_CHILD_SHARE and scored[child][1] >= MIN_CHILD_HITS:
+                label = taxonomy.concepts[child].name
+                topics.append(Topic(code=child, label=label, score=round(parent.score * share, 3)))
     return sorted(topics, key=lambda topic: -topic.score)

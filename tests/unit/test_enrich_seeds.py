@@ -65,6 +65,8 @@ def test_the_solar_hijri_date_is_the_gregorian_day(seeds):
 def test_both_stories_are_politics_first_and_conflict_is_seen(seeds):
     assert seeds["tehran"].topics[0].code == seeds["bishkek"].topics[0].code == "medtop:11000000"
     assert "medtop:16000000" in {t.code for t in seeds["bishkek"].topics}
+    for story in seeds.values():  # second level: international relations (diplomacy)
+        assert "medtop:20000638" in {t.code for t in story.topics}
     assert all(0 < t.score <= 1 for t in seeds["bishkek"].topics)
 
 
