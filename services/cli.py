@@ -366,6 +366,27 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------ kibana
+
+
+def cmd_kibana(args: argparse.Namespace) -> int:
+    """Load the dashboards, visualisations, map and data view into Kibana."""
+    from services.indexer.kibana import KibanaError, import_saved_objects
+    from services.settings import ElasticsearchSettings
+
+    settings = ElasticsearchSettings()
+    auth = None
+    if settings.es_username and settings.es_password:
+        auth = (settings.es_username, settings.es_password.get_secret_value())
+    api_key = settings.es_api_key.get_secret_value() if settings.es_api_key else None
+    try:
+        answer = import_saved_objects(args.url, settings.es_alias, api_key=api_key, auth=auth)
+    except KibanaError as error:
+        return _fail(str(error))
+    print(f"imported {answer.get('successCount', 0)} saved objects into {args.url} (data view '{settings.es_alias}')")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------ search
 
 
@@ -437,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
     subscribe.add_argument("--max", type=int, default=0, help="stop after this many articles")
     subscribe.add_argument("--timeout", type=float, default=0, help="stop after this many idle seconds")
     subscribe.set_defaults(handler=cmd_subscribe)
+
+    kibana = commands.add_parser("kibana", help="Kibana saved objects (dashboard, visualisations, map)")
+    kibana.add_argument("action", choices=["import"])
+    kibana.add_argument("--url", default="http://127.0.0.1:5601", help="Kibana's base URL")
+    kibana.set_defaults(handler=cmd_kibana)
 
     search_parser = commands.add_parser("search", help="full-text search over the news alias")
     search_parser.add_argument("query", nargs="+")

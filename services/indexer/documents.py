@@ -74,6 +74,8 @@ def to_document(article: EnrichedArticle, indexed_at: datetime | None = None) ->
     document["topic_codes"] = [topic.code for topic in article.topics]
     document["topic_labels"] = [topic.label for topic in article.topics]
     document["indexed_at"] = (indexed_at or datetime.now(UTC)).isoformat()
+    # The one time every article has (publication, else fetch): time-based views and dashboards use it.
+    document["timestamp"] = (article.published_at or article.fetched_at).isoformat()
     return document
 
 

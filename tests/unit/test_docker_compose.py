@@ -73,3 +73,9 @@ def test_the_fetcher_polls_the_sample_sources_file_inside_the_image():
     assert path.startswith("/app/")
     sources = load_sources(REPO_ROOT / Path(path).relative_to("/app"))
     assert any(source.kind is SourceKind.PATH and source.path and source.path.is_dir() for source in sources)
+
+
+def test_kibana_gets_the_saved_objects_once_it_is_healthy():
+    setup = COMPOSE["services"]["kibana-setup"]
+    assert setup["command"][-4:] == ["kibana", "import", "--url", "http://kibana:5601"]
+    assert setup["depends_on"] == {"kibana": {"condition": "service_healthy"}}
