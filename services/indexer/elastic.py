@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
 from services.indexer.documents import index_template, mapping_version
 from services.settings import ElasticsearchSettings
@@ -45,11 +45,15 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
     """Install the template and create this month's index, so the alias exists before the first write."""
     template = index_template(settings.es_index_prefix, settings.es_alias, english=has_english_analyzer(client))
     client.indices.put_index_template(name=f"{settings.es_index_prefix}-v{mapping_version()}", **template)
-    existing = f"{settings.es_index_prefix}-v{mapping_version()}-*"
-    if client.indices.exists(index=existing, allow_no_indices=False):
-        # Fields added within one mapping version reach the months already created (additions only: a
-        # changed field type fails here and needs a new mapping version and a reindex).
-        client.indices.put_mapping(index=existing, properties=template["template"]["mappings"]["properties"])
+    # Fields added within one mapping version reach the months already created. A changed field type cannot
+    # (it needs a new mapping version and a reindex): such an index keeps its mapping, and what it refuses
+    # is dead-lettered with Elasticsearch's reason.
+    existing = client.indices.get(index=f"{settings.es_index_prefix}-v{mapping_version()}-*", ignore_unavailable=True)
+    for index in existing:
+        try:
+            client.indices.put_mapping(index=index, properties=template["template"]["mappings"]["properties"])
+        except BadRequestError as error:
+            log.warning("index %s keeps its mapping, which conflicts with this version's: %s", index, error)
     current = f"{settings.es_index_prefix}-v{mapping_version()}-{datetime.now(UTC):%Y.%m}"
     if not client.indices.exists(index=current):
         try:

@@ -15,7 +15,7 @@ from schemas import (
     Topic,
     article_id,
 )
-from services.indexer.documents import bulk_action, index_for, index_template, to_document
+from services.indexer.documents import bulk_action, index_for, index_template, load_index_definition, to_document
 
 
 def a_full_article(**overrides: object) -> EnrichedArticle:
@@ -134,3 +134,23 @@ def test_a_newer_enrichment_gets_a_higher_external_version():
     assert older["_id"] == newer["_id"]
     assert older["version"] < newer["version"]
     assert older["version_type"] == "external_gte"
+
+
+def _keyword_fields(properties: dict, prefix: str = "") -> dict[str, dict]:
+    found = {}
+    for name, spec in properties.items():
+        if spec.get("type") == "keyword":
+            found[prefix + name] = spec
+        found.update(_keyword_fields(spec.get("properties", {}), f"{prefix}{name}."))
+        found.update(_keyword_fields(spec.get("fields", {}), f"{prefix}{name}."))
+    return found
+
+
+def test_no_keyword_value_can_exceed_lucenes_term_limit():
+    """A keyword longer than 32,766 bytes makes Elasticsearch reject the whole document; free text in
+    keyword fields is cut off (ignore_above, in characters: 4 bytes each at most) rather than rejected."""
+    bounded_by_schema = {"id", "language", "content_hash", "duplicate_of", "entities.type", "entities.geo.country_code",
+                         "country_codes", "topics.code", "topic_codes", "dates.calendar"}  # fmt: skip
+    for name, spec in _keyword_fields(load_index_definition()["mappings"]["properties"]).items():
+        if name not in bounded_by_schema:
+            assert spec.get("ignore_above", 10**9) <= 32_766 // 4, name
