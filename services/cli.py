@@ -366,6 +366,33 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------------------- reindex
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild this mapping version's indices from news.enriched and swap the alias to them."""
+    from elasticsearch import TransportError
+    from kafka.errors import KafkaError
+
+    from services.indexer.reindex import reindex
+    from services.indexer.settings import IndexerSettings
+    from services.runtime import configure_logging
+
+    settings = IndexerSettings()
+    configure_logging(settings.log_level)
+    try:
+        result = reindex(settings, delete_old=args.delete_old, report=lambda line: print(line, file=sys.stderr))
+    except (KafkaError, TransportError) as error:
+        return _fail(f"reindex stopped, the alias is unchanged: {error}")
+    print(
+        f"reindexed {result.read} messages in {result.seconds:.1f}s: {result.written.indexed} written, "
+        f"{result.written.stale} already newer, {result.written.dead_lettered} dead-lettered; "
+        f"alias {settings.es_alias} → {', '.join(result.added)}"
+        + (f" (was also {', '.join(result.removed)})" if result.removed else "")
+    )
+    return 0
+
+
 # ------------------------------------------------------------------------------------------ kibana
 
 
@@ -458,6 +485,10 @@ def build_parser() -> argparse.ArgumentParser:
     subscribe.add_argument("--max", type=int, default=0, help="stop after this many articles")
     subscribe.add_argument("--timeout", type=float, default=0, help="stop after this many idle seconds")
     subscribe.set_defaults(handler=cmd_subscribe)
+
+    reindex_parser = commands.add_parser("reindex", help="rebuild the indices from news.enriched, then swap the alias")
+    reindex_parser.add_argument("--delete-old", action="store_true", help="delete the indices the alias left")
+    reindex_parser.set_defaults(handler=cmd_reindex)
 
     kibana = commands.add_parser("kibana", help="Kibana saved objects (dashboard, visualisations, map)")
     kibana.add_argument("action", choices=["import"])

@@ -6,6 +6,8 @@ Each service composes its own frozen settings class from these parts (``FetcherS
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -59,3 +61,5 @@ class ElasticsearchSettings(NewsflowSettings):
     es_password: SecretStr | None = None
     es_ca_certs: str | None = None
     es_request_timeout_s: float = Field(default=30.0, gt=0)
+    # The index settings and mapping (versioned JSON); the one shipped in deploy/elasticsearch by default.
+    es_index_definition: Path | None = None

@@ -44,7 +44,7 @@ class Request:
     user_agent: str
     conditional: bool
     started: float
-    ended: float
+    answered: float  # when the status line went out: the client waits at least this long
 
 
 def wire_feed(base: str) -> bytes:
@@ -78,8 +78,9 @@ def entity_bomb() -> bytes:
 class NewsSite:
     """Start with :meth:`start`, stop with :meth:`stop`; ``base`` is its URL on 127.0.0.1."""
 
-    def __init__(self, slow_s: float = 5.0) -> None:
+    def __init__(self, slow_s: float = 5.0, think_s: float = 0.005) -> None:
         self.slow_s = slow_s
+        self.think_s = think_s
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._page_cache: dict[int, bytes] = {}
@@ -174,6 +175,7 @@ class NewsSite:
 
             def do_GET(self) -> None:
                 started = time.monotonic()
+                self.answered = started
                 status = 0  # the client hung up before the whole answer was sent
                 try:
                     status = self._answer()
@@ -189,12 +191,14 @@ class NewsSite:
                                 user_agent=self.headers.get("User-Agent", ""),
                                 conditional="If-None-Match" in self.headers or "If-Modified-Since" in self.headers,
                                 started=started,
-                                ended=time.monotonic(),
+                                answered=self.answered,
                             )
                         )
 
             def _answer(self) -> int:
                 status, headers, body = site.route(urlsplit(self.path).path)
+                time.sleep(site.think_s)  # a real server takes a moment; it makes overlapping requests visible
+                self.answered = time.monotonic()
                 if body is None:  # the slow site: headers, then silence longer than any read timeout
                     self.send_response(200)
                     self.send_header("Content-Type", "application/rss+xml")
@@ -227,13 +231,13 @@ class NewsSite:
             return list(self.requests)
 
     def most_concurrent(self, host: str) -> int:
-        """The most requests to ``host`` that were being answered at one moment. Answers the client
-        abandoned (it refused an oversize body and moved on) do not count: it was no longer waiting."""
+        """The most requests to ``host`` waiting for their answer at one moment (from arrival to the status
+        line: a client that sends one request at a time cannot send the next before it has that)."""
         events = sorted(
             (moment, step)
             for request in self.log()
-            if request.host == host and request.status
-            for moment, step in ((request.started, 1), (request.ended, -1))
+            if request.host == host
+            for moment, step in ((request.started, 1), (request.answered, -1))
         )
         most = current = 0
         for _, step in events:  # an end sorts before a start at the same moment

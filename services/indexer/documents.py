@@ -19,19 +19,22 @@ _BY_TYPE = {
 }
 
 
-def load_index_definition() -> dict[str, Any]:
-    """The versioned settings and mapping from ``deploy/elasticsearch/news-index.json``."""
-    return json.loads(TEMPLATE_FILE.read_text())
+def load_index_definition(path: Path | None = None) -> dict[str, Any]:
+    """The versioned settings and mapping from ``deploy/elasticsearch/news-index.json`` (or ``path``)."""
+    return json.loads((path or TEMPLATE_FILE).read_text())
 
 
-def mapping_version() -> int:
-    return int(load_index_definition()["mapping_version"])
+def mapping_version(path: Path | None = None) -> int:
+    return int(load_index_definition(path)["mapping_version"])
 
 
-def index_template(prefix: str, alias: str, *, english: bool) -> dict[str, Any]:
-    """The composable index template body; ``english`` when the node has the english analyser."""
+def index_template(
+    prefix: str, alias: str, *, english: bool, path: Path | None = None, with_alias: bool = True
+) -> dict[str, Any]:
+    """The composable index template body; ``english`` when the node has the english analyser. Without
+    ``with_alias`` new indices stay out of the alias: a new mapping version is being built beside the old."""
     definition = json.loads(
-        json.dumps(load_index_definition()).replace("$text_analyzer", "english" if english else "standard")
+        json.dumps(load_index_definition(path)).replace("$text_analyzer", "english" if english else "standard")
     )
     return {
         "index_patterns": [f"{prefix}-v{definition['mapping_version']}-*"],
@@ -39,7 +42,7 @@ def index_template(prefix: str, alias: str, *, english: bool) -> dict[str, Any]:
         "template": {
             "settings": definition["settings"],
             "mappings": definition["mappings"],
-            "aliases": {alias: {}},
+            "aliases": {alias: {}} if with_alias else {},
         },
         "_meta": {"managed_by": "newsflow", "mapping_version": definition["mapping_version"]},
     }

@@ -41,27 +41,63 @@ def has_english_analyzer(client: Elasticsearch) -> bool:
     return "analysis-common" in node_modules(client)
 
 
+def alias_holders(client: Elasticsearch, alias: str) -> list[str]:
+    """The indices the alias points at now."""
+    try:
+        return sorted(client.indices.get_alias(name=alias).body)
+    except NotFoundError:
+        return []
+
+
 def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
-    """Install the template and create this month's index, so the alias exists before the first write."""
-    template = index_template(settings.es_index_prefix, settings.es_alias, english=has_english_analyzer(client))
-    client.indices.put_index_template(name=f"{settings.es_index_prefix}-v{mapping_version()}", **template)
+    """Install the template and create this month's index, so the alias exists before the first write.
+
+    While the alias still points at indices of another mapping version, this version's indices are built
+    beside them, outside the alias, until `newsflow reindex` swaps it: searches never see half an index.
+    """
+    prefix, version = settings.es_index_prefix, mapping_version(settings.es_index_definition)
+    own = f"{prefix}-v{version}-"
+    building = any(not index.startswith(own) for index in alias_holders(client, settings.es_alias))
+    template = index_template(
+        prefix,
+        settings.es_alias,
+        english=has_english_analyzer(client),
+        path=settings.es_index_definition,
+        with_alias=not building,
+    )
+    client.indices.put_index_template(name=f"{prefix}-v{version}", **template)
     # Fields added within one mapping version reach the months already created. A changed field type cannot
     # (it needs a new mapping version and a reindex): such an index keeps its mapping, and what it refuses
     # is dead-lettered with Elasticsearch's reason.
-    existing = client.indices.get(index=f"{settings.es_index_prefix}-v{mapping_version()}-*", ignore_unavailable=True)
-    for index in existing:
+    for index in client.indices.get(index=f"{own}*", ignore_unavailable=True):
         try:
             client.indices.put_mapping(index=index, properties=template["template"]["mappings"]["properties"])
         except BadRequestError as error:
             log.warning("index %s keeps its mapping, which conflicts with this version's: %s", index, error)
-    current = f"{settings.es_index_prefix}-v{mapping_version()}-{datetime.now(UTC):%Y.%m}"
+    current = f"{own}{datetime.now(UTC):%Y.%m}"
     if not client.indices.exists(index=current):
         try:
             client.indices.create(index=current)
         except Exception as error:  # created concurrently by another indexer
             if "resource_already_exists_exception" not in str(error):
                 raise
+    if building:
+        log.info("alias %s serves another mapping version; v%d is built beside it until `newsflow reindex`",
+                 settings.es_alias, version)  # fmt: skip
     return current
+
+
+def swap_alias(client: Elasticsearch, settings: ElasticsearchSettings) -> tuple[list[str], list[str]]:
+    """Point the alias at this mapping version's indices only, in one atomic step; (removed, added)."""
+    own = f"{settings.es_index_prefix}-v{mapping_version(settings.es_index_definition)}-"
+    removed = [index for index in alias_holders(client, settings.es_alias) if not index.startswith(own)]
+    added = sorted(client.indices.get(index=f"{own}*", ignore_unavailable=True))
+    actions = [{"remove": {"index": index, "alias": settings.es_alias}} for index in removed]
+    actions += [{"add": {"index": index, "alias": settings.es_alias}} for index in added]
+    if actions:
+        client.indices.update_aliases(actions=actions)
+    ensure_index(client, settings)  # the template now adds new months to the alias again
+    return removed, added
 
 
 def search(client: Elasticsearch, alias: str, query: str, size: int = 10) -> dict[str, Any]:

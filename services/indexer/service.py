@@ -39,7 +39,7 @@ class Indexer:
 
     def __init__(self, settings: IndexerSettings) -> None:
         self.settings = settings
-        self.version = mapping_version()
+        self.version = mapping_version(settings.es_index_definition)
         self._stop = threading.Event()
         self.client: Elasticsearch = make_client(settings)
         self.producer: KafkaProducer | None = None

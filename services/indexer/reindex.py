@@ -1,0 +1,95 @@
+"""`newsflow reindex`: rebuild this mapping version's indices from news.enriched, then swap the alias.
+
+Kafka is the source of truth (and the minimal node has no _reindex API): every enriched article is read
+again from the earliest offset and written with the same ids and external versions as the live indexer
+uses, so the two can run side by side — the newest enrichment of each article wins, nothing is duplicated.
+When the replay has reached the end offsets taken at its start, the alias moves to the new indices in one
+atomic step; searches see the old indices until then and the complete new ones after.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from elasticsearch import TransportError
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
+
+from services.indexer.elastic import ensure_index, swap_alias
+from services.indexer.service import BatchResult, Indexer
+from services.indexer.settings import IndexerSettings
+from services.messaging import ensure_topics, make_producer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReindexResult:
+    read: int = 0
+    written: BatchResult = field(default_factory=BatchResult)
+    removed: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def reindex(
+    settings: IndexerSettings, *, delete_old: bool = False, report: Callable[[str], None] = log.info
+) -> ReindexResult:
+    started = time.monotonic()
+    ensure_topics(settings)
+    indexer = Indexer(settings)
+    indexer.producer = make_producer(settings, "newsflow-reindex")
+    ensure_index(indexer.client, settings)
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=None,
+        enable_auto_commit=False,
+        fetch_max_bytes=64 * 1024 * 1024,
+        max_partition_fetch_bytes=16 * 1024 * 1024,
+    )
+    result = ReindexResult()
+    try:
+        partitions = [
+            TopicPartition(settings.topic_enriched, p)
+            for p in consumer.partitions_for_topic(settings.topic_enriched) or []
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        report(f"replaying {sum(end.values())} messages of {settings.topic_enriched} into mapping v{indexer.version}")
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            polled = consumer.poll(timeout_ms=1000, max_records=settings.indexer_batch_size)
+            records = [record for batch in polled.values() for record in batch]
+            if not records:
+                continue
+            batch = _with_retries(indexer, records)
+            result.read += len(records)
+            result.written.indexed += batch.indexed
+            result.written.stale += batch.stale
+            result.written.dead_lettered += batch.dead_lettered
+        result.removed, result.added = swap_alias(indexer.client, settings)
+        report(f"alias {settings.es_alias} now points at {', '.join(result.added) or 'nothing'}")
+        if delete_old and result.removed:
+            indexer.client.indices.delete(index=",".join(result.removed))
+            report(f"deleted {', '.join(result.removed)}")
+    finally:
+        consumer.close()
+        indexer.producer.flush()
+        indexer.producer.close()
+        indexer.client.close()
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _with_retries(indexer: Indexer, records: list[ConsumerRecord]) -> BatchResult:
+    delay = 1.0
+    while True:
+        try:
+            return indexer.index_batch(records)
+        except TransportError as error:
+            log.warning("Elasticsearch unavailable (%s); retrying in %.0fs", error, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, indexer.settings.indexer_max_backoff_s)
