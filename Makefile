@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-entities eval-topics bench-fetcher bench-enrich bench-clean clean
+.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-entities eval-topics bench-fetcher bench-enrich bench-indexer bench-clean clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -70,6 +70,9 @@ bench-fetcher: setup stack-up ## fetcher pages/s against a local news site vs a 
 
 bench-enrich: setup stack-up ## enrich stage through Kafka vs raw nlp.pipe and vs the enrichment code; 2 workers vs 1
 	$(BIN)/python -m tests.benchmarks.enrich_stage --json bench-enrich.json
+
+bench-indexer: setup stack-up ## indexer vs raw helpers.bulk of the same documents; publish-to-searchable latency p50/p99
+	$(BIN)/python -m tests.benchmarks.indexer --json bench-indexer.json
 
 bench-clean: setup stack-up ## clean stage through Kafka vs the pure cleaning code, side by side
 	$(BIN)/python -m tests.benchmarks.clean_stage --json bench-clean.json

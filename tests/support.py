@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
+from pathlib import Path
+from typing import Any
 
 
 def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INFO") -> dict[str, str]:
@@ -30,3 +34,23 @@ def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INF
 def settings_values(env: dict[str, str]) -> dict[str, str]:
     """``NEWSFLOW_*`` variables as settings field values, to build a settings object for that environment."""
     return {name[len("NEWSFLOW_") :].lower(): value for name, value in env.items() if name.startswith("NEWSFLOW_")}
+
+
+def measurement_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The command line every evaluation and benchmark shares: ``--data`` and ``--json``."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--json", type=Path, help="also write the result here")
+    return parser
+
+
+def report(result: dict[str, Any], json_path: Path | None, *, label: str | None = None) -> int:
+    """Print a result — one ``label  key value …`` line for benchmarks, indented JSON otherwise — and write
+    it as JSON when asked. Returns the exit status."""
+    if label:
+        print(f"{label}  " + "  ".join(f"{key} {value}" for key, value in result.items()))
+    else:
+        print(json.dumps(result, indent=2))
+    if json_path:
+        json_path.write_text(json.dumps(result, indent=2))
+    return 0

@@ -14,8 +14,6 @@ Measured in one run, side by side:
 
 from __future__ import annotations
 
-import argparse
-import json
 import subprocess
 import sys
 import time
@@ -31,8 +29,7 @@ from services.processor.clean import clean
 from services.processor.enrich import MAX_NER_CHARS, enrich_batch
 from services.processor.entities import load_pipeline
 from services.processor.settings import ProcessorSettings
-from tests.eval.extraction import DEFAULT_DATA
-from tests.support import private_pipeline_env, settings_values
+from tests.support import measurement_parser, private_pipeline_env, report, settings_values
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 4
@@ -115,10 +112,8 @@ def stage_rate(articles: list[CleanArticle], workers: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser = measurement_parser(__doc__)
     parser.add_argument("--copies", type=int, default=3)
-    parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     articles = load_articles(args.data, args.copies)
     raw = raw_rate(articles)
@@ -135,10 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         "stage_vs_pure_ratio": round(one / pure, 3),
         "two_vs_one_worker_ratio": round(two / one, 3),
     }
-    print("enrich-stage  " + "  ".join(f"{k} {v}" for k, v in result.items()))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    return 0
+    return report(result, args.json, label="enrich-stage")
 
 
 if __name__ == "__main__":

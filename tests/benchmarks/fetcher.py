@@ -14,13 +14,11 @@ from 127.0.0.1 (tests/newssite.py) and measures, in one process:
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import sys
 import time
 import uuid
-from pathlib import Path
 
 from kafka import KafkaAdminClient, KafkaConsumer
 
@@ -35,7 +33,7 @@ from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import Source, SourceKind
 from services.messaging import ensure_topics, make_producer
 from tests.newssite import REAL_FEEDS, NewsSite
-from tests.support import private_pipeline_env, settings_values
+from tests.support import measurement_parser, private_pipeline_env, report, settings_values
 
 
 def _fetcher(settings: FetcherSettings) -> tuple[Poller, Publisher, SafeClient]:
@@ -136,14 +134,10 @@ def _drop_topics(run_id: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--json", type=Path)
+    parser = measurement_parser(__doc__)
     args = parser.parse_args(argv)
     result = run()
-    print("fetcher  " + "  ".join(f"{k} {v}" for k, v in result.items()))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    return 0
+    return report(result, args.json, label="fetcher")
 
 
 if __name__ == "__main__":

@@ -11,15 +11,13 @@ at a headline followed by a ``CITY YYYY-MM-DD`` line.
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.processor.entities import load_pipeline, mentions_of, resolve, truecase_shouting
-from tests.eval.extraction import DEFAULT_DATA
+from tests.support import measurement_parser, report
 
 GOLD_TYPES = {"PER": "person", "ORG": "organization", "LOC": "location"}
 PLAIN_TYPES = {"PERSON": "person", "ORG": "organization", "GPE": "location", "LOC": "location"}
@@ -121,15 +119,8 @@ def evaluate(data: Path) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args(argv)
-    result = evaluate(args.data)
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    return 0
+    args = measurement_parser(__doc__).parse_args(argv)
+    return report(evaluate(args.data), args.json)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,14 @@ can be chosen knowing what it means.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
 from services.fetcher.inputs import split_seed_text
 from services.processor.topics import classify
-from tests.eval.extraction import DEFAULT_DATA
+from tests.support import measurement_parser, report
 
 BBC_LABELS = {
     "business": "medtop:04000000",
@@ -83,16 +81,10 @@ def ag_news(data: Path, limit: int) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser = measurement_parser(__doc__)
     parser.add_argument("--ag-limit", type=int, default=7600)
-    parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    result = {"bbc_news": bbc(args.data), "ag_news": ag_news(args.data, args.ag_limit)}
-    print(json.dumps(result, indent=2))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    return 0
+    return report({"bbc_news": bbc(args.data), "ag_news": ag_news(args.data, args.ag_limit)}, args.json)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,172 @@
+"""Indexer throughput against raw ``helpers.bulk`` of the same documents, and publish-to-searchable latency.
+
+    python -m tests.benchmarks.indexer [--copies 4] [--rate 20] [--json out.json]
+
+Needs the local stack (`newsflow stack up`). The BBC articles of ../shared/data are cleaned and enriched
+first (not measured), ``--copies`` times under distinct URLs. Measured in one run, side by side:
+
+- raw: ``elasticsearch.helpers.bulk`` of the very documents the indexer would write, into a fresh index;
+- stage: the indexer service draining the same articles from its Kafka topic (first to last ``indexed_at``);
+- latency: articles published to ``news.enriched`` one by one at ``--rate`` per second with the indexer
+  running; the time until each is returned by a search (refresh interval 1 s), p50 and p99.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+from elasticsearch import Elasticsearch, helpers
+from kafka import KafkaAdminClient
+
+from schemas import EnrichedArticle, RawArticle, encode
+from services.fetcher.inputs import split_seed_text
+from services.indexer.documents import bulk_action, index_template
+from services.indexer.settings import IndexerSettings
+from services.messaging import ensure_topics, make_producer
+from services.processor.clean import clean
+from services.processor.enrich import enrich_batch
+from tests.support import measurement_parser, private_pipeline_env, report, settings_values
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def load_articles(data: Path, copies: int) -> list[EnrichedArticle]:
+    cleaned = []
+    for path in sorted((data / "bbc-news").glob("*/*.txt")):
+        title, body = split_seed_text(path.read_text(encoding="utf-8", errors="replace"))
+        cleaned.append(
+            clean(RawArticle(url=f"https://bench.example/{path.parent.name}/{path.stem}", title=title, text=body))
+        )
+    enriched = enrich_batch(cleaned)
+    return [
+        article.model_copy(update={"id": f"{copy:04x}{article.id[4:]}", "url": f"{article.url}?copy={copy}"})
+        for copy in range(copies)
+        for article in enriched
+    ]
+
+
+def raw_rate(client: Elasticsearch, articles: list[EnrichedArticle], prefix: str) -> float:
+    client.indices.put_index_template(
+        name=f"{prefix}-raw", **index_template(f"{prefix}-raw", f"{prefix}-raw-alias", english=False)
+    )
+    actions = [bulk_action(article, f"{prefix}-raw", 1) for article in articles]
+    started = time.perf_counter()
+    helpers.bulk(client, actions, chunk_size=500, max_chunk_bytes=50 * 1024 * 1024)
+    return len(actions) / (time.perf_counter() - started)
+
+
+def stage_rate(
+    client: Elasticsearch, env: dict[str, str], settings: IndexerSettings, articles: list[EnrichedArticle]
+) -> float:
+    producer = make_producer(settings, "bench-indexer")
+    for article in articles:
+        producer.send(settings.topic_enriched, key=article.id.encode(), value=encode(article))
+    producer.flush()
+    producer.close()
+    indexer = subprocess.Popen([sys.executable, "-m", "services.indexer.service"], env=env, cwd=REPO_ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 900
+        while True:
+            if client.indices.exists_alias(name=settings.es_alias):
+                client.indices.refresh(index=settings.es_alias)
+                if client.count(index=settings.es_alias)["count"] >= len(articles):
+                    break
+            if time.monotonic() > deadline or indexer.poll() is not None:
+                raise RuntimeError("the indexer did not index the backlog")
+            time.sleep(1)
+        span_aggs = {"first": {"min": {"field": "indexed_at"}}, "last": {"max": {"field": "indexed_at"}}}
+        stamps = client.search(index=settings.es_alias, size=0, aggs=span_aggs)
+        span = (stamps["aggregations"]["last"]["value"] - stamps["aggregations"]["first"]["value"]) / 1000
+        return (len(articles) - 1) / span
+    finally:
+        indexer.terminate()
+        indexer.wait(timeout=60)
+
+
+def latencies(client: Elasticsearch, env: dict[str, str], settings: IndexerSettings, articles: list[EnrichedArticle],
+              rate: float) -> list[float]:  # fmt: skip
+    indexer = subprocess.Popen([sys.executable, "-m", "services.indexer.service"], env=env, cwd=REPO_ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            pending = [article_id for article_id in list(sent) if article_id not in seen]
+            if pending:
+                hits = client.search(index=settings.es_alias, size=len(pending), query={"ids": {"values": pending}},
+                                     source=False)["hits"]["hits"]  # fmt: skip
+                now = time.monotonic()
+                for hit in hits:
+                    seen.setdefault(hit["_id"], now)
+            time.sleep(0.05)
+
+    try:
+        time.sleep(8)  # the indexer joins its group first
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        producer = make_producer(settings, "bench-latency")
+        for article in articles:
+            fresh = article.model_copy(update={"id": uuid.uuid4().hex, "enriched_at": datetime.now().astimezone()})
+            producer.send(settings.topic_enriched, key=fresh.id.encode(), value=encode(fresh)).get(timeout=30)
+            sent[fresh.id] = time.monotonic()
+            time.sleep(1 / rate)
+        deadline = time.monotonic() + 120
+        while len(seen) < len(sent) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        done.set()
+        watcher.join(timeout=5)
+        producer.close()
+    finally:
+        indexer.terminate()
+        indexer.wait(timeout=60)
+    return sorted(seen[article_id] - sent[article_id] for article_id in seen)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = measurement_parser(__doc__)
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=20.0, help="articles/s for the latency run")
+    args = parser.parse_args(argv)
+    articles = load_articles(args.data, args.copies)
+    run = f"bench-{uuid.uuid4().hex[:8]}"
+    env = private_pipeline_env(run, partitions=1, log_level="WARNING")
+    settings = IndexerSettings.model_validate(settings_values(env))
+    ensure_topics(settings)
+    client = Elasticsearch("http://127.0.0.1:9200", request_timeout=120)
+    try:
+        raw = raw_rate(client, articles, run)
+        stage = stage_rate(client, env, settings, articles)
+        waits = latencies(client, env, settings, articles[: int(args.rate * 30)], args.rate)
+    finally:
+        client.indices.delete(index=f"{run}-*", ignore_unavailable=True)
+        for template in client.indices.get_index_template(name=f"{run}*").body["index_templates"]:
+            client.indices.delete_index_template(name=template["name"])
+        client.close()
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
+        admin.delete_topics([name for name in admin.list_topics() if run in name])
+        admin.close()
+    result = {
+        "documents": len(articles),
+        "raw_helpers_bulk_docs_per_s": round(raw, 1),
+        "indexer_docs_per_s": round(stage, 1),
+        "ratio": round(stage / raw, 3),
+        "latency_rate_per_s": args.rate,
+        "latency_articles": len(waits),
+        "latency_p50_s": round(statistics.quantiles(waits, n=100)[49], 3),
+        "latency_p99_s": round(statistics.quantiles(waits, n=100)[98], 3),
+    }
+    return report(result, args.json, label="indexer")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
