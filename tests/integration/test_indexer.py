@@ -3,13 +3,16 @@ reordered, and a document Elasticsearch refuses goes to the DLQ while its batch-
 
 from __future__ import annotations
 
+import os
 import signal
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer
 
+from deploy.local.stack import StackSettings, components, up
 from schemas import DeadLetter, EnrichedArticle, decode, encode
 from services.messaging import ensure_topics
 from services.settings import KafkaSettings
@@ -98,5 +101,31 @@ def test_a_document_the_index_refuses_is_dead_lettered_and_its_batch_mates_land(
     assert letter.stage == "index" and letter.error_class == "MappingRejected" and letter.key == refused.id
     assert "failed to parse field [source]" in letter.reason
     assert decode(EnrichedArticle, letter.payload.encode()) == refused, "the original message is kept for replay"
+    indexer.send_signal(signal.SIGTERM)
+    assert indexer.wait(timeout=60) == 0
+
+
+def test_elasticsearch_stopped_mid_run_and_restarted_loses_and_duplicates_nothing(
+    pipeline: Pipeline, client: Elasticsearch, stack: StackSettings
+):
+    alias = pipeline.setting("es_alias")
+    _publish(pipeline, [_article(n) for n in range(1, 21)])
+    indexer = pipeline.start("run", "indexer")
+    wait_for(lambda: len(_documents(client, alias)) == 20, timeout=120)
+
+    elasticsearch = next(component for component in components(stack) if component.name == "elasticsearch")
+    pid = elasticsearch.pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGTERM)
+    try:
+        wait_for(lambda: not elasticsearch.healthy(), timeout=60)
+        _publish(pipeline, [_article(n) for n in range(21, 51)])  # arrive while Elasticsearch is away
+        time.sleep(5)  # the indexer holds the batch, pauses and retries
+        assert indexer.poll() is None, "the indexer waits, it does not die"
+    finally:
+        up(stack, report=lambda line: None)
+    wait_for(lambda: len(_documents(client, alias)) == 50, timeout=180)
+    assert sorted(_documents(client, alias)) == sorted(_article(n).id for n in range(1, 51))
+    assert client.count(index=alias)["count"] == 50, "nothing twice"
     indexer.send_signal(signal.SIGTERM)
     assert indexer.wait(timeout=60) == 0
