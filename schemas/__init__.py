@@ -2,6 +2,7 @@
 
 from schemas.articles import (
     SCHEMA_VERSION,
+    AlertMatch,
     Calendar,
     CleanArticle,
     Contract,
@@ -25,6 +26,7 @@ __all__ = [
     "MEDIA_TOPICS",
     "SCHEMA_VERSION",
     "SLUGS",
+    "AlertMatch",
     "Calendar",
     "CleanArticle",
     "Contract",

@@ -245,9 +245,23 @@ class DeadLetter(Contract):
     failed_at: UtcDatetime = Field(default_factory=_utc_now)
 
 
+class AlertMatch(Contract):
+    """A newly indexed article that matches a saved search (topic ``news.alerts``, key ``<alert>:<article id>``)."""
+
+    alert: str = Field(min_length=1, max_length=200)
+    article_id: ArticleId
+    url: AbsoluteUrl
+    title: str | None = None
+    source: str = ""
+    matched: list[str] = Field(default_factory=list)  # which of query, topic, entity the alert asked for
+    indexed_at: UtcDatetime
+    matched_at: UtcDatetime = Field(default_factory=_utc_now)
+
+
 MESSAGE_MODELS: dict[str, type[Contract]] = {
     "raw-article": RawArticle,
     "clean-article": CleanArticle,
     "enriched-article": EnrichedArticle,
     "dead-letter": DeadLetter,
+    "alert-match": AlertMatch,
 }

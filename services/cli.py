@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from schemas import EnrichedArticle
@@ -393,6 +393,76 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------ alerts
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    """Saved searches: add, list, remove; tail what they fired on news.alerts."""
+    from elasticsearch import TransportError
+
+    from services.indexer.alerts import AlertError, add_alert, list_alerts, remove_alert
+    from services.indexer.elastic import make_client
+    from services.indexer.settings import AlertSettings
+
+    settings = AlertSettings()
+    if args.action == "tail":
+        return _tail_alerts(settings, args)
+    if args.action in {"add", "remove"} and not args.name:
+        return _fail(f"alerts {args.action} needs a NAME", 2)
+    client = make_client(settings)
+    try:
+        if args.action == "add":
+            alert = add_alert(client, settings.es_alerts_index, args.name, query=args.query, topic=args.topic,
+                              entity=args.entity, webhook=args.webhook)  # fmt: skip
+            print(f"alert {args.name} added; it fires for articles indexed from now on: {json.dumps(alert)}")
+        elif args.action == "remove":
+            if not remove_alert(client, settings.es_alerts_index, args.name):
+                return _fail(f"no alert named {args.name}")
+            print(f"alert {args.name} removed")
+        else:
+            for alert in list_alerts(client, settings.es_alerts_index):
+                print(json.dumps(alert) if args.json else
+                      f"{alert['name']:<24} query={alert.get('query')!r} topic={alert.get('topic')} "
+                      f"entity={alert.get('entity')!r} webhook={alert.get('webhook') or '-'} "
+                      f"checked until {alert['checked_until']}")  # fmt: skip
+    except AlertError as error:
+        return _fail(str(error), 2)
+    except TransportError as error:
+        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
+    finally:
+        client.close()
+    return 0
+
+
+def _tail_alerts(settings: Any, args: argparse.Namespace) -> int:
+    from kafka import KafkaConsumer
+
+    from schemas import AlertMatch, InvalidMessage, decode
+
+    consumer = KafkaConsumer(
+        settings.topic_alerts,
+        bootstrap_servers=settings.bootstrap_servers,
+        auto_offset_reset="earliest" if args.from_beginning else "latest",
+        consumer_timeout_ms=int(args.timeout * 1000) if args.timeout else float("inf"),
+    )
+    shown = 0
+    try:
+        for record in consumer:
+            try:
+                match = decode(AlertMatch, record.value)
+            except InvalidMessage:
+                continue
+            if args.name and match.alert != args.name:
+                continue
+            print(match.model_dump_json(), flush=True)
+            shown += 1
+            if args.max and shown >= args.max:
+                break
+    finally:
+        consumer.close()
+    return 0
+
+
 # ------------------------------------------------------------------------------------------ kibana
 
 
@@ -489,6 +559,19 @@ def build_parser() -> argparse.ArgumentParser:
     reindex_parser = commands.add_parser("reindex", help="rebuild the indices from news.enriched, then swap the alias")
     reindex_parser.add_argument("--delete-old", action="store_true", help="delete the indices the alias left")
     reindex_parser.set_defaults(handler=cmd_reindex)
+
+    alerts = commands.add_parser("alerts", help="saved searches that fire on newly indexed articles")
+    alerts.add_argument("action", choices=["add", "list", "remove", "tail"])
+    alerts.add_argument("name", nargs="?", help="the alert's name (add, remove; tail: only this alert)")
+    alerts.add_argument("--query", help="full-text query over title and body (query_string syntax)")
+    alerts.add_argument("--topic", help="IPTC top-level topic: slug, label or code")
+    alerts.add_argument("--entity", help="an entity's name or alias")
+    alerts.add_argument("--webhook", help="also POST each match here as JSON (retried)")
+    alerts.add_argument("--json", action="store_true", help="list: one JSON object per alert")
+    alerts.add_argument("--from-beginning", action="store_true", help="tail: from the oldest match kept")
+    alerts.add_argument("--max", type=int, default=0, help="tail: stop after this many matches")
+    alerts.add_argument("--timeout", type=float, default=0, help="tail: stop after this many idle seconds")
+    alerts.set_defaults(handler=cmd_alerts)
 
     kibana = commands.add_parser("kibana", help="Kibana saved objects (dashboard, visualisations, map)")
     kibana.add_argument("action", choices=["import"])

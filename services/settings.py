@@ -28,6 +28,7 @@ class KafkaSettings(NewsflowSettings):
     topic_clean: str = "news.clean"
     topic_enriched: str = "news.enriched"
     topic_dlq: str = "news.dlq"
+    topic_alerts: str = "news.alerts"
     # Per-topic streams for subscribers: <prefix><slug>, e.g. news.topic.conflict-war-and-peace.
     topic_subscription_prefix: str = "news.topic."
     # Partitions bound how many workers of one stage can share the work.
@@ -40,7 +41,14 @@ class KafkaSettings(NewsflowSettings):
 
     @property
     def pipeline_topics(self) -> list[str]:
-        return [self.topic_raw, self.topic_clean, self.topic_enriched, self.topic_dlq, *self.subscription_topics]
+        return [
+            self.topic_raw,
+            self.topic_clean,
+            self.topic_enriched,
+            self.topic_dlq,
+            self.topic_alerts,
+            *self.subscription_topics,
+        ]
 
     @property
     def subscription_topics(self) -> list[str]:
@@ -63,3 +71,5 @@ class ElasticsearchSettings(NewsflowSettings):
     es_request_timeout_s: float = Field(default=30.0, gt=0)
     # The index settings and mapping (versioned JSON); the one shipped in deploy/elasticsearch by default.
     es_index_definition: Path | None = None
+    # Saved searches (alerts) and the matches already published, so each fires once per article.
+    es_alerts_index: str = "newsflow-alerts"

@@ -17,6 +17,8 @@ def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INF
         "NEWSFLOW_TOPIC_CLEAN": f"{run}.clean",
         "NEWSFLOW_TOPIC_ENRICHED": f"{run}.enriched",
         "NEWSFLOW_TOPIC_DLQ": f"{run}.dlq",
+        "NEWSFLOW_TOPIC_ALERTS": f"{run}.alerts",
+        "NEWSFLOW_ES_ALERTS_INDEX": f"{run}-alerts",
         "NEWSFLOW_TOPIC_SEEN": f"{run}.seen",
         "NEWSFLOW_TOPIC_SOURCES": f"{run}.sources",
         "NEWSFLOW_TOPIC_SUBSCRIPTION_PREFIX": f"{run}.topic.",

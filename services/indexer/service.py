@@ -19,6 +19,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from schemas import EnrichedArticle, InvalidMessage, Stage, dead_letter, decode
+from services.indexer.alerts import AlertRunner, ensure_alerts_index
 from services.indexer.documents import bulk_action, mapping_version
 from services.indexer.elastic import ensure_index, make_client
 from services.indexer.settings import IndexerSettings
@@ -45,6 +46,7 @@ class Indexer:
         self.producer: KafkaProducer | None = None
         self.consumer: KafkaConsumer | None = None
         self.totals = BatchResult()
+        self.alerts: AlertRunner | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -67,6 +69,10 @@ class Indexer:
             metadata_max_age_ms=30_000,
         )
         self._subscribe_when_visible()
+        ensure_alerts_index(self.client, self.settings.es_alerts_index)
+        self.alerts = AlertRunner(
+            self.settings, self.client, self.producer, interval_s=self.settings.indexer_alerts_interval_s
+        )
         log.info("indexer consuming %s into alias %s", self.settings.topic_enriched, self.settings.es_alias)
         try:
             while not self._stop.is_set():
@@ -74,6 +80,7 @@ class Indexer:
                     timeout_ms=self.settings.indexer_poll_timeout_ms, max_records=self.settings.indexer_batch_size
                 )
                 records = [record for batch in polled.values() for record in batch]
+                self._run_alerts()
                 if not records:
                     continue
                 result = self._index_until_done(records)
@@ -94,6 +101,15 @@ class Indexer:
             self.producer.flush()
             self.producer.close()
             self.client.close()
+
+    def _run_alerts(self) -> None:
+        """Saved searches over what was indexed since their last run; their failure never stops indexing."""
+        if self.alerts is None:
+            return
+        try:
+            self.alerts.maybe_run()
+        except Exception as error:
+            log.warning("saved-search alerts skipped this time: %s: %s", type(error).__name__, error)
 
     def _subscribe_when_visible(self) -> None:
         """Subscribe once the broker's metadata lists the topic's partitions.

@@ -7,9 +7,15 @@ from pydantic import Field
 from services.settings import ElasticsearchSettings, KafkaSettings
 
 
-class IndexerSettings(KafkaSettings, ElasticsearchSettings):
+class AlertSettings(KafkaSettings, ElasticsearchSettings):
+    """What saved-search alerts need: the alias they search, the index they live in, the topic they fire on."""
+
+
+class IndexerSettings(AlertSettings):
     indexer_group: str = "newsflow-indexer"
     # A batch is written to Elasticsearch and committed in Kafka as one unit.
     indexer_batch_size: int = Field(default=500, ge=1, le=10_000)
     indexer_poll_timeout_ms: int = Field(default=1000, ge=10)
     indexer_max_backoff_s: float = Field(default=30.0, gt=0)
+    # Saved searches run over what was indexed since their last run, at most this often.
+    indexer_alerts_interval_s: float = Field(default=5.0, gt=0)

@@ -1,0 +1,224 @@
+"""Saved-search alerts: each newly indexed article that matches a saved search is published once to
+``news.alerts`` (and POSTed to the alert's webhook, if it has one).
+
+It works on the minimal node, which has no percolator: like Kibana's query rules, each saved search runs over
+the articles indexed since its last run (``indexed_at`` after its watermark, up to a few seconds ago so that
+writes still in flight are not skipped). A match is published, then remembered in the alerts index under
+``<alert>:<article id>`` (created only if absent) before the watermark moves — an article updated later
+matches again but fires no second time; a crash between the publication and the note can repeat at most
+that one match.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from kafka import KafkaProducer
+
+from schemas import AlertMatch, encode, find_media_topic
+from services.indexer.settings import AlertSettings
+
+log = logging.getLogger(__name__)
+
+# Articles indexed this recently are left for the next run: their bulk request may still be in flight.
+SETTLE = timedelta(seconds=2)
+WEBHOOK_ATTEMPTS = 3
+_MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "kind": {"type": "keyword"},  # "alert" or "fired"
+        "name": {"type": "keyword"},
+        "query": {"type": "text", "index": False},
+        "topic": {"type": "keyword"},
+        "entity": {"type": "keyword"},
+        "webhook": {"type": "keyword", "index": False},
+        "created_at": {"type": "date"},
+        "checked_until": {"type": "date"},
+        "article_id": {"type": "keyword"},
+    },
+}
+
+
+class AlertError(ValueError):
+    """A saved search that cannot be stored (bad topic, nothing to match); the message says why."""
+
+
+def ensure_alerts_index(client: Elasticsearch, index: str) -> None:
+    if not client.indices.exists(index=index):
+        try:
+            client.indices.create(index=index, mappings=_MAPPING, settings={"number_of_replicas": 0})
+        except Exception as error:  # created concurrently
+            if "resource_already_exists_exception" not in str(error):
+                raise
+
+
+def add_alert(
+    client: Elasticsearch,
+    index: str,
+    name: str,
+    *,
+    query: str | None = None,
+    topic: str | None = None,
+    entity: str | None = None,
+    webhook: str | None = None,
+) -> dict[str, Any]:
+    """Store a saved search; it fires for articles indexed from now on."""
+    if not (query or topic or entity):
+        raise AlertError("an alert needs at least one of --query, --topic, --entity")
+    code = find_media_topic(topic) if topic else None
+    if topic and code is None:
+        raise AlertError(f"unknown topic {topic!r}")
+    if webhook and not webhook.startswith(("http://", "https://")):
+        raise AlertError(f"webhook must be an http(s) URL, not {webhook!r}")
+    ensure_alerts_index(client, index)
+    now = datetime.now(UTC).isoformat()
+    alert = {"kind": "alert", "name": name, "query": query, "topic": code, "entity": entity, "webhook": webhook,
+             "created_at": now, "checked_until": now}  # fmt: skip
+    client.index(index=index, id=f"alert:{name}", document=alert, refresh=True)
+    return alert
+
+
+def list_alerts(client: Elasticsearch, index: str) -> list[dict[str, Any]]:
+    try:
+        hits = client.search(index=index, query={"term": {"kind": "alert"}}, size=1000, sort=[{"name": "asc"}])
+    except NotFoundError:
+        return []
+    return [hit["_source"] for hit in hits["hits"]["hits"]]
+
+
+def remove_alert(client: Elasticsearch, index: str, name: str) -> bool:
+    try:
+        client.delete(index=index, id=f"alert:{name}", refresh=True)
+    except NotFoundError:
+        return False
+    return True
+
+
+def match_query(alert: dict[str, Any], since: str, until: str) -> dict[str, Any]:
+    """The Elasticsearch query of one saved search over one window of ``indexed_at``."""
+    must: list[dict[str, Any]] = [{"range": {"indexed_at": {"gt": since, "lte": until}}}]
+    if alert.get("query"):
+        must.append(
+            {"query_string": {"query": alert["query"], "fields": ["title^2", "body"], "default_operator": "AND"}}
+        )
+    if alert.get("topic"):
+        must.append({"term": {"topic_codes": alert["topic"]}})
+    if alert.get("entity"):
+        entity = alert["entity"]
+        must.append(
+            {
+                "bool": {
+                    "should": [
+                        {"terms": {field: [entity]}} for field in ("persons", "organizations", "locations", "misc")
+                    ]
+                    + [{"nested": {"path": "entities", "query": {"term": {"entities.aliases": entity}}}}],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    return {"bool": {"filter": must}}
+
+
+class AlertRunner:
+    """Runs every saved search over what was indexed since its last run; publishes each match once."""
+
+    def __init__(
+        self,
+        settings: AlertSettings,
+        client: Elasticsearch,
+        producer: KafkaProducer,
+        *,
+        interval_s: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.producer = producer
+        self.interval_s = interval_s
+        self._last_run = 0.0
+        self.fired = 0
+
+    def maybe_run(self) -> int:
+        if time.monotonic() - self._last_run < self.interval_s:
+            return 0
+        self._last_run = time.monotonic()
+        return self.run_once()
+
+    def run_once(self) -> int:
+        alerts = list_alerts(self.client, self.settings.es_alerts_index)
+        if not alerts:
+            return 0
+        if self.client.indices.exists_alias(name=self.settings.es_alias):
+            self.client.indices.refresh(index=self.settings.es_alias)
+        until = (datetime.now(UTC) - SETTLE).isoformat()
+        fired = 0
+        for alert in alerts:
+            fired += self._run_alert(alert, until)
+        self.fired += fired
+        return fired
+
+    def _run_alert(self, alert: dict[str, Any], until: str) -> int:
+        index = self.settings.es_alerts_index
+        since = alert["checked_until"]
+        if since >= until:
+            return 0
+        hits = self.client.search(
+            index=self.settings.es_alias,
+            query=match_query(alert, since, until),
+            size=1000,
+            source_includes=["id", "url", "title", "source", "indexed_at"],
+            sort=[{"indexed_at": "asc"}],
+        )["hits"]["hits"]
+        fired = 0
+        for hit in hits:
+            document = hit["_source"]
+            marker = f"fired:{alert['name']}:{hit['_id']}"
+            if self.client.exists(index=index, id=marker):
+                continue  # an update of an article this alert already reported
+            match = AlertMatch(
+                alert=alert["name"],
+                article_id=hit["_id"],
+                url=document["url"],
+                title=document.get("title"),
+                source=document.get("source", ""),
+                matched=[key for key in ("query", "topic", "entity") if alert.get(key)],
+                indexed_at=document["indexed_at"],
+            )
+            self.producer.send(
+                self.settings.topic_alerts, key=f"{alert['name']}:{hit['_id']}".encode(), value=encode(match)
+            ).get(timeout=60)
+            if alert.get("webhook"):
+                self._post(alert["webhook"], match)
+            with contextlib.suppress(ConflictError):  # already noted by an earlier, interrupted run
+                note = {"kind": "fired", "name": alert["name"], "article_id": hit["_id"]}
+                self.client.create(index=index, id=marker, document=note)
+            fired += 1
+        # A full page may not be the whole window: move the watermark only as far as what was seen.
+        checked = hits[-1]["_source"]["indexed_at"] if len(hits) == 1000 else until
+        self.client.update(index=index, id=f"alert:{alert['name']}", doc={"checked_until": checked}, refresh=True)
+        if fired:
+            log.info("alert %s: %d new matches", alert["name"], fired)
+        return fired
+
+    def _post(self, url: str, match: AlertMatch) -> None:
+        delay = 1.0
+        for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
+            try:
+                response = httpx.post(
+                    url, content=encode(match), headers={"Content-Type": "application/json"}, timeout=10
+                )
+                if response.status_code < 400:
+                    return
+                reason = f"HTTP {response.status_code}"
+            except httpx.HTTPError as error:
+                reason = f"{type(error).__name__}: {error}"
+            if attempt < WEBHOOK_ATTEMPTS:
+                time.sleep(delay)
+                delay *= 2
+        log.warning("alert %s: webhook %s failed %d times (%s); the match is on news.alerts", match.alert, url,
+                    WEBHOOK_ATTEMPTS, reason)  # fmt: skip

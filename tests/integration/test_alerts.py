@@ -1,0 +1,95 @@
+"""Saved searches fire exactly once for each newly indexed article that matches, also through a webhook."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+
+from schemas import AlertMatch, decode
+from tests.conftest import SAMPLES, Pipeline, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict] = []  # noqa: RUF012 (the handler class is the test's shared record)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+
+@pytest.fixture
+def webhook() -> Iterator[str]:
+    _Hook.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def _fired(pipeline: Pipeline) -> list[AlertMatch]:
+    consumer = KafkaConsumer(pipeline.setting("topic_alerts"), bootstrap_servers="127.0.0.1:9092",
+                             auto_offset_reset="earliest", consumer_timeout_ms=2000)  # fmt: skip
+    try:
+        return [decode(AlertMatch, record.value) for record in consumer]
+    finally:
+        consumer.close()
+
+
+def _indexed_at(pipeline: Pipeline, article_id: str) -> str:
+    client = Elasticsearch("http://127.0.0.1:9200")
+    try:
+        hits = client.search(index=pipeline.setting("es_alias"), query={"ids": {"values": [article_id]}})["hits"][
+            "hits"
+        ]
+        return str(hits[0]["_source"]["indexed_at"]) if hits else ""
+    finally:
+        client.close()
+
+
+def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline: Pipeline, webhook: str):
+    pipeline.env["NEWSFLOW_INDEXER_ALERTS_INTERVAL_S"] = "1"
+    added = pipeline.newsflow("alerts", "add", "shamkhani-politics", "--entity", "Shamkhani", "--topic",
+                              "politics-and-government", "--webhook", webhook)  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    assert pipeline.newsflow("alerts", "add", "floods", "--query", "flood AND rescue").returncode == 0
+    refused = pipeline.newsflow("alerts", "add", "nothing")
+    assert refused.returncode == 2 and "at least one of" in refused.stderr
+    listed = pipeline.newsflow("alerts", "list", "--json")
+    assert sorted(json.loads(line)["name"] for line in listed.stdout.splitlines()) == ["floods", "shamkhani-politics"]
+
+    assert pipeline.newsflow("ingest", str(SAMPLES)).returncode == 0
+    services = pipeline.start("run", "processor", "indexer")
+    (match,) = wait_for(lambda: _fired(pipeline), timeout=120)
+    assert match.alert == "shamkhani-politics" and match.title and "Tehran, Bishkek" in match.title
+    assert match.matched == ["topic", "entity"]
+    wait_for(lambda: _Hook.received, timeout=30)
+    assert [hook["article_id"] for hook in _Hook.received] == [match.article_id]
+
+    # The same article processed and indexed again (an update) matches again but fires no second time.
+    first_indexed = _indexed_at(pipeline, match.article_id)
+    assert pipeline.newsflow("ingest", "--force", str(SAMPLES)).returncode == 0
+    wait_for(lambda: _indexed_at(pipeline, match.article_id) > first_indexed, timeout=120)
+    time.sleep(5)  # more than the alert interval plus the settling time: the update has been looked at
+    tail = pipeline.newsflow("alerts", "tail", "--from-beginning", "--timeout", "5")
+    assert [json.loads(line)["article_id"] for line in tail.stdout.splitlines()] == [match.article_id]
+    assert len(_fired(pipeline)) == 1 and len(_Hook.received) == 1
+
+    assert pipeline.newsflow("alerts", "remove", "floods").returncode == 0
+    assert pipeline.newsflow("alerts", "remove", "floods").returncode == 1
+    services.send_signal(signal.SIGTERM)
+    assert services.wait(timeout=90) == 0
