@@ -10,12 +10,15 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from schemas import EnrichedArticle
+    from schemas.articles import Contract
+
+M = TypeVar("M", bound="Contract")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO_ROOT / "deploy" / "samples"
@@ -323,7 +326,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     from kafka import KafkaConsumer
     from kafka.errors import KafkaError
 
-    from schemas import SLUGS, EnrichedArticle, InvalidMessage, decode, find_media_topic
+    from schemas import SLUGS, EnrichedArticle, find_media_topic
     from services.settings import KafkaSettings
 
     settings = KafkaSettings()
@@ -344,22 +347,32 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     except KafkaError as error:
         return _fail(f"cannot reach Kafka at {settings.kafka_bootstrap}: {error}")
     print(f"subscribed to {topic}{f' (entity {args.entity})' if args.entity else ''}", file=sys.stderr)
+    return print_messages(
+        consumer, EnrichedArticle, lambda article: not args.entity or mentions_entity(article, args.entity), args.max
+    )
+
+
+def print_messages(consumer: Any, model: type[M], keep: Callable[[M], bool], most: int = 0) -> int:
+    """Print the consumer's messages as JSON lines, those ``keep`` accepts, ``most`` at most (0: all); an
+    unreadable message is reported on stderr and skipped."""
+    from schemas import InvalidMessage, decode
+
     shown = 0
     try:
         for record in consumer:
             try:
-                article = decode(EnrichedArticle, record.value)
+                message = decode(model, record.value)
             except InvalidMessage as error:
                 print(
                     f"newsflow: skipped an unreadable message at offset {record.offset}: {error.reason}",
                     file=sys.stderr,
                 )
                 continue
-            if args.entity and not mentions_entity(article, args.entity):
+            if not keep(message):
                 continue
-            print(article.model_dump_json(), flush=True)
+            print(message.model_dump_json(), flush=True)
             shown += 1
-            if args.max and shown >= args.max:
+            if most and shown >= most:
                 break
     finally:
         consumer.close()
@@ -437,7 +450,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 def _tail_alerts(settings: Any, args: argparse.Namespace) -> int:
     from kafka import KafkaConsumer
 
-    from schemas import AlertMatch, InvalidMessage, decode
+    from schemas import AlertMatch
 
     consumer = KafkaConsumer(
         settings.topic_alerts,
@@ -445,22 +458,7 @@ def _tail_alerts(settings: Any, args: argparse.Namespace) -> int:
         auto_offset_reset="earliest" if args.from_beginning else "latest",
         consumer_timeout_ms=int(args.timeout * 1000) if args.timeout else float("inf"),
     )
-    shown = 0
-    try:
-        for record in consumer:
-            try:
-                match = decode(AlertMatch, record.value)
-            except InvalidMessage:
-                continue
-            if args.name and match.alert != args.name:
-                continue
-            print(match.model_dump_json(), flush=True)
-            shown += 1
-            if args.max and shown >= args.max:
-                break
-    finally:
-        consumer.close()
-    return 0
+    return print_messages(consumer, AlertMatch, lambda match: not args.name or match.alert == args.name, args.max)
 
 
 # ------------------------------------------------------------------------------------------ kibana
