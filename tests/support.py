@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from schemas import EnrichedArticle
 
 
 def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INFO") -> dict[str, str]:
@@ -56,3 +59,42 @@ def report(result: dict[str, Any], json_path: Path | None, *, label: str | None 
     if json_path:
         json_path.write_text(json.dumps(result, indent=2))
     return 0
+
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+
+
+def enriched_article(
+    number: int, *, title: str = "Talks resume", enriched_at: datetime = NOW, published_at: datetime = NOW
+) -> EnrichedArticle:
+    """A small, valid enriched article whose id is its number (to feed the indexer without a processor)."""
+    url = f"https://news.example/{number}"
+    return EnrichedArticle(
+        id=f"{number:032x}",
+        url=url,
+        canonical_url=url,
+        source="example",
+        title=title,
+        body=f"Article number {number}.",
+        fetched_at=published_at,
+        published_at=published_at,
+        content_hash=f"{number:064x}",
+        enriched_at=enriched_at,
+    )
+
+
+def publish_enriched(env: dict[str, str], articles: list[EnrichedArticle]) -> None:
+    """Publish articles to the pipeline's enriched topic (created if missing) and wait for the broker."""
+    from kafka import KafkaProducer
+
+    from schemas import encode
+    from services.messaging import ensure_topics
+    from services.settings import KafkaSettings
+
+    settings = KafkaSettings.model_validate(settings_values(env))
+    ensure_topics(settings)
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers)
+    for article in articles:
+        producer.send(settings.topic_enriched, key=article.id.encode(), value=encode(article))
+    producer.flush()
+    producer.close()

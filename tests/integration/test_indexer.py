@@ -7,47 +7,26 @@ import os
 import signal
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from elasticsearch import Elasticsearch
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer
 
 from deploy.local.stack import StackSettings, components, up
-from schemas import DeadLetter, EnrichedArticle, decode, encode
-from services.messaging import ensure_topics
-from services.settings import KafkaSettings
+from schemas import DeadLetter, EnrichedArticle, decode
 from tests.conftest import Pipeline, wait_for
-from tests.support import settings_values
+from tests.support import NOW, enriched_article, publish_enriched
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
-
-def _article(number: int, *, title: str = "Talks resume", enriched_at: datetime = NOW,
-             published_at: datetime = NOW) -> EnrichedArticle:  # fmt: skip
-    url = f"https://news.example/{number}"
-    return EnrichedArticle(
-        id=f"{number:032x}",
-        url=url,
-        canonical_url=url,
-        source="example",
-        title=title,
-        body=f"Article number {number}.",
-        fetched_at=published_at,
-        published_at=published_at,
-        content_hash=f"{number:064x}",
-        enriched_at=enriched_at,
-    )
+def _article(number: int, **changes: Any) -> EnrichedArticle:
+    return enriched_article(number, **changes)
 
 
 def _publish(pipeline: Pipeline, articles: list[EnrichedArticle]) -> None:
-    ensure_topics(KafkaSettings.model_validate(settings_values(pipeline.env)))
-    producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092")
-    for article in articles:
-        producer.send(pipeline.setting("topic_enriched"), key=article.id.encode(), value=encode(article))
-    producer.flush()
-    producer.close()
+    publish_enriched(pipeline.env, articles)
 
 
 def _documents(client: Elasticsearch, alias: str) -> dict[str, dict]:

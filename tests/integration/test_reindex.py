@@ -1,9 +1,8 @@
-"""A new mapping version is built from news.enriched beside the old one while articles keep arriving; the alias
-moves in one step; every article is there once, and what arrives afterwards is searchable too."""
+"""A new mapping version is built from news.enriched beside the old one while the live indexer keeps writing;
+the alias moves in one step; every article is there once, and what arrives afterwards is searchable too."""
 
 from __future__ import annotations
 
-import json
 import signal
 from pathlib import Path
 
@@ -11,22 +10,10 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from services.indexer.documents import TEMPLATE_FILE
-from tests.conftest import SAMPLES, Pipeline, wait_for
-from tests.eval.extraction import DEFAULT_DATA
+from tests.conftest import Pipeline, wait_for
+from tests.support import enriched_article, publish_enriched
 
 pytestmark = pytest.mark.integration
-
-
-def _archive(directory: Path, name: str, labels: list[str]) -> Path:
-    lines = []
-    for label in labels:
-        for path in sorted((DEFAULT_DATA / "bbc-news" / label).glob("*.txt"))[:4]:
-            title, _, body = path.read_text(encoding="utf-8", errors="replace").partition("\n")
-            lines.append(json.dumps({"url": f"https://news.example/{label}/{path.stem}", "source": "bbc",
-                                     "title": title.strip(), "text": body.strip()}))  # fmt: skip
-    archive = directory / f"{name}.jsonl"
-    archive.write_text("\n".join(lines) + "\n")
-    return archive
 
 
 def _alias_state(client: Elasticsearch, alias: str) -> tuple[list[str], int]:
@@ -39,23 +26,22 @@ def _alias_state(client: Elasticsearch, alias: str) -> tuple[list[str], int]:
 def test_reindex_builds_the_new_version_beside_the_old_and_swaps_the_alias(pipeline: Pipeline, tmp_path: Path):
     client = Elasticsearch("http://127.0.0.1:9200")
     alias, prefix = pipeline.setting("es_alias"), pipeline.setting("es_index_prefix")
-    assert pipeline.newsflow("ingest", str(SAMPLES)).returncode == 0
-    services = pipeline.start("run", "processor", "indexer")
-    wait_for(lambda: _alias_state(client, alias)[1] == 2, timeout=120)
-    services.send_signal(signal.SIGTERM)
-    assert services.wait(timeout=90) == 0
+    publish_enriched(pipeline.env, [enriched_article(n) for n in range(1, 11)])
+    indexer = pipeline.start("run", "indexer")
+    wait_for(lambda: _alias_state(client, alias)[1] == 10, timeout=120)
+    indexer.send_signal(signal.SIGTERM)
+    assert indexer.wait(timeout=60) == 0
 
     # A release with mapping version 2: its indexer writes v2 indices, outside the alias until the swap.
     version_2 = tmp_path / "news-index-v2.json"
     version_2.write_text(TEMPLATE_FILE.read_text().replace('"mapping_version": 1', '"mapping_version": 2'))
     pipeline.env["NEWSFLOW_ES_INDEX_DEFINITION"] = str(version_2)
-    # Published before the workers start: a faust worker that is starting can lose articles arriving in that
-    # moment (a known defect, docs/decisions.md), which is not what this test is about.
-    assert pipeline.newsflow("ingest", str(_archive(tmp_path, "during", ["business", "sport"]))).returncode == 0
-    services = pipeline.start("run", "processor", "indexer")
+    indexer = pipeline.start("run", "indexer")
+    publish_enriched(pipeline.env, [enriched_article(n) for n in range(11, 21)])  # written live into v2
     wait_for(lambda: client.indices.exists(index=f"{prefix}-v2-*", allow_no_indices=False), timeout=120)
-    holders, _ = _alias_state(client, alias)
+    holders, count = _alias_state(client, alias)
     assert holders and all(index.startswith(f"{prefix}-v1-") for index in holders), "searches still see v1"
+    assert count == 10, "the half-built version is not searchable"
 
     reindexed = pipeline.newsflow("reindex", "--delete-old", timeout=300)
     assert reindexed.returncode == 0, reindexed.stderr
@@ -63,13 +49,13 @@ def test_reindex_builds_the_new_version_beside_the_old_and_swaps_the_alias(pipel
     assert holders and all(index.startswith(f"{prefix}-v2-") for index in holders)
     assert not client.indices.exists(index=f"{prefix}-v1-*", allow_no_indices=False), "--delete-old"
 
-    # Everything is there once: the two samples and the eight stories ingested during the rebuild…
-    wait_for(lambda: _alias_state(client, alias)[1] == 10, timeout=120)
+    # Everything is there once: the first ten (rebuilt from Kafka) and the ten written live meanwhile…
+    wait_for(lambda: _alias_state(client, alias)[1] == 20, timeout=120)
     # …and what arrives after the swap joins the alias.
-    assert pipeline.newsflow("ingest", str(_archive(tmp_path, "after", ["tech"]))).returncode == 0
-    wait_for(lambda: _alias_state(client, alias)[1] == 14, timeout=120)
+    publish_enriched(pipeline.env, [enriched_article(n) for n in range(21, 25)])
+    wait_for(lambda: _alias_state(client, alias)[1] == 24, timeout=120)
     ids = [hit["_id"] for hit in client.search(index=alias, size=100)["hits"]["hits"]]
-    assert len(ids) == len(set(ids)) == 14
-    services.send_signal(signal.SIGTERM)
-    assert services.wait(timeout=90) == 0
+    assert sorted(ids) == sorted(enriched_article(n).id for n in range(1, 25))
+    indexer.send_signal(signal.SIGTERM)
+    assert indexer.wait(timeout=60) == 0
     client.close()
