@@ -198,15 +198,19 @@ def page_article(
 
 def read_url(url: str, client: SafeClient | None = None, *, source: str | None = None) -> InputItem:
     """One web page as a RawArticle, fetched with the same address policy and limits as the fetcher."""
-    client = client or SafeClient(AddressPolicy())
+    own = client is None
+    safe = client or SafeClient(AddressPolicy())
     try:
-        return page_article(client.get(url, accept=PAGE_TYPES), source=source)
+        return page_article(safe.get(url, accept=PAGE_TYPES), source=source)
     except FetchError as error:
         return InputError(url, error.reason, error_class="FetchError", stage=Stage.FETCH)
     except ValidationError as error:
         return InputError(url, f"{url}: {describe_validation_error('RawArticle', error)}", stage=Stage.FETCH)
     except ValueError as error:
         return InputError(url, f"{url}: {error}", error_class="DecodeError", stage=Stage.FETCH)
+    finally:
+        if own:
+            safe.close()
 
 
 def walk(paths: Iterable[str], *, backfill: bool = False, client: SafeClient | None = None) -> Iterator[InputItem]:

@@ -14,9 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from elasticsearch import TransportError
 from kafka import KafkaConsumer, TopicPartition
-from kafka.consumer.fetcher import ConsumerRecord
 
 from services.indexer.elastic import ensure_index, swap_alias
 from services.indexer.service import BatchResult, Indexer
@@ -50,6 +48,7 @@ def reindex(
         fetch_max_bytes=64 * 1024 * 1024,
         max_partition_fetch_bytes=16 * 1024 * 1024,
     )
+    indexer.consumer = consumer  # paused, like the live indexer's, while Elasticsearch is away
     result = ReindexResult()
     try:
         partitions = [
@@ -65,7 +64,7 @@ def reindex(
             records = [record for batch in polled.values() for record in batch]
             if not records:
                 continue
-            batch = _with_retries(indexer, records)
+            batch = indexer.index_until_done(records)
             result.read += len(records)
             result.written.indexed += batch.indexed
             result.written.stale += batch.stale
@@ -82,14 +81,3 @@ def reindex(
         indexer.client.close()
     result.seconds = time.monotonic() - started
     return result
-
-
-def _with_retries(indexer: Indexer, records: list[ConsumerRecord]) -> BatchResult:
-    delay = 1.0
-    while True:
-        try:
-            return indexer.index_batch(records)
-        except TransportError as error:
-            log.warning("Elasticsearch unavailable (%s); retrying in %.0fs", error, delay)
-            time.sleep(delay)
-            delay = min(delay * 2, indexer.settings.indexer_max_backoff_s)

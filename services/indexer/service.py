@@ -83,7 +83,7 @@ class Indexer:
                 self._run_alerts()
                 if not records:
                     continue
-                result = self._index_until_done(records)
+                result = self.index_until_done(records)
                 self.producer.flush()
                 self.consumer.commit()
                 self.totals.indexed += result.indexed
@@ -135,8 +135,9 @@ class Indexer:
                 self._stop.wait(delay)
                 delay = min(delay * 2, self.settings.indexer_max_backoff_s)
 
-    def _index_until_done(self, records: list[ConsumerRecord]) -> BatchResult:
-        """Write the batch; while Elasticsearch is away, pause consumption and retry with backoff."""
+    def index_until_done(self, records: list[ConsumerRecord]) -> BatchResult:
+        """Write the batch; while Elasticsearch is away, pause consumption and retry with backoff (the live
+        indexer and `newsflow reindex` both write this way, each with its own consumer)."""
         assert self.consumer is not None
         delay = 1.0
         while True:

@@ -243,7 +243,7 @@ def classify(title: str | None, body: str) -> list[Topic]:
         for index, (code, share) in enumerate(ranked)
         if index == 0 or share >= MIN_SCORE
     ]
-    for parent in [topic for topic in topics]:
+    for parent in list(topics):  # the loop appends children
         children = [c for c in taxonomy.children.get(parent.code, []) if c in taxonomy.weights]
         if len(children) < 2:
             continue

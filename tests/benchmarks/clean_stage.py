@@ -9,9 +9,7 @@ noisy, so only the ratio of two measurements taken together means much).
 
 from __future__ import annotations
 
-import argparse
 import gzip
-import json
 import subprocess
 import sys
 import time
@@ -25,8 +23,7 @@ from services.fetcher.inputs import decode_text
 from services.messaging import ensure_topics
 from services.processor.clean import Cleaner
 from services.processor.settings import ProcessorSettings
-from tests.eval.extraction import DEFAULT_DATA
-from tests.support import private_pipeline_env, settings_values
+from tests.support import measurement_parser, private_pipeline_env, report, settings_values
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -87,10 +84,8 @@ def stage_rate(articles: list[RawArticle]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser = measurement_parser(__doc__)
     parser.add_argument("--copies", type=int, default=2)
-    parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     articles = load_articles(args.data, args.copies)
     pure = pure_rate(articles)
@@ -101,10 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         "clean_stage_articles_per_s": round(stage, 1),
         "ratio": round(stage / pure, 3),
     }
-    print("clean-stage  " + "  ".join(f"{k} {v}" for k, v in result.items()))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    return 0
+    return report(result, args.json, label="clean-stage")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ marked and whether each marked pair is of one event.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import sys
@@ -19,7 +18,7 @@ from itertools import combinations
 from pathlib import Path
 
 from services.processor.duplicates import DuplicateIndex, DuplicateSettings
-from tests.eval.extraction import DEFAULT_DATA
+from tests.support import measurement_parser, report
 
 
 def _timestamp(value: str | None) -> float:
@@ -73,16 +72,11 @@ def evaluate(data: Path, settings: DuplicateSettings) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    parser.add_argument("--json", type=Path)
+    parser = measurement_parser(__doc__)
     parser.add_argument("--story-threshold", type=float, default=DuplicateSettings.story_threshold)
     args = parser.parse_args(argv)
     result = evaluate(args.data, DuplicateSettings(story_threshold=args.story_threshold))
-    print("same-story  " + "  ".join(f"{k} {v}" for k, v in result.items()))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
-    return 0
+    return report(result, args.json, label="same-story")
 
 
 if __name__ == "__main__":
