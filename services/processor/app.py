@@ -9,10 +9,9 @@ it commits offsets, so an input offset is committed only after its outputs were 
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from typing import cast
+from typing import Any, cast
 
 import faust
 
@@ -22,6 +21,7 @@ from services.processor.boilerplate import BoilerplateLearner
 from services.processor.clean import Cleaner
 from services.processor.duplicates import DuplicateIndex
 from services.processor.enrich import subscription_codes
+from services.processor.replicated import ChangelogFollower, ReplicatedMap
 from services.processor.settings import ProcessorSettings
 from services.processor.stages import clean_message, enrich_messages
 
@@ -36,14 +36,6 @@ def _origin(event: faust.EventT) -> MessageOrigin:
     message = event.message
     key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
     return MessageOrigin(source_topic=message.topic, partition=message.partition, offset=message.offset, key=key)
-
-
-async def _index_changelog_event(index: DuplicateIndex, event: faust.EventT) -> None:
-    """Keep the in-memory LSH in step with signatures written by this or any other worker."""
-    key, value = event.key, event.value
-    key = key.decode() if isinstance(key, bytes) else key
-    value = json.loads(value) if isinstance(value, bytes | str) and value else value
-    index.remember(str(key).strip('"'), value or None)
 
 
 def create_app(settings: ProcessorSettings) -> faust.App:
@@ -80,33 +72,40 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         else:
             await target.send(key=outcome.id.encode(), value=encode(outcome))
 
-    # Learned state every worker needs whole (articles are partitioned by id, not by source or story), so
-    # global tables: every worker reads every changelog partition. faust requires the changelog to have
-    # the source topic's partition count; recovery_buffer_size=1 avoids its known global-table recovery loop.
-    # One write per article to each: the duplicate index's LSH lives in memory, fed by the changelog.
-    duplicates: DuplicateIndex  # bound below; the signatures table's changelog feeds it
-    boilerplate = app.GlobalTable(
-        "boilerplate", default=None, partitions=settings.topic_partitions, recovery_buffer_size=1
-    )
-    signatures = app.GlobalTable(
-        "signatures",
-        default=None,
-        partitions=settings.topic_partitions,
-        recovery_buffer_size=1,
-        on_changelog_event=lambda event: _index_changelog_event(duplicates, event),
+    # Learned state every worker needs whole, restored before the agents start and kept in step with the
+    # other workers through compacted changelogs (services/processor/replicated.py says why not GlobalTable).
+    duplicates: DuplicateIndex  # bound below; changes to the signatures made elsewhere feed its LSH
+    boilerplate = ReplicatedMap(settings.changelog_topic("boilerplate"))
+    signatures = ReplicatedMap(
+        settings.changelog_topic("signatures"), on_change=lambda key, value: duplicates.remember(key, value)
     )
     duplicates = DuplicateIndex(signatures, settings.duplicate_settings())
     cleaner = Cleaner(BoilerplateLearner(boilerplate, settings.boilerplate_settings()), duplicates)
+    learned = ChangelogFollower(settings.bootstrap_servers, [boilerplate, signatures])
+
+    async def _send_change(topic: str, key: bytes, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+        # The app's own producer: faust flushes it before committing the input offsets.
+        await app.producer.send(topic, key, value, None, None, headers)
+
+    @app.on_before_shutdown.connect
+    async def _stop_following(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+        learned.stop()
 
     @app.agent(raw, name="clean", concurrency=1)
     async def clean_agent(stream: faust.StreamT) -> None:
+        await learned.ready()
         async for event in stream.events():
+            learned.apply_changes()
             outcome = clean_message(event.value, _origin(event), cleaner)
+            await learned.send_writes(_send_change)
             await _emit(outcome, cleaned, event.key)
 
     @app.timer(interval=3600.0)
     async def forget_old_articles() -> None:
+        await learned.ready()
+        learned.apply_changes()
         forgotten = duplicates.expire(time.time())
+        await learned.send_writes(_send_change)
         if forgotten:
             log.info("forgot %d articles older than the duplicate window", forgotten)
 
@@ -135,7 +134,7 @@ def main() -> None:
 
     settings = ProcessorSettings()
     configure_logging(settings.log_level)
-    ensure_topics(settings)
+    ensure_topics(settings, settings.changelog_topics())
     app = create_app(settings)
     worker = faust.Worker(app, loglevel=_FAUST_LEVELS[settings.log_level.upper()], quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()

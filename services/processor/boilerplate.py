@@ -3,7 +3,7 @@
 Hand-written rules catch what one article shows (datelines, ``Read More:``); this catches what only a
 series shows — a press agency's "About us" footer, a newsletter plug, a standing disclaimer — so a new
 source needs no new rule. State per source is a small JSON-able dict kept in any mutable mapping: a plain
-dict offline, a faust table in the pipeline.
+dict offline, a ReplicatedMap (kept in a compacted topic) in the pipeline.
 """
 
 from __future__ import annotations

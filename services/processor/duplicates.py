@@ -3,9 +3,9 @@
 Near duplicates (syndicated copies, lightly edited updates) share most 5-word shingles; articles of one
 story share their key terms. Both are found with MinHash signatures and locality-sensitive hashing
 (datasketch). The signatures are the state: one entry per article in a plain mutable mapping — a dict
-offline, a faust global table in the pipeline, so it survives restarts and every worker sees every
+offline, a ReplicatedMap in the pipeline, so it survives restarts and every worker sees every
 article. The LSH indexes are in memory and rebuilt from those entries (:meth:`DuplicateIndex.remember`
-is fed the table's changelog). Entries older than the window are ignored and expire.
+hears changes other workers made). Entries older than the window are ignored and expire.
 """
 
 from __future__ import annotations

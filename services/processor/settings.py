@@ -11,6 +11,9 @@ from services.processor.boilerplate import BoilerplateSettings
 from services.processor.duplicates import DuplicateSettings
 from services.settings import KafkaSettings
 
+# Learned state (boilerplate, duplicate signatures) lives in compacted topics named after the app.
+LEARNED_STATE = ("boilerplate", "signatures")
+
 
 class ProcessorSettings(KafkaSettings):
     # The faust application id is also the consumer group of both agents.
@@ -49,3 +52,10 @@ class ProcessorSettings(KafkaSettings):
             near_threshold=self.clean_near_duplicate_threshold,
             story_threshold=self.clean_story_threshold,
         )
+
+    def changelog_topic(self, name: str) -> str:
+        return f"{self.processor_app_id}-{name}-changelog"
+
+    def changelog_topics(self) -> dict[str, dict[str, str]]:
+        """The learned-state topics with their configs, for ``ensure_topics``."""
+        return {self.changelog_topic(name): {"cleanup.policy": "compact"} for name in LEARNED_STATE}

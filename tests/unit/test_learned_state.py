@@ -129,7 +129,7 @@ def test_the_cleaner_marks_a_syndicated_copy_from_another_source():
 
 def test_an_index_rebuilt_from_its_stored_entries_knows_every_article():
     """A restarted worker, or another one, finds what was recorded before (the pipeline keeps the
-    entries in a faust table and feeds its changelog to ``remember``)."""
+    entries in a replicated map and feeds changes made elsewhere to ``remember``)."""
     entries: dict[str, Any] = {}
     _assign(DuplicateIndex(entries), "a", WIRE, 0.0)
     rebuilt = DuplicateIndex(entries)
