@@ -337,7 +337,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     try:
         consumer = KafkaConsumer(
             topic,
-            bootstrap_servers=settings.bootstrap_servers,
+            **settings.kafka_client_options(),
             group_id=args.group,
             auto_offset_reset="earliest" if args.from_beginning else "latest",
             enable_auto_commit=args.group is not None,
@@ -454,7 +454,7 @@ def _tail_alerts(settings: Any, args: argparse.Namespace) -> int:
 
     consumer = KafkaConsumer(
         settings.topic_alerts,
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.kafka_client_options(),
         auto_offset_reset="earliest" if args.from_beginning else "latest",
         consumer_timeout_ms=int(args.timeout * 1000) if args.timeout else float("inf"),
     )

@@ -10,6 +10,7 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from schemas import DeadLetter, encode
+from services.observability import article_context, count_dead_letter
 from services.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def ensure_topics(settings: KafkaSettings, extra: dict[str, dict[str, str]] | No
     """Create the pipeline topics (and ``extra`` ones with their configs) that do not exist yet."""
     wanted: dict[str, dict[str, str]] = {name: {} for name in settings.pipeline_topics}
     wanted.update(extra or {})
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="newsflow-admin")
+    admin = KafkaAdminClient(**settings.kafka_client_options(), client_id="newsflow-admin")
     try:
         existing = set(admin.list_topics())
         missing = [name for name in wanted if name not in existing]
@@ -49,7 +50,7 @@ def ensure_topics(settings: KafkaSettings, extra: dict[str, dict[str, str]] | No
 def make_producer(settings: KafkaSettings, client_id: str) -> KafkaProducer:
     """A producer that counts a message as sent only once every in-sync replica has it."""
     return KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.kafka_client_options(),
         client_id=client_id,
         acks="all",
         enable_idempotence=True,
@@ -64,7 +65,13 @@ def publish_dead_letter(producer: KafkaProducer, settings: KafkaSettings, letter
     """Send one dead letter and wait for the broker: a failure must never vanish silently."""
     key = (letter.article_id or letter.key or "").encode("utf-8") or None
     producer.send(settings.topic_dlq, key=key, value=encode(letter)).get(timeout=60)
-    log.warning("dead-lettered (%s): %s", letter.stage, letter.reason)
+    count_dead_letter(letter.stage, letter.error_class)
+    log.warning(
+        "dead-lettered (%s): %s",
+        letter.stage,
+        letter.reason,
+        extra=article_context(letter.article_id, letter.stage, url=letter.url, error_class=letter.error_class),
+    )
 
 
 def read_compacted(settings: KafkaSettings, topic: str) -> dict[str, bytes]:
@@ -73,7 +80,7 @@ def read_compacted(settings: KafkaSettings, topic: str) -> dict[str, bytes]:
     Read from the beginning to the end offsets taken at the start, without a consumer group: this is
     state being restored, not work being consumed.
     """
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, enable_auto_commit=False, group_id=None)
+    consumer = KafkaConsumer(**settings.kafka_client_options(), enable_auto_commit=False, group_id=None)
     latest: dict[str, bytes] = {}
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
@@ -94,3 +101,67 @@ def read_compacted(settings: KafkaSettings, topic: str) -> dict[str, bytes]:
     finally:
         consumer.close()
     return latest
+
+
+class KafkaProbe:
+    """Read-only questions about topics and consumer groups, for `newsflow status`, the live view and lag
+    gauges. Holds its connections, so asking every few seconds is cheap."""
+
+    def __init__(self, settings: KafkaSettings) -> None:
+        options = settings.kafka_client_options()
+        self.admin = KafkaAdminClient(**options, client_id="newsflow-probe")
+        self.consumer = KafkaConsumer(**options, client_id="newsflow-probe", group_id=None, enable_auto_commit=False)
+
+    def partitions(self, topics: list[str]) -> dict[str, list[TopicPartition]]:
+        """Each existing topic's partitions (topics that do not exist are left out)."""
+        existing = set(self.consumer.topics())
+        found = {}
+        for topic in topics:
+            if topic in existing:
+                numbers = self.consumer.partitions_for_topic(topic) or set()
+                found[topic] = [TopicPartition(topic, number) for number in sorted(numbers)]
+        return found
+
+    def end_offsets(self, topics: list[str]) -> dict[str, dict[int, int]]:
+        """topic → partition → the offset the next message will get."""
+        partitions = [tp for tps in self.partitions(topics).values() for tp in tps]
+        ends = self.consumer.end_offsets(partitions) if partitions else {}
+        result: dict[str, dict[int, int]] = {}
+        for tp, end in ends.items():
+            result.setdefault(tp.topic, {})[tp.partition] = end
+        return result
+
+    def messages(self, topics: list[str]) -> dict[str, int]:
+        """How many messages each topic holds (end minus beginning offsets, summed over partitions)."""
+        partitions = [tp for tps in self.partitions(topics).values() for tp in tps]
+        if not partitions:
+            return {}
+        ends = self.consumer.end_offsets(partitions)
+        starts = self.consumer.beginning_offsets(partitions)
+        counts: dict[str, int] = {}
+        for tp in partitions:
+            counts[tp.topic] = counts.get(tp.topic, 0) + ends[tp] - starts[tp]
+        return counts
+
+    def lag(self, group: str, topic: str) -> int | None:
+        """Messages of ``topic`` the group has not committed yet; None if the topic does not exist."""
+        partitions = self.partitions([topic]).get(topic)
+        if not partitions:
+            return None
+        committed = self.admin.list_group_offsets({group: partitions}).get(group, {})
+        ends = self.consumer.end_offsets(partitions)
+        starts = self.consumer.beginning_offsets(partitions)
+        lag = 0
+        for tp in partitions:
+            done = committed.get(tp)
+            position = done.offset if done is not None and done.offset >= 0 else starts[tp]
+            lag += max(0, ends[tp] - position)
+        return lag
+
+    def groups(self) -> dict[str, str]:
+        """Consumer group id → state (Stable, Empty, PreparingRebalance…)."""
+        return {group["group_id"]: group.get("group_state", "") for group in self.admin.list_groups()}
+
+    def close(self) -> None:
+        self.consumer.close()
+        self.admin.close()

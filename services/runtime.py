@@ -1,29 +1,34 @@
-"""Process plumbing every service shares: logging set-up and clean shutdown on SIGTERM/SIGINT."""
+"""Process plumbing every service shares: settings, logging, the metrics endpoint, clean shutdown."""
 
 from __future__ import annotations
 
 import logging
 import signal
-import sys
 from collections.abc import Callable
 from types import FrameType
 from typing import Protocol, TypeVar
 
-from services.settings import NewsflowSettings
+from pydantic import SecretStr
+
+from services.observability import MetricsServer
+from services.observability import configure_logging as _configure_logging
+from services.settings import NewsflowSettings, load_settings
 
 S = TypeVar("S", bound=NewsflowSettings)
 
 
-def configure_logging(level: str) -> None:
-    """Log lines to stderr (stdout stays free for data, as `newsflow process` needs)."""
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+def secrets_of(settings: NewsflowSettings) -> list[str]:
+    """The secret values in ``settings``, so log lines never carry them even by accident."""
+    return [value.get_secret_value() for value in dict(settings).values() if isinstance(value, SecretStr)]
+
+
+def configure_logging(level: str, settings: NewsflowSettings | None = None) -> logging.Handler:
+    """Logging as the settings ask (``NEWSFLOW_LOG_FORMAT``), secrets redacted; returns the handler."""
+    return _configure_logging(
+        level,
+        settings.log_format if settings is not None else "text",
+        secrets=secrets_of(settings) if settings is not None else (),
     )
-    # kafka-python narrates every connection at INFO.
-    logging.getLogger("kafka").setLevel(max(logging.WARNING, logging.getLogger().level))
-    logging.getLogger("elastic_transport").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def run_until_signalled(run: Callable[[], None], stop: Callable[[], None]) -> None:
@@ -46,11 +51,20 @@ def run_until_signalled(run: Callable[[], None], stop: Callable[[], None]) -> No
 class Service(Protocol):
     def run(self) -> None: ...
     def stop(self) -> None: ...
+    def ready(self) -> bool: ...
 
 
-def run_service(make: Callable[[S], Service], settings_class: type[S]) -> None:
-    """A service process's main: settings from the environment, logging, run until SIGTERM/SIGINT."""
-    settings = settings_class()
-    configure_logging(settings.log_level)
+def run_service(
+    make: Callable[[S], Service], settings_class: type[S], *, metrics_port: Callable[[S], int | None]
+) -> None:
+    """A service process's main: settings, logging, metrics endpoint, run until SIGTERM/SIGINT."""
+    settings = load_settings(settings_class)
+    configure_logging(settings.log_level, settings)
     service = make(settings)
-    run_until_signalled(service.run, service.stop)
+    port = metrics_port(settings)
+    endpoint = MetricsServer(settings.metrics_host, port, service.ready).start() if port is not None else None
+    try:
+        run_until_signalled(service.run, service.stop)
+    finally:
+        if endpoint is not None:
+            endpoint.stop()

@@ -1,23 +1,73 @@
-"""Settings every service shares, read from ``NEWSFLOW_*`` environment variables.
+"""Settings every service shares, read from ``NEWSFLOW_*`` environment variables or a TOML file.
 
 Each service composes its own frozen settings class from these parts (``FetcherSettings``,
 ``ProcessorSettings``, ``IndexerSettings``), so a service sees exactly the variables it uses.
+``NEWSFLOW_CONFIG`` names a TOML file of the same settings without the prefix (``kafka_bootstrap = "…"``);
+an environment variable wins over the file.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+from typing import Any, Literal, Self, TypeVar
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+S = TypeVar("S", bound="NewsflowSettings")
 
 
 class NewsflowSettings(BaseSettings):
     """Base of every settings class: ``NEWSFLOW_`` prefix, immutable, validated at start-up."""
 
-    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", frozen=True, extra="ignore", env_parse_none_str="none")
 
     log_level: str = Field(default="INFO", pattern=r"^(?i:debug|info|warning|error|critical)$")
+    # json: one JSON object per line (for log shippers); text: for a person reading a terminal.
+    log_format: Literal["json", "text"] = "json"
+    # Where /metrics, /health and /ready listen (each service has its own port setting); 0.0.0.0 in containers.
+    metrics_host: str = "127.0.0.1"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        config_file = os.environ.get("NEWSFLOW_CONFIG")
+        if config_file:
+            if not Path(config_file).is_file():
+                raise SystemExit(f"newsflow: NEWSFLOW_CONFIG names {config_file}, which is not a file")
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=config_file),)
+        return sources
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """One line naming the first bad setting, e.g. ``invalid setting NEWSFLOW_TOPIC_PARTITIONS: …``."""
+    problem = error.errors(include_url=False)[0]
+    location = "_".join(str(part) for part in problem["loc"])
+    name = f"NEWSFLOW_{location.upper()}" if location else "settings"
+    return f"invalid setting {name}: {problem['msg']}"
+
+
+def load_settings(settings_class: type[S]) -> S:
+    """The settings a service starts with; a bad value stops it with one line naming the setting."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        print(f"newsflow: {describe_invalid(error)}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 class KafkaSettings(NewsflowSettings):
@@ -34,6 +84,44 @@ class KafkaSettings(NewsflowSettings):
     # Partitions bound how many workers of one stage can share the work.
     topic_partitions: int = Field(default=4, ge=1)
     topic_replication: int = Field(default=1, ge=1)
+    # Security for production clusters: TLS and/or SASL (PLAIN or SCRAM) towards every broker.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "PLAIN"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None
+    kafka_ssl_certfile: Path | None = None
+    kafka_ssl_keyfile: Path | None = None
+
+    @model_validator(mode="after")
+    def _credentials_for_sasl(self) -> Self:
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and NEWSFLOW_KAFKA_SASL_PASSWORD")
+        return self
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Connection and security arguments for every kafka-python client (producer, consumer, admin)."""
+        options: dict[str, Any] = {
+            "bootstrap_servers": self.bootstrap_servers,
+            "security_protocol": self.kafka_security_protocol,
+        }
+        if self.kafka_security_protocol.startswith("SASL"):
+            assert self.kafka_sasl_password is not None
+            options |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password.get_secret_value(),
+            }
+        for name, path in (
+            ("ssl_cafile", self.kafka_ssl_cafile),
+            ("ssl_certfile", self.kafka_ssl_certfile),
+            ("ssl_keyfile", self.kafka_ssl_keyfile),
+        ):
+            if path is not None:
+                options[name] = str(path)
+        return options
 
     @property
     def bootstrap_servers(self) -> list[str]:

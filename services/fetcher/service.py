@@ -21,6 +21,7 @@ from services.fetcher.schedule import PollState, after_failure, after_success, d
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import Source, SourceKind, load_sources
 from services.messaging import read_compacted
+from services.observability import ARTICLES, POLLS, SOURCES_FAILING, STAGE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +72,13 @@ class Fetcher:
         self.settings = settings
         self._stop = threading.Event()
         self.sources = {source.name: source for source in configured_sources(settings) if source.enabled}
+        self._ready = threading.Event()  # sources loaded, the producer connected
 
     def stop(self) -> None:
         self._stop.set()
+
+    def ready(self) -> bool:
+        return self._ready.is_set()
 
     def run(self) -> None:
         if not self.sources:
@@ -95,6 +100,7 @@ class Fetcher:
         states = {name: saved.get(name) or initial_state(source) for name, source in self.sources.items()}
         log.info("fetcher polls %d sources (%d with saved state)", len(states), len(saved.keys() & states.keys()))
         running: dict[str, Future[PollState]] = {}
+        self._ready.set()
         try:
             with ThreadPoolExecutor(self.settings.fetcher_workers, thread_name_prefix="poll") as pool:
                 while not self._stop.is_set():
@@ -119,6 +125,8 @@ class Fetcher:
     ) -> None:
         for name in [name for name, future in running.items() if future.done()]:
             states[name] = running.pop(name).result()
+            POLLS.labels(outcome=states[name].status).inc()
+            SOURCES_FAILING.set(sum(state.consecutive_errors > 0 for state in states.values()))
             publisher.producer.send(
                 self.settings.topic_sources,
                 key=name.encode("utf-8"),
@@ -138,6 +146,9 @@ class Fetcher:
             log.exception("source %s: unexpected error", source.name)
             reason = f"internal error: {type(error).__name__}: {error}"
             return replace(after_failure(state, source, time.time(), reason), last_duration_s=time.time() - started)
+        STAGE_SECONDS.labels(stage="fetch").observe(time.time() - started)
+        for outcome, count in (("new", report.new), ("known", report.known), ("failed", report.failed)):
+            ARTICLES.labels(stage="fetch", outcome=outcome).inc(count)
         next_state = after_success(
             state,
             source,
@@ -169,7 +180,7 @@ class Fetcher:
 def main() -> None:
     from services.runtime import run_service
 
-    run_service(Fetcher, FetcherSettings)
+    run_service(Fetcher, FetcherSettings, metrics_port=lambda settings: settings.fetcher_metrics_port)
 
 
 if __name__ == "__main__":

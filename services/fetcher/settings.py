@@ -37,6 +37,8 @@ class FetcherSettings(KafkaSettings):
     fetcher_max_articles_per_poll: int = Field(default=200, ge=1)
     # A page that fails transiently is tried again at the next polls, this many times in all.
     fetcher_page_attempts: int = Field(default=3, ge=1)
+    # /metrics, /health, /ready; 0 picks a free port, "none" turns the endpoint off.
+    fetcher_metrics_port: int | None = Field(default=9101, ge=0, le=65535)
 
     @field_validator("fetcher_allow_networks")
     @classmethod

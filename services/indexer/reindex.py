@@ -42,7 +42,7 @@ def reindex(
     indexer.producer = make_producer(settings, "newsflow-reindex")
     ensure_index(indexer.client, settings)
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **settings.kafka_client_options(),
         group_id=None,
         enable_auto_commit=False,
         fetch_max_bytes=64 * 1024 * 1024,

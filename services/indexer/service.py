@@ -24,6 +24,7 @@ from services.indexer.documents import bulk_action, mapping_version
 from services.indexer.elastic import ensure_index, make_client
 from services.indexer.settings import IndexerSettings
 from services.messaging import ensure_topics, make_producer, publish_dead_letter
+from services.observability import ARTICLES, BATCH_SIZE, CONSUMER_LAG, STAGE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,13 @@ class Indexer:
         self.consumer: KafkaConsumer | None = None
         self.totals = BatchResult()
         self.alerts: AlertRunner | None = None
+        self._ready = threading.Event()  # consuming, and Elasticsearch takes writes
 
     def stop(self) -> None:
         self._stop.set()
+
+    def ready(self) -> bool:
+        return self._ready.is_set()
 
     def run(self) -> None:
         ensure_topics(self.settings)
@@ -57,7 +62,7 @@ class Indexer:
         ensure_index(self.client, self.settings)
         self.producer = make_producer(self.settings, "newsflow-indexer")
         self.consumer = KafkaConsumer(
-            bootstrap_servers=self.settings.bootstrap_servers,
+            **self.settings.kafka_client_options(),
             group_id=self.settings.indexer_group,
             client_id="newsflow-indexer",
             enable_auto_commit=False,
@@ -74,6 +79,7 @@ class Indexer:
             self.settings, self.client, self.producer, interval_s=self.settings.indexer_alerts_interval_s
         )
         log.info("indexer consuming %s into alias %s", self.settings.topic_enriched, self.settings.es_alias)
+        self._ready.set()
         try:
             while not self._stop.is_set():
                 polled = self.consumer.poll(
@@ -82,10 +88,17 @@ class Indexer:
                 records = [record for batch in polled.values() for record in batch]
                 self._run_alerts()
                 if not records:
+                    self._measure_lag()
                     continue
+                started = time.perf_counter()
                 result = self.index_until_done(records)
                 self.producer.flush()
                 self.consumer.commit()
+                STAGE_SECONDS.labels(stage="index").observe(time.perf_counter() - started)
+                BATCH_SIZE.labels(stage="index").observe(len(records))
+                ARTICLES.labels(stage="index", outcome="indexed").inc(result.indexed)
+                ARTICLES.labels(stage="index", outcome="stale").inc(result.stale)
+                self._measure_lag()
                 self.totals.indexed += result.indexed
                 self.totals.stale += result.stale
                 self.totals.dead_lettered += result.dead_lettered
@@ -101,6 +114,16 @@ class Indexer:
             self.producer.flush()
             self.producer.close()
             self.client.close()
+
+    def _measure_lag(self) -> None:
+        """Messages of ``news.enriched`` on this worker's partitions not yet indexed (a gauge)."""
+        assert self.consumer is not None
+        lag = 0
+        for partition in self.consumer.assignment():
+            end = self.consumer.highwater(partition)
+            if end is not None:
+                lag += max(0, end - self.consumer.position(partition))
+        CONSUMER_LAG.labels(stage="index").set(lag)
 
     def _run_alerts(self) -> None:
         """Saved searches over what was indexed since their last run; their failure never stops indexing."""
@@ -145,11 +168,13 @@ class Indexer:
                 result = self.index_batch(records)
                 if self.consumer.paused():
                     self.consumer.resume(*self.consumer.paused())
+                self._ready.set()
                 return result
             except TransportError as error:
                 if self._stop.is_set():
                     raise
                 log.warning("Elasticsearch unavailable (%s); batch kept, retrying in %.0fs", error, delay)
+                self._ready.clear()
                 self.consumer.pause(*self.consumer.assignment())
                 deadline = time.monotonic() + delay
                 while time.monotonic() < deadline and not self._stop.is_set():
@@ -224,7 +249,7 @@ def _bulk_error(outcome: dict[str, Any]) -> str:
 def main() -> None:
     from services.runtime import run_service
 
-    run_service(Indexer, IndexerSettings)
+    run_service(Indexer, IndexerSettings, metrics_port=lambda settings: settings.indexer_metrics_port)
 
 
 if __name__ == "__main__":

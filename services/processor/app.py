@@ -9,7 +9,9 @@ it commits offsets, so an input offset is committed only after its outputs were 
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import ssl
 import time
 from typing import Any, cast
 
@@ -17,6 +19,15 @@ import faust
 
 from schemas import SLUGS, CleanArticle, DeadLetter, EnrichedArticle, encode
 from schemas.codec import MessageOrigin
+from services.messaging import KafkaProbe
+from services.observability import (
+    ARTICLES,
+    BATCH_SIZE,
+    CONSUMER_LAG,
+    STAGE_SECONDS,
+    article_context,
+    count_dead_letter,
+)
 from services.processor.boilerplate import BoilerplateLearner
 from services.processor.clean import Cleaner
 from services.processor.duplicates import DuplicateIndex
@@ -38,10 +49,32 @@ def _origin(event: faust.EventT) -> MessageOrigin:
     return MessageOrigin(source_topic=message.topic, partition=message.partition, offset=message.offset, key=key)
 
 
+def broker_credentials(settings: ProcessorSettings) -> faust.types.auth.CredentialsT | None:
+    """The Kafka security settings in faust's terms (the other services pass them to kafka-python)."""
+    protocol = settings.kafka_security_protocol
+    context = None
+    if protocol.endswith("SSL"):
+        context = ssl.create_default_context(
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        )
+        if settings.kafka_ssl_certfile:
+            context.load_cert_chain(str(settings.kafka_ssl_certfile), keyfile=settings.kafka_ssl_keyfile)
+    if protocol.startswith("SASL"):
+        assert settings.kafka_sasl_password is not None  # the settings refuse SASL without it
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password.get_secret_value(),
+            mechanism=settings.kafka_sasl_mechanism,
+            ssl_context=context,
+        )
+    return faust.SSLCredentials(context) if context is not None else None
+
+
 def create_app(settings: ProcessorSettings) -> faust.App:
     app = faust.App(
         settings.processor_app_id,
         broker=";".join(f"kafka://{server}" for server in settings.bootstrap_servers),
+        broker_credentials=broker_credentials(settings),
         store="memory://",
         datadir=str(settings.processor_data_dir),
         topic_partitions=settings.topic_partitions,
@@ -69,6 +102,13 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     ) -> None:
         if isinstance(outcome, DeadLetter):
             await dlq.send(key=key, value=encode(outcome))
+            count_dead_letter(outcome.stage, outcome.error_class)
+            log.warning(
+                "dead-lettered (%s): %s",
+                outcome.stage,
+                outcome.reason[:500],
+                extra=article_context(outcome.article_id, outcome.stage, url=outcome.url, offset=outcome.offset),
+            )
         else:
             await target.send(key=outcome.id.encode(), value=encode(outcome))
 
@@ -81,7 +121,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     )
     duplicates = DuplicateIndex(signatures, settings.duplicate_settings())
     cleaner = Cleaner(BoilerplateLearner(boilerplate, settings.boilerplate_settings()), duplicates)
-    learned = ChangelogFollower(settings.bootstrap_servers, [boilerplate, signatures])
+    learned = ChangelogFollower(settings.kafka_client_options(), [boilerplate, signatures])
 
     async def _send_change(topic: str, key: bytes, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
         # The app's own producer: faust flushes it before committing the input offsets.
@@ -90,15 +130,21 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     @app.on_before_shutdown.connect
     async def _stop_following(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         learned.stop()
+        if probe is not None:
+            probe.close()
 
     @app.agent(raw, name="clean", concurrency=1)
     async def clean_agent(stream: faust.StreamT) -> None:
         await learned.ready()
         async for event in stream.events():
+            started = time.perf_counter()
             learned.apply_changes()
             outcome = clean_message(event.value, _origin(event), cleaner)
             await learned.send_writes(_send_change)
             await _emit(outcome, cleaned, event.key)
+            STAGE_SECONDS.labels(stage="clean").observe(time.perf_counter() - started)
+            if isinstance(outcome, CleanArticle):
+                ARTICLES.labels(stage="clean", outcome="duplicate" if outcome.duplicate_of else "cleaned").inc()
 
     @app.timer(interval=3600.0)
     async def forget_old_articles() -> None:
@@ -116,6 +162,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
             settings.enrich_batch_size, within=settings.enrich_batch_within_s
         )
         async for events in batches:
+            started = time.perf_counter()
             outcomes = enrich_messages(
                 [event.value for event in events], [_origin(event) for event in events], model=settings.enrich_model
             )
@@ -124,19 +171,64 @@ def create_app(settings: ProcessorSettings) -> faust.App:
                 if isinstance(outcome, EnrichedArticle):
                     for code in subscription_codes(outcome, settings.enrich_subscription_threshold):
                         await _emit(outcome, per_topic[code], event.key)
+                    ARTICLES.labels(stage="enrich", outcome="enriched").inc()
+            STAGE_SECONDS.labels(stage="enrich").observe(time.perf_counter() - started)
+            BATCH_SIZE.labels(stage="enrich").observe(len(events))
+
+    probe: KafkaProbe | None = None
+
+    @app.timer(interval=10.0)
+    async def measure_lag() -> None:
+        nonlocal probe
+
+        def _lags() -> dict[str, int | None]:
+            nonlocal probe
+            probe = probe or KafkaProbe(settings)
+            group = settings.processor_app_id  # both agents' consumer group
+            return {"clean": probe.lag(group, settings.topic_raw), "enrich": probe.lag(group, settings.topic_clean)}
+
+        try:
+            for stage, lag in (await asyncio.to_thread(_lags)).items():
+                if lag is not None:
+                    CONSUMER_LAG.labels(stage=stage).set(lag)
+        except Exception as error:  # a gauge must never stop the worker
+            log.warning("could not measure consumer lag: %s", error)
+
+    # Operators and docker-compose ask these; faust's web server also serves /metrics (set up in main).
+    @app.page("/health")
+    async def health(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        return web.text("ok\n")
+
+    @app.page("/ready")
+    async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
+        ok = learned.is_ready and not app.rebalancing
+        return web.text("ready\n" if ok else "not ready\n", status=200 if ok else 503)
 
     return app
 
 
 def main() -> None:
+    from faust.sensors.prometheus import setup_prometheus_sensors
+
     from services.messaging import ensure_topics
     from services.runtime import configure_logging
+    from services.settings import load_settings
 
-    settings = ProcessorSettings()
-    configure_logging(settings.log_level)
+    settings = load_settings(ProcessorSettings)
+    handler = configure_logging(settings.log_level, settings)
     ensure_topics(settings, settings.changelog_topics())
     app = create_app(settings)
-    worker = faust.Worker(app, loglevel=_FAUST_LEVELS[settings.log_level.upper()], quiet=True, redirect_stdouts=False)
+    if settings.processor_web_enabled:
+        setup_prometheus_sensors(app, name_prefix="newsflow_faust")
+    app.conf.loghandlers = [handler]
+    worker = faust.Worker(
+        app,
+        loglevel=_FAUST_LEVELS[settings.log_level.upper()],
+        quiet=True,
+        redirect_stdouts=False,
+        # faust would install its own coloured handler; keep ours (JSON lines, secrets redacted).
+        logging_config={"version": 1, "disable_existing_loggers": False, "root": {"handlers": []}},
+    )
     worker.execute_from_commandline()
 
 

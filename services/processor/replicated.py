@@ -96,8 +96,10 @@ SendChange = Callable[[str, bytes, bytes | None, list[tuple[str, bytes]]], Await
 class ChangelogFollower:
     """Restores ``maps`` from their changelogs, then follows them; see the module's docstring."""
 
-    def __init__(self, bootstrap_servers: list[str], maps: list[ReplicatedMap], *, poll_timeout_ms: int = 200) -> None:
-        self.bootstrap_servers = bootstrap_servers
+    def __init__(
+        self, client_options: dict[str, Any], maps: list[ReplicatedMap], *, poll_timeout_ms: int = 200
+    ) -> None:
+        self.client_options = client_options  # kafka-python connection and security arguments
         self.maps = {replicated.changelog: replicated for replicated in maps}
         self.writer_id = uuid.uuid4().hex
         self.poll_timeout_ms = poll_timeout_ms
@@ -107,6 +109,10 @@ class ChangelogFollower:
         self._stopping = threading.Event()
         self._ready = asyncio.Event()
         self._starting = asyncio.Lock()
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready.is_set()
 
     # ---------------------------------------------------------------------------------- restoring
 
@@ -120,7 +126,7 @@ class ChangelogFollower:
 
     def _restore_and_follow(self) -> dict[str, int]:
         consumer = KafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
+            **self.client_options,
             group_id=None,
             enable_auto_commit=False,
             client_id=f"newsflow-changelog-{self.writer_id[:8]}",
