@@ -7,8 +7,8 @@ import dataclasses
 import json
 import os
 import signal
-import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,12 +22,6 @@ M = TypeVar("M", bound="Contract")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES_DIR = REPO_ROOT / "deploy" / "samples"
-
-SERVICE_MODULES = {
-    "fetcher": "services.fetcher.service",
-    "processor": "services.processor.app",
-    "indexer": "services.indexer.service",
-}
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -67,62 +61,93 @@ def cmd_stack(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------------- run
 
 
-def _die_with_parent() -> None:
-    """In the child: ask Linux to SIGTERM it when `newsflow run` dies, so no worker outlives its supervisor."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass  # not Linux: children are still stopped on a clean shutdown
-
-
-def _spawn(service: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", SERVICE_MODULES[service]], cwd=REPO_ROOT, preexec_fn=_die_with_parent
-    )
-
-
 def cmd_run(args: argparse.Namespace) -> int:
-    """Run services as child processes until interrupted; stop them all cleanly on SIGINT/SIGTERM."""
-    names = args.services or list(SERVICE_MODULES)
-    unknown = [name for name in names if name not in SERVICE_MODULES]
-    if unknown:
-        return _fail(f"unknown service {', '.join(unknown)}; choose from {', '.join(SERVICE_MODULES)}", 2)
-    children = {name: _spawn(name) for name in names}
-    print(f"running {', '.join(f'{n} (pid {c.pid})' for n, c in children.items())}; Ctrl-C stops", file=sys.stderr)
-    stopping = False
+    """Supervise the services until Ctrl-C/SIGTERM: restart what crashes, show progress, stop cleanly."""
+    import threading
+    from collections import deque
+
+    from services.liveview import progress_event, render_live
+    from services.status import PipelineSettings, PipelineStatus, StatusCollector, throughput
+    from services.supervisor import Supervisor, json_line, parse_workers
+
+    try:
+        workers = parse_workers(args.services)
+    except ValueError as error:
+        return _fail(str(error), 2)
+    settings = PipelineSettings()
+    live = sys.stdout.isatty() and not args.plain
+    log_dir = Path(args.log_dir) if args.log_dir else Path(tempfile.gettempdir()) / "newsflow-logs"
+    events: deque[str] = deque(maxlen=5)
+
+    def emit(event: dict[str, Any]) -> None:
+        if live:
+            events.append(" ".join(f"{key}={value}" for key, value in event.items()))
+        else:
+            json_line(event)
+
+    supervisor = Supervisor(workers, log_dir=log_dir if live else None, emit=emit)
+    signals = 0
 
     def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
+        nonlocal signals
+        signals += 1
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    supervisor.start()
+    welcome: list[str] = []
     if args.samples:
-        _ingest_samples_when_ready(lambda: stopping)
-    exit_code = 0
-    while not stopping:
-        for name, child in children.items():
-            if child.poll() is not None:
-                print(f"newsflow: {name} exited with {child.returncode}; stopping the others", file=sys.stderr)
-                exit_code = 1
-                stopping = True
-        time.sleep(0.5)
-    for child in children.values():
-        if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-    for name, child in children.items():
-        try:
-            child.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            print(f"newsflow: {name} did not stop within 60s; killing it", file=sys.stderr)
-            child.kill()
-    print("all services stopped", file=sys.stderr)
-    return exit_code
+        threading.Thread(
+            target=lambda: welcome.append(_ingest_samples_when_ready(lambda: signals > 0, quiet=live)),
+            name="samples",
+            daemon=True,
+        ).start()
+    collector = StatusCollector(settings, last_errors=5)
+    interval = args.interval or (2.0 if live else 15.0)
+    previous: PipelineStatus | None = None
+    latest: PipelineStatus | None = None
+    rates: dict[str, dict[str, float]] = {}
+    next_snapshot = time.monotonic() + (1.0 if live else interval)
+
+    def footer() -> str:
+        lines = [*welcome, *events] if live else []
+        lines.append(f"logs: {log_dir}/<service>.log   status: newsflow status   stop: Ctrl-C" if live else "")
+        return "\n".join(line for line in lines if line)
+
+    def tick() -> None:
+        nonlocal previous, latest, rates, next_snapshot
+        supervisor.check()
+        if time.monotonic() >= next_snapshot:
+            previous, latest = latest, collector.snapshot()
+            rates = throughput(previous, latest, settings) if previous else {}
+            next_snapshot = time.monotonic() + interval
+            if not live:
+                json_line(progress_event(latest, rates, supervisor))
+
+    try:
+        if live:
+            from rich.console import Console
+            from rich.live import Live
+
+            with Live(console=Console(), refresh_per_second=2, transient=False) as view:
+                while not signals:
+                    tick()
+                    view.update(render_live(latest, rates, supervisor, footer=footer()))
+                    time.sleep(0.5)
+                view.update(render_live(latest, rates, supervisor, footer="stopping: each service finishes its batch…"))
+        else:
+            while not signals:
+                tick()
+                time.sleep(0.5)
+    finally:
+        collector.close()
+        supervisor.stop(grace_s=5.0 if signals > 1 else 60.0)
+    print("all services stopped" + (f"; their logs are in {log_dir}" if live else ""), file=sys.stderr)
+    return 0
 
 
-def _ingest_samples_when_ready(stopping: object) -> None:
+def _ingest_samples_when_ready(stopping: Callable[[], bool], *, quiet: bool = False) -> str:
+    """Publish the bundled samples, wait until they are searchable; the newcomer's welcome (printed unless quiet)."""
     from elasticsearch import Elasticsearch
 
     from services.fetcher.inputs import walk
@@ -131,32 +156,39 @@ def _ingest_samples_when_ready(stopping: object) -> None:
     from services.indexer.elastic import make_client
     from services.settings import ElasticsearchSettings
 
+    def say(text: str) -> str:
+        if not quiet:
+            print(text, file=sys.stderr, flush=True)
+        return text
+
     items = list(walk([str(SAMPLES_DIR)]))
     publisher = Publisher(FetcherSettings())
     counts = publisher.publish(items)
     publisher.close()
-    print(f"sample articles: {counts.published} published, {counts.unchanged} already known", file=sys.stderr)
+    say(f"sample articles: {counts.published} published, {counts.unchanged} already known")
     es_settings = ElasticsearchSettings()
     client: Elasticsearch = make_client(es_settings)
     ids = [item.id for item in items if hasattr(item, "id")]
     deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not stopping():  # type: ignore[operator]
-        try:
-            found = client.count(index=es_settings.es_alias, query={"ids": {"values": ids}})["count"]
-        except Exception:
-            found = 0
-        if found == len(ids):
-            print(
-                f"\nnewsflow is running: {found} sample articles are searchable in Elasticsearch "
-                f"({es_settings.es_url}, alias '{es_settings.es_alias}').\n"
-                f"  try:   .venv/bin/newsflow search Shamkhani\n"
-                f"  add:   .venv/bin/newsflow ingest PATH_OR_URL ...\n"
-                f"  stop:  Ctrl-C here, then `make stack-down` to stop Kafka and Elasticsearch\n",
-                file=sys.stderr,
-            )
-            return
-        time.sleep(1)
-    print("newsflow: the sample articles did not become searchable within 300s; check the logs above", file=sys.stderr)
+    try:
+        while time.monotonic() < deadline and not stopping():
+            try:
+                found = client.count(index=es_settings.es_alias, query={"ids": {"values": ids}})["count"]
+            except Exception:
+                found = 0
+            if found == len(ids):
+                return say(
+                    f"newsflow is running: {found} sample articles are searchable in Elasticsearch "
+                    f"({es_settings.es_url}, alias '{es_settings.es_alias}').\n"
+                    f"  search:  .venv/bin/newsflow search Shamkhani\n"
+                    f"  add:     .venv/bin/newsflow ingest PATH_OR_URL ...\n"
+                    f"  health:  .venv/bin/newsflow status\n"
+                    f"  stop:    Ctrl-C here, then `make stack-down` to stop Kafka and Elasticsearch"
+                )
+            time.sleep(1)
+    finally:
+        client.close()
+    return say("the sample articles did not become searchable within 300s: `newsflow status` says why")
 
 
 # ------------------------------------------------------------------------------------------ ingest
@@ -514,6 +546,82 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------------- status and dlq
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """One snapshot of the stack, topics, consumer groups, index and dead letters; exit 1 if something is wrong."""
+    from rich.console import Console
+
+    from services.status import PipelineSettings, StatusCollector, as_json, render
+
+    collector = StatusCollector(PipelineSettings(), last_errors=args.errors)
+    try:
+        status = collector.snapshot()
+    finally:
+        collector.close()
+    if args.json:
+        print(as_json(status))
+    else:
+        Console().print(render(status))
+    healthy = status.kafka == "ok" and status.elasticsearch.startswith(("green", "yellow"))
+    return 0 if healthy else 1
+
+
+def cmd_dlq(args: argparse.Namespace) -> int:
+    """Inspect dead letters and replay chosen ones."""
+    from services.deadletters import find_letters, newest_letters, read_letters, replay
+    from services.settings import KafkaSettings
+
+    settings = KafkaSettings()
+    if args.action == "list":
+        letters = (
+            newest_letters(settings, args.limit)
+            if not args.stage
+            else [stored for stored in read_letters(settings) if stored.letter.stage == args.stage][-args.limit :][::-1]
+        )
+        for stored in letters:
+            letter = stored.letter
+            if args.json:
+                print(json.dumps({"ref": stored.ref, **letter.model_dump(mode="json", exclude={"payload"})}))
+            else:
+                what = letter.article_id or letter.url or letter.key or ""
+                print(
+                    f"{stored.ref:<8} {letter.failed_at:%Y-%m-%d %H:%M:%S} {letter.stage:<7} {letter.error_class:<20} "
+                    f"{what[:40]:<40} {' '.join(letter.reason.split())[:90]}"
+                )
+        if not letters and not args.json:
+            print("no dead letters")
+        return 0
+    if not args.refs and not (args.action == "replay" and (args.stage or args.all)):
+        return _fail(f"dlq {args.action} needs letter references (partition:offset, from `newsflow dlq list`)", 2)
+    try:
+        if args.refs:
+            chosen = find_letters(settings, args.refs)
+        else:
+            chosen = [stored for stored in read_letters(settings) if args.all or stored.letter.stage == args.stage]
+    except (LookupError, ValueError) as error:
+        return _fail(str(error), 2)
+    if args.action == "show":
+        for stored in chosen:
+            print(
+                json.dumps({"ref": stored.ref, **stored.letter.model_dump(mode="json")}, indent=2, ensure_ascii=False)
+            )
+        return 0
+    if args.dry_run:
+        for stored in chosen:
+            print(
+                f"would replay {stored.ref} ({stored.letter.stage}: {stored.letter.source_topic or stored.letter.url})"
+            )
+        return 0
+    counts = replay(settings, chosen)
+    print(
+        f"replayed {counts['replayed']} messages to their topics, fetched {counts['refetched']} pages again, "
+        f"skipped {counts['skipped']}"
+    )
+    return 0
+
+
 # -------------------------------------------------------------------------------------------- main
 
 
@@ -526,9 +634,17 @@ def build_parser() -> argparse.ArgumentParser:
     stack.add_argument("--json", action="store_true", help="status as JSON")
     stack.set_defaults(handler=cmd_stack)
 
-    run = commands.add_parser("run", help="run services in the foreground until interrupted")
-    run.add_argument("services", nargs="*", metavar="SERVICE", help="fetcher, processor, indexer (default: all)")
+    run = commands.add_parser("run", help="supervise the services until Ctrl-C, with a live view of their progress")
+    run.add_argument(
+        "services",
+        nargs="*",
+        metavar="SERVICE[=N]",
+        help="fetcher, processor, indexer (default: all); processor=2 runs two",
+    )
     run.add_argument("--samples", action="store_true", help="also ingest the bundled sample articles")
+    run.add_argument("--plain", action="store_true", help="structured lines on stderr instead of the live view")
+    run.add_argument("--interval", type=float, default=0, help="seconds between progress reports (2 live, 15 plain)")
+    run.add_argument("--log-dir", help="live view: where the services' logs go (default: $TMPDIR/newsflow-logs)")
     run.set_defaults(handler=cmd_run)
 
     ingest = commands.add_parser("ingest", help="publish articles from files, directories or URLs once")
@@ -575,6 +691,21 @@ def build_parser() -> argparse.ArgumentParser:
     kibana.add_argument("action", choices=["import"])
     kibana.add_argument("--url", default="http://127.0.0.1:5601", help="Kibana's base URL")
     kibana.set_defaults(handler=cmd_kibana)
+
+    status = commands.add_parser("status", help="stack health, topics, consumer lag, documents, dead letters, problems")
+    status.add_argument("--json", action="store_true", help="the snapshot as one JSON document")
+    status.add_argument("--errors", type=int, default=5, help="how many of the last dead letters to show")
+    status.set_defaults(handler=cmd_status)
+
+    dlq = commands.add_parser("dlq", help="dead letters: list, show, replay after a fix")
+    dlq.add_argument("action", choices=["list", "show", "replay"])
+    dlq.add_argument("refs", nargs="*", metavar="REF", help="letters by partition:offset, as `dlq list` prints")
+    dlq.add_argument("--stage", choices=["fetch", "clean", "enrich", "index"], help="list/replay: only this stage")
+    dlq.add_argument("--all", action="store_true", help="replay: every letter held")
+    dlq.add_argument("--limit", type=int, default=20, help="list: how many, newest first")
+    dlq.add_argument("--json", action="store_true", help="list: one JSON object per letter (payload left out)")
+    dlq.add_argument("--dry-run", action="store_true", help="replay: only say what would be replayed")
+    dlq.set_defaults(handler=cmd_dlq)
 
     search_parser = commands.add_parser("search", help="full-text search over the news alias")
     search_parser.add_argument("query", nargs="+")

@@ -8,7 +8,7 @@ import yaml
 from pydantic_settings import BaseSettings
 
 from deploy.local.stack import StackSettings
-from services.cli import SERVICE_MODULES
+from services.supervisor import SERVICE_MODULES
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import SourceKind, load_sources
 from services.indexer.settings import IndexerSettings

@@ -1,0 +1,162 @@
+"""Dead letters: read them back, show one whole, replay chosen ones once the cause is fixed.
+
+A letter is named by where it sits in the dead-letter topic, ``<partition>:<offset>`` (e.g. ``0:17``):
+stable, unique, and what `newsflow dlq list` prints. Replaying sends the original bytes back to the
+topic they came from, keyed as before, so the stage that failed takes them again; one that still fails
+becomes a new letter. Letters of the fetch stage carry no message, only the URL: replaying one fetches
+the page again, as `newsflow ingest URL` does.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kafka import KafkaConsumer, TopicPartition
+
+from schemas import DeadLetter, InvalidMessage, Stage, decode
+from services.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredLetter:
+    partition: int
+    offset: int
+    letter: DeadLetter
+
+    @property
+    def ref(self) -> str:
+        return f"{self.partition}:{self.offset}"
+
+
+def parse_ref(text: str) -> tuple[int, int]:
+    partition, _, offset = text.partition(":")
+    if not (partition.isdigit() and offset.isdigit()):
+        raise ValueError(f"not a dead-letter reference (partition:offset, as `newsflow dlq list` prints): {text!r}")
+    return int(partition), int(offset)
+
+
+def _consumer(settings: KafkaSettings) -> tuple[KafkaConsumer, list[TopicPartition]]:
+    consumer = KafkaConsumer(
+        **settings.kafka_client_options(), group_id=None, enable_auto_commit=False, client_id="newsflow-dlq"
+    )
+    partitions = [
+        TopicPartition(settings.topic_dlq, p) for p in sorted(consumer.partitions_for_topic(settings.topic_dlq) or ())
+    ]
+    consumer.assign(partitions)
+    return consumer, partitions
+
+
+def read_letters(settings: KafkaSettings, *, newest: int | None = None) -> Iterator[StoredLetter]:
+    """Every letter held (or about the ``newest`` per partition), partition by partition, oldest first."""
+    consumer, partitions = _consumer(settings)
+    try:
+        if not partitions:
+            return
+        ends = consumer.end_offsets(partitions)
+        starts = consumer.beginning_offsets(partitions)
+        for tp in partitions:
+            consumer.seek(tp, starts[tp] if newest is None else max(starts[tp], ends[tp] - newest))
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset >= ends[tp]:
+                        continue
+                    try:
+                        letter = decode(DeadLetter, record.value)
+                    except InvalidMessage as error:
+                        log.warning("unreadable dead letter at %d:%d: %s", tp.partition, record.offset, error)
+                        continue
+                    yield StoredLetter(tp.partition, record.offset, letter)
+    finally:
+        consumer.close()
+
+
+def newest_letters(settings: KafkaSettings, count: int) -> list[StoredLetter]:
+    """The ``count`` most recent letters over all partitions, newest first."""
+    letters = list(read_letters(settings, newest=count))
+    letters.sort(key=lambda stored: (stored.letter.failed_at, stored.partition, stored.offset), reverse=True)
+    return letters[:count]
+
+
+def find_letters(settings: KafkaSettings, refs: list[str]) -> list[StoredLetter]:
+    """The letters named; an unknown reference is an error naming it."""
+    wanted = {parse_ref(ref) for ref in refs}
+    consumer, partitions = _consumer(settings)
+    found: dict[tuple[int, int], StoredLetter] = {}
+    try:
+        by_number = {tp.partition: tp for tp in partitions}
+        for partition, offset in sorted(wanted):
+            tp = by_number.get(partition)
+            if tp is None:
+                continue
+            consumer.seek(tp, offset)
+            for record in consumer.poll(timeout_ms=5000, max_records=1).get(tp, []):
+                if record.offset == offset:
+                    found[(partition, offset)] = StoredLetter(partition, offset, decode(DeadLetter, record.value))
+    finally:
+        consumer.close()
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise LookupError("no dead letter at " + ", ".join(f"{p}:{o}" for p, o in missing))
+    return [found[key] for key in sorted(found)]
+
+
+def original_bytes(letter: DeadLetter) -> bytes:
+    return base64.b64decode(letter.payload) if letter.payload_encoding == "base64" else letter.payload.encode("utf-8")
+
+
+def replay(settings: KafkaSettings, letters: list[StoredLetter]) -> dict[str, int]:
+    """Send each letter's message back to where it came from (or fetch its URL again); returns counts."""
+    from services.messaging import make_producer
+
+    counts = {"replayed": 0, "refetched": 0, "skipped": 0}
+    producer = make_producer(settings, "newsflow-dlq-replay")
+    refetch = []
+    try:
+        for stored in letters:
+            letter = stored.letter
+            if letter.source_topic:
+                key = letter.key.encode("utf-8") if letter.key else None
+                producer.send(letter.source_topic, key=key, value=original_bytes(letter)).get(timeout=60)
+                counts["replayed"] += 1
+            elif letter.stage == Stage.FETCH and letter.url:
+                refetch.append(letter.url)
+            else:
+                log.warning("dead letter %s has neither a source topic nor a URL; nothing to replay", stored.ref)
+                counts["skipped"] += 1
+        producer.flush()
+    finally:
+        producer.close()
+    if refetch:
+        counts["refetched"] = _fetch_again(refetch)
+    return counts
+
+
+def _fetch_again(urls: list[str]) -> int:
+    """Fetch the pages again as `newsflow ingest URL` does; a page that fails again is a new letter."""
+    from services.fetcher.http import AddressPolicy, SafeClient
+    from services.fetcher.inputs import walk
+    from services.fetcher.publisher import Publisher
+    from services.fetcher.settings import FetcherSettings
+
+    settings = FetcherSettings()
+    client = SafeClient(
+        AddressPolicy(settings.allowed_networks),
+        max_bytes=settings.fetcher_max_bytes,
+        user_agent=settings.fetcher_user_agent,
+    )
+    try:
+        items = list(walk(urls, client=client))
+    finally:
+        client.close()
+    publisher = Publisher(settings)
+    try:
+        counts = publisher.publish(items, force=True)
+    finally:
+        publisher.close()
+    return counts.published + counts.updated

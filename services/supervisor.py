@@ -1,0 +1,198 @@
+"""`newsflow run`: the services as supervised child processes, with a live view of what they do.
+
+A child that exits on its own is restarted after a back-off (1 s, doubling to 60 s; reset once it has
+run for a minute), because a broker restart or a bug hit by one message must not stop the pipeline for
+good. Ctrl-C or SIGTERM asks every child to finish its batch and commit (SIGTERM), waits, and kills only
+what is still running after the grace period. Several workers of one service (``processor=2``) share its
+consumer group; each gets its own metrics port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+SERVICE_MODULES = {
+    "fetcher": "services.fetcher.service",
+    "processor": "services.processor.app",
+    "indexer": "services.indexer.service",
+}
+# Per worker: the setting holding its metrics port (worker n listens on base + n - 1).
+PORT_SETTINGS = {
+    "fetcher": ("NEWSFLOW_FETCHER_METRICS_PORT", 9101),
+    "processor": ("NEWSFLOW_PROCESSOR_WEB_PORT", 6066),
+    "indexer": ("NEWSFLOW_INDEXER_METRICS_PORT", 9102),
+}
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIRST_BACKOFF_S = 1.0
+MAX_BACKOFF_S = 60.0
+STABLE_AFTER_S = 60.0
+
+
+def parse_workers(specs: list[str]) -> dict[str, int]:
+    """``["fetcher", "processor=2"]`` → ``{"fetcher": 1, "processor": 2}``; no specs means every service once."""
+    if not specs:
+        return dict.fromkeys(SERVICE_MODULES, 1)
+    workers: dict[str, int] = {}
+    for spec in specs:
+        name, _, count = spec.partition("=")
+        if name not in SERVICE_MODULES:
+            raise ValueError(f"unknown service {name!r}; choose from {', '.join(SERVICE_MODULES)}")
+        if count and not (count.isdigit() and 1 <= int(count) <= 32):
+            raise ValueError(f"{spec}: the number of workers must be 1 to 32")
+        if name == "fetcher" and count and int(count) > 1:
+            raise ValueError("one fetcher per pipeline: it schedules every source (use NEWSFLOW_FETCHER_WORKERS)")
+        workers[name] = int(count or 1)
+    return workers
+
+
+@dataclass
+class Child:
+    """One worker process and what the supervisor knows about it."""
+
+    name: str  # "processor", "processor-2"
+    service: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    started_at: float = 0.0
+    restarts: int = 0
+    backoff_s: float = FIRST_BACKOFF_S
+    restart_at: float | None = None
+    last_exit: int | None = None
+    log_file: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process is not None and self.process.poll() is None else None
+
+    @property
+    def state(self) -> str:
+        if self.pid is not None:
+            return "running"
+        if self.restart_at is not None:
+            return f"restarting in {max(0.0, self.restart_at - time.monotonic()):.0f}s"
+        return "stopped"
+
+
+@dataclass
+class Supervisor:
+    workers: dict[str, int]
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    log_dir: Path | None = None  # children's logs go here (the live view owns the terminal); else inherited
+    emit: Callable[[dict[str, Any]], None] = lambda event: None
+    command: Callable[[str], list[str]] = lambda service: [sys.executable, "-m", SERVICE_MODULES[service]]
+    children: list[Child] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for service, count in self.workers.items():
+            for number in range(1, count + 1):
+                name = service if number == 1 else f"{service}-{number}"
+                self.children.append(Child(name, service, self._worker_env(service, number)))
+
+    def _worker_env(self, service: str, number: int) -> dict[str, str]:
+        env = dict(self.env)
+        setting, default = PORT_SETTINGS[service]
+        base = env.get(setting, str(default))
+        if number > 1 and base.isdigit() and int(base) != 0:
+            env[setting] = str(int(base) + number - 1)
+        if service == "processor" and number > 1:
+            data_dir = env.get("NEWSFLOW_PROCESSOR_DATA_DIR")
+            if data_dir:
+                env["NEWSFLOW_PROCESSOR_DATA_DIR"] = f"{data_dir}-{number}"
+        return env
+
+    # ------------------------------------------------------------------------------- lifecycle
+
+    def start(self) -> None:
+        for child in self.children:
+            self._spawn(child)
+
+    def _spawn(self, child: Child) -> None:
+        stderr: IO[bytes] | None = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            if child.log_file is None:
+                child.log_file = (self.log_dir / f"{child.name}.log").open("ab")
+            stderr = child.log_file
+        child.process = subprocess.Popen(
+            self.command(child.service),
+            env=child.env,
+            stdout=stderr,
+            stderr=stderr,
+            cwd=REPO_ROOT,
+            preexec_fn=_die_with_parent,
+        )
+        child.started_at = time.monotonic()
+        child.restart_at = None
+        self.emit({"event": "started", "service": child.name, "pid": child.process.pid, "restarts": child.restarts})
+
+    def check(self) -> None:
+        """Notice children that exited and restart them when their back-off has passed."""
+        now = time.monotonic()
+        for child in self.children:
+            if child.process is not None and child.restart_at is None and child.process.poll() is not None:
+                child.last_exit = child.process.returncode
+                if now - child.started_at >= STABLE_AFTER_S:
+                    child.backoff_s = FIRST_BACKOFF_S
+                child.restart_at = now + child.backoff_s
+                self.emit(
+                    {
+                        "event": "exited",
+                        "service": child.name,
+                        "exit_code": child.last_exit,
+                        "restart_in_s": child.backoff_s,
+                    }
+                )
+                child.backoff_s = min(child.backoff_s * 2, MAX_BACKOFF_S)
+            if child.restart_at is not None and now >= child.restart_at:
+                child.restarts += 1
+                self._spawn(child)
+
+    def stop(self, grace_s: float = 60.0) -> None:
+        """SIGTERM everyone (they finish and commit their batch), wait, then kill what is left."""
+        running = [child for child in self.children if child.pid is not None]
+        for child in running:
+            assert child.process is not None
+            child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        for child in running:
+            assert child.process is not None
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.emit({"event": "killed", "service": child.name, "after_s": grace_s})
+                child.process.kill()
+                child.process.wait()
+            child.last_exit = child.process.returncode
+        for child in self.children:
+            child.restart_at = None
+            if child.log_file is not None:
+                child.log_file.close()
+        self.emit({"event": "stopped", "services": [child.name for child in self.children]})
+
+
+def _die_with_parent() -> None:
+    """Children get SIGTERM if the supervisor itself dies (Linux), so nothing is left running."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def json_line(event: dict[str, Any]) -> None:
+    """A structured line on stderr, for when there is no terminal to draw on."""
+    print(
+        json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "logger": "newsflow.run", **event}),
+        file=sys.stderr,
+        flush=True,
+    )
