@@ -718,13 +718,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
+    from services.settings import describe_invalid
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except ValidationError as error:  # a settings class refused the environment
-        problem = error.errors(include_url=False)[0]
-        name = "NEWSFLOW_" + "_".join(str(part) for part in problem["loc"]).upper()
-        return _fail(f"invalid setting {name}: {problem['msg']}", 2)
+        return _fail(describe_invalid(error), 2)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # stdout closed early (`newsflow process … | head`)

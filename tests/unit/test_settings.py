@@ -48,3 +48,68 @@ def test_a_bad_setting_is_one_clear_line(monkeypatch, capsys):
     error = capsys.readouterr().err.strip()
     assert error.startswith("newsflow: invalid setting NEWSFLOW_TOPIC_PARTITIONS:")
     assert "\n" not in error
+
+
+def test_a_service_with_a_bad_setting_stops_with_one_line_naming_it(monkeypatch, capsys):
+    from services.settings import load_settings
+
+    monkeypatch.setenv("NEWSFLOW_INDEXER_BATCH_SIZE", "-5")
+    with pytest.raises(SystemExit) as stopped:
+        load_settings(IndexerSettings)
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("newsflow: invalid setting NEWSFLOW_INDEXER_BATCH_SIZE:") and "\n" not in error
+
+
+def test_settings_can_come_from_a_toml_file_and_the_environment_wins(monkeypatch, tmp_path):
+    config = tmp_path / "newsflow.toml"
+    config.write_text('kafka_bootstrap = "broker-a:9093"\nes_alias = "wire"\nindexer_batch_size = 200\n')
+    monkeypatch.setenv("NEWSFLOW_CONFIG", str(config))
+    monkeypatch.setenv("NEWSFLOW_ES_ALIAS", "from-env")
+    monkeypatch.delenv("NEWSFLOW_KAFKA_BOOTSTRAP", raising=False)
+    settings = IndexerSettings()
+    assert settings.bootstrap_servers == ["broker-a:9093"]
+    assert settings.indexer_batch_size == 200
+    assert settings.es_alias == "from-env"
+
+
+def test_a_missing_config_file_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEWSFLOW_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(SystemExit, match=r"nope\.toml"):
+        IndexerSettings()
+
+
+def test_kafka_security_reaches_every_client(monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SASL_USERNAME", "newsflow")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SASL_PASSWORD", "s3cret-pass")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SSL_CAFILE", "/etc/ssl/kafka-ca.pem")
+    settings = ProcessorSettings()
+    assert settings.kafka_client_options() == {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "newsflow",
+        "sasl_plain_password": "s3cret-pass",
+        "ssl_cafile": "/etc/ssl/kafka-ca.pem",
+    }
+    assert "s3cret-pass" not in repr(settings)
+
+
+def test_sasl_without_credentials_is_refused(monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    with pytest.raises(ValidationError, match="NEWSFLOW_KAFKA_SASL_USERNAME"):
+        ProcessorSettings()
+
+
+def test_the_processor_hands_sasl_credentials_to_faust(monkeypatch):
+    from services.processor.app import broker_credentials
+
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SASL_USERNAME", "newsflow")
+    monkeypatch.setenv("NEWSFLOW_KAFKA_SASL_PASSWORD", "s3cret-pass")
+    credentials = broker_credentials(ProcessorSettings())
+    assert type(credentials).__name__ == "SASLCredentials"
+    assert credentials.username == "newsflow" and credentials.password == "s3cret-pass"
+    assert broker_credentials(ProcessorSettings(kafka_security_protocol="PLAINTEXT")) is None

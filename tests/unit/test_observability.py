@@ -1,0 +1,73 @@
+"""Operators read JSON log lines and Prometheus metrics; neither ever carries a secret."""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.error
+import urllib.request
+
+import pytest
+
+from services.indexer.settings import IndexerSettings
+from services.observability import DEAD_LETTERS, MetricsServer, article_context, count_dead_letter
+from services.runtime import configure_logging
+
+
+@pytest.fixture
+def restore_logging():
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_log_lines_are_json_with_the_article_and_stage(restore_logging, capsys):
+    configure_logging("INFO", IndexerSettings(log_format="json"))
+    logging.getLogger("newsflow.test").warning("dead-lettered (%s)", "clean", extra=article_context("a1b2", "clean"))
+    line = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert line["message"] == "dead-lettered (clean)"
+    assert line["level"] == "WARNING" and line["logger"] == "newsflow.test"
+    assert line["article_id"] == "a1b2" and line["stage"] == "clean"
+    assert "time" in line
+
+
+def test_a_secret_that_reaches_a_log_line_is_redacted(restore_logging, capsys, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_ES_PASSWORD", "hunter2-long-secret")
+    configure_logging("INFO", IndexerSettings(log_format="text"))
+    logging.getLogger("newsflow.test").error("connecting with http://elastic:hunter2-long-secret@es:9200 failed")
+    err = capsys.readouterr().err
+    assert "hunter2-long-secret" not in err and "elastic:***@es" in err
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_the_endpoint_serves_metrics_health_and_readiness():
+    ready = {"now": False}
+    server = MetricsServer("127.0.0.1", 0, lambda: ready["now"]).start()
+    base = f"http://127.0.0.1:{server.port}"
+    try:
+        count_dead_letter("index", "MappingRejected")
+        status, body = _get(f"{base}/metrics")
+        assert status == 200
+        assert 'newsflow_dead_letters_total{reason="MappingRejected",stage="index"}' in body
+        assert _get(f"{base}/health") == (200, "ok\n")
+        assert _get(f"{base}/ready")[0] == 503
+        ready["now"] = True
+        assert _get(f"{base}/ready") == (200, "ready\n")
+        assert _get(f"{base}/nothing")[0] == 404
+    finally:
+        server.stop()
+
+
+def test_dead_letters_are_counted_by_stage_and_error_class():
+    before = DEAD_LETTERS.labels(stage="clean", reason="InvalidMessage")._value.get()
+    count_dead_letter("clean", "InvalidMessage")
+    assert DEAD_LETTERS.labels(stage="clean", reason="InvalidMessage")._value.get() == before + 1
