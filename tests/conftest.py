@@ -48,8 +48,14 @@ class Pipeline:
             [*NEWSFLOW, *args], env=self.env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
         )
 
-    def start(self, *args: str) -> subprocess.Popen[bytes]:
-        process = subprocess.Popen([*NEWSFLOW, *args], env=self.env, cwd=REPO_ROOT)
+    def start(
+        self, *args: str, stderr: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """A `newsflow` command in the background (stopped after the test); ``stderr`` keeps its log lines."""
+        log = stderr.open("ab") if stderr is not None else None
+        process = subprocess.Popen([*NEWSFLOW, *args], env={**self.env, **(env or {})}, cwd=REPO_ROOT, stderr=log)
+        if log is not None:
+            log.close()  # the child holds its own descriptor
         self.processes.append(process)
         return process
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,8 +37,15 @@ def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INF
         # Metrics endpoints on free ports, so a test's services never collide with anything running here.
         "NEWSFLOW_FETCHER_METRICS_PORT": "0",
         "NEWSFLOW_INDEXER_METRICS_PORT": "0",
-        "NEWSFLOW_PROCESSOR_WEB_PORT": "0",
+        "NEWSFLOW_PROCESSOR_WEB_PORT": str(free_port()),  # faust's web server cannot pick one itself
     }
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (on 127.0.0.1)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def settings_values(env: dict[str, str]) -> dict[str, str]:

@@ -32,6 +32,7 @@ from services.processor.boilerplate import BoilerplateLearner
 from services.processor.clean import Cleaner
 from services.processor.duplicates import DuplicateIndex
 from services.processor.enrich import subscription_codes
+from services.processor.handover import HandOverTransport
 from services.processor.replicated import ChangelogFollower, ReplicatedMap
 from services.processor.settings import ProcessorSettings
 from services.processor.stages import clean_message, enrich_messages
@@ -88,6 +89,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         consumer_auto_offset_reset="earliest",
         processing_guarantee="at_least_once",
     )
+    app.transport = HandOverTransport(app.conf.broker_consumer, app)  # commits before a rebalance moves work
     raw = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
     cleaned = app.topic(settings.topic_clean, key_serializer="raw", value_serializer="raw")
     enriched = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw")

@@ -21,7 +21,7 @@ class ProcessorSettings(KafkaSettings):
     processor_data_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "newsflow-processor")
     # faust's web server: /metrics (Prometheus), /health, /ready. A second worker on one host needs its own port.
     processor_web_enabled: bool = True
-    processor_web_port: int = Field(default=6066, ge=0, le=65535)
+    processor_web_port: int = Field(default=6066, ge=1, le=65535)
     # Learned boilerplate: a paragraph in this share (and count) of a source's recent articles is dropped.
     clean_boilerplate_window: int = Field(default=50, ge=5)
     clean_boilerplate_min_articles: int = Field(default=5, ge=2)
