@@ -82,7 +82,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         topic_replication_factor=settings.topic_replication,
         web_enabled=settings.processor_web_enabled,
         web_port=settings.processor_web_port,
-        web_bind="127.0.0.1",
+        web_bind=settings.metrics_host,
         producer_acks=-1,
         producer_max_request_size=16 * 1024 * 1024,
         consumer_max_fetch_size=16 * 1024 * 1024,

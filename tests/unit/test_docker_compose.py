@@ -79,3 +79,15 @@ def test_kibana_gets_the_saved_objects_once_it_is_healthy():
     setup = COMPOSE["services"]["kibana-setup"]
     assert setup["command"][-4:] == ["kibana", "import", "--url", "http://kibana:5601"]
     assert setup["depends_on"] == {"kibana": {"condition": "service_healthy"}}
+
+
+def test_each_service_is_restarted_and_checked_on_its_own_readiness_endpoint():
+    ports = {
+        "fetcher": FetcherSettings.model_fields["fetcher_metrics_port"].default,
+        "processor": ProcessorSettings.model_fields["processor_web_port"].default,
+        "indexer": IndexerSettings.model_fields["indexer_metrics_port"].default,
+    }
+    for name in SERVICE_MODULES:
+        service = COMPOSE["services"][name]
+        assert service["restart"] == "unless-stopped"
+        assert f"http://127.0.0.1:{ports[name]}/ready" in " ".join(service["healthcheck"]["test"])
