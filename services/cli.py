@@ -141,7 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 time.sleep(0.5)
     finally:
         collector.close()
-        supervisor.stop(grace_s=5.0 if signals > 1 else 60.0)
+        supervisor.stop(grace_s=60.0, hurry=lambda: signals > 1)
     print("all services stopped" + (f"; their logs are in {log_dir}" if live else ""), file=sys.stderr)
     return 0
 

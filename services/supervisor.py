@@ -156,19 +156,21 @@ class Supervisor:
                 child.restarts += 1
                 self._spawn(child)
 
-    def stop(self, grace_s: float = 60.0) -> None:
-        """SIGTERM everyone (they finish and commit their batch), wait, then kill what is left."""
+    def stop(self, grace_s: float = 60.0, *, hurry: Callable[[], bool] = lambda: False) -> None:
+        """SIGTERM everyone (they finish and commit their batch), wait, then kill what is left — at once if
+        ``hurry()`` turns true (a second Ctrl-C)."""
         running = [child for child in self.children if child.pid is not None]
         for child in running:
             assert child.process is not None
             child.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
+        started = time.monotonic()
+        deadline = started + grace_s
         for child in running:
             assert child.process is not None
-            try:
-                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.emit({"event": "killed", "service": child.name, "after_s": grace_s})
+            while child.process.poll() is None and time.monotonic() < deadline and not hurry():
+                time.sleep(0.1)
+            if child.process.poll() is None:
+                self.emit({"event": "killed", "service": child.name, "after_s": round(time.monotonic() - started)})
                 child.process.kill()
                 child.process.wait()
             child.last_exit = child.process.returncode
