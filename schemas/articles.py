@@ -34,10 +34,15 @@ def article_id(canonical_url: str) -> str:
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:32]
 
 
+ARTICLE_SCHEMES = ("http", "https", "file")  # the web, and local files ingested as articles
+
+
 def _absolute_url(value: str) -> str:
     parts = urlsplit(value)
     if not parts.scheme or not (parts.netloc or parts.scheme == "file"):
         raise ValueError(f"not an absolute URL: {value!r}")
+    if parts.scheme.lower() not in ARTICLE_SCHEMES:
+        raise ValueError(f"not a web or file URL: {value!r}")
     return value
 
 

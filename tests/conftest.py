@@ -59,9 +59,9 @@ class Pipeline:
         self.processes.append(process)
         return process
 
-    def start_service(self, module: str) -> subprocess.Popen[bytes]:
+    def start_service(self, module: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         """One service process on its own, without the `newsflow run` supervisor (to kill it alone)."""
-        process = subprocess.Popen([sys.executable, "-m", module], env=self.env, cwd=REPO_ROOT)
+        process = subprocess.Popen([sys.executable, "-m", module], env={**self.env, **(env or {})}, cwd=REPO_ROOT)
         self.processes.append(process)
         return process
 

@@ -68,6 +68,13 @@ def test_relative_urls_are_refused():
         RawArticle(url="/news/1", text="x")
 
 
+def test_an_article_lives_on_the_web_or_in_a_file():
+    for url in ("ftp://files.example/story", "javascript:alert(1)", "mailto:desk@wire.example"):
+        with pytest.raises(ValidationError, match="not (an absolute|a web or file) URL"):
+            RawArticle(url=url, text="A story.")
+    assert RawArticle(url="file:///srv/inbox/story.txt", text="A story.").url.startswith("file:")
+
+
 def test_naive_timestamps_are_refused_and_aware_ones_stored_in_utc():
     with pytest.raises(ValidationError, match="timezone"):
         RawArticle(url="https://example.org/1", text="x", published_at=datetime(2024, 2, 15, 8, 0))

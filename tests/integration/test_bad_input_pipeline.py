@@ -1,0 +1,126 @@
+"""1,010 bad inputs through the real pipeline at once: each becomes exactly one dead letter with a reason, no
+service stops, and every valid article sent in the same run is indexed."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from schemas import RawArticle, encode
+from tests.badinputs import StaticSite, bad_documents, bad_feeds, bad_jsonl_lines, bad_messages
+from tests.conftest import Pipeline, wait_for
+from tests.unit.test_learned_state import WIRE
+
+pytestmark = pytest.mark.integration
+
+BAD_RAW, BAD_CLEAN, BAD_ENRICHED, FEEDS, FILES, LINES_PER_FILE, DOCUMENTS = 600, 100, 100, 30, 30, 5, 30
+
+
+def _valid(tag: str, count: int) -> list[RawArticle]:
+    return [
+        RawArticle(url=f"https://wire.example/{tag}/{n}", title=f"Valid {tag} {n}", text=f"{WIRE}\n\nValid {tag} {n}.")
+        for n in range(count)
+    ]
+
+
+def _dead_letters(pipeline: Pipeline) -> list[dict[str, Any]]:
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        pipeline.setting("topic_dlq"),
+        bootstrap_servers="127.0.0.1:9092",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        consumer_timeout_ms=3000,
+        max_partition_fetch_bytes=16 * 1024 * 1024,
+    )
+    try:
+        return [json.loads(record.value) for record in consumer]
+    finally:
+        consumer.close()
+
+
+def test_a_thousand_bad_inputs_become_dead_letters_and_valid_articles_still_arrive(pipeline: Pipeline, tmp_path: Path):
+    from kafka import KafkaProducer
+
+    # The fetcher: broken and hostile feeds on a local site, and a watched directory of bad files.
+    site = StaticSite({f"/bad/{n}.xml": body for n, body in enumerate(bad_feeds(FEEDS))}).start()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    sources = "defaults: {interval: 3600, min_interval: 3600, max_interval: 3600}\nsources:\n"
+    sources += "".join(f"  - {{name: bad-{n}, kind: feed, url: '{site.base}/bad/{n}.xml'}}\n" for n in range(FEEDS))
+    sources += f"  - {{name: inbox, kind: path, path: '{inbox}', interval: 1, min_interval: 1}}\n"
+    (tmp_path / "sources.yaml").write_text(sources)
+
+    valid_in_files = _valid("file", FILES)
+    lines = bad_jsonl_lines(FILES * LINES_PER_FILE)
+    for n in range(FILES):
+        own = lines[n * LINES_PER_FILE : (n + 1) * LINES_PER_FILE]
+        (inbox / f"mixed-{n:02d}.jsonl").write_bytes(b"\n".join([*own, valid_in_files[n].model_dump_json().encode()]))
+    for n, (suffix, content) in enumerate(bad_documents(DOCUMENTS)):
+        (inbox / f"bad-{n:02d}{suffix}").write_bytes(content)
+
+    env = {"NEWSFLOW_SOURCES": str(tmp_path / "sources.yaml"), "NEWSFLOW_FETCHER_ALLOW_NETWORKS": "127.0.0.0/8"}
+    log = tmp_path / "run.log"
+    try:
+        pipeline.start("run", "--plain", stderr=log, env=env)
+
+        # Straight into each stage's input topic, valid articles among them.
+        valid_direct = _valid("direct", 20)
+        producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)
+        for topic, prefix, messages in (
+            ("topic_raw", "bad-raw", bad_messages(BAD_RAW)),
+            ("topic_clean", "bad-clean", bad_messages(BAD_CLEAN)),
+            ("topic_enriched", "bad-enriched", bad_messages(BAD_ENRICHED)),
+        ):
+            for n, value in enumerate(messages):
+                producer.send(pipeline.setting(topic), key=f"{prefix}-{n}".encode(), value=value)
+                if topic == "topic_raw" and n % 30 == 0:
+                    article = valid_direct[n // 30]
+                    producer.send(pipeline.setting("topic_raw"), key=article.id.encode(), value=encode(article))
+        producer.flush()
+        producer.close()
+
+        expected = {article.id for article in [*valid_in_files, *valid_direct]}
+        client = Elasticsearch("http://127.0.0.1:9200")
+
+        def indexed() -> set[str] | None:
+            alias = pipeline.setting("es_alias")
+            if not client.indices.exists_alias(name=alias):
+                return None
+            client.indices.refresh(index=alias)
+            hits = client.search(index=alias, size=1000, source=False)["hits"]["hits"]
+            found = {hit["_id"] for hit in hits}
+            return found if found >= expected else None
+
+        assert wait_for(indexed, timeout=300, interval=2) == expected
+        client.close()
+
+        total_bad = BAD_RAW + BAD_CLEAN + BAD_ENRICHED + FEEDS + FILES * LINES_PER_FILE + DOCUMENTS
+        assert total_bad >= 1000
+
+        def all_letters() -> list[dict[str, Any]] | None:
+            letters = _dead_letters(pipeline)
+            return letters if len(letters) >= total_bad else None
+
+        letters = wait_for(all_letters, timeout=180, interval=3)
+    finally:
+        site.stop()
+
+    assert all(letter["reason"] and letter["error_class"] for letter in letters)
+    by_key = Counter(letter["key"].rsplit("-", 1)[0] for letter in letters if (letter["key"] or "").startswith("bad-"))
+    assert by_key == {"bad-raw": BAD_RAW, "bad-clean": BAD_CLEAN, "bad-enriched": BAD_ENRICHED}
+    stages = Counter(letter["stage"] for letter in letters)
+    assert stages["clean"] == BAD_RAW and stages["enrich"] == BAD_CLEAN and stages["index"] == BAD_ENRICHED
+    fetch = [letter for letter in letters if letter["stage"] == "fetch"]
+    from_feeds = [letter for letter in fetch if "/bad/" in (letter["url"] or "")]
+    assert len(from_feeds) == FEEDS, "each broken feed is dead-lettered once"
+    assert len(fetch) - len(from_feeds) == FILES * LINES_PER_FILE + DOCUMENTS, "each bad line and file once"
+    assert len(letters) == total_bad, "nothing dead-lettered twice"
+    exits = [line for line in log.read_text(errors="replace").splitlines() if '"event": "exited"' in line]
+    assert exits == [], "no service stopped"
