@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-entities eval-topics bench-fetcher bench-enrich bench-indexer bench-clean clean
+.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-entities eval-topics bench bench-fetcher bench-enrich bench-indexer bench-clean bench-pipeline clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -64,6 +64,12 @@ eval-entities: setup ## CoNLL-2003 dev, document level: the plain model vs newsf
 
 eval-topics: setup ## IPTC top topic against BBC News labels and AG News (nothing trained on either)
 	$(BIN)/python -m tests.eval.topics --json eval-topics.json
+
+bench: setup stack-up ## every benchmark: one table of figures against their targets, written to bench.json
+	$(BIN)/python -m tests.benchmarks.all --json bench.json
+
+bench-pipeline: setup stack-up ## end to end (files dropped → searchable) vs offline; latency at half capacity; peak RSS per service
+	$(BIN)/python -m tests.benchmarks.pipeline --json bench-pipeline.json
 
 bench-fetcher: setup stack-up ## fetcher pages/s against a local news site vs a bare producer; 304 share after a restart
 	$(BIN)/python -m tests.benchmarks.fetcher --json bench-fetcher.json

@@ -29,7 +29,7 @@ from services.processor.clean import clean
 from services.processor.enrich import MAX_NER_CHARS, enrich_batch
 from services.processor.entities import load_pipeline
 from services.processor.settings import ProcessorSettings
-from tests.support import measurement_parser, private_pipeline_env, report, settings_values
+from tests.support import free_port, measurement_parser, private_pipeline_env, report, settings_values
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 4
@@ -79,7 +79,11 @@ def stage_rate(articles: list[CleanArticle], workers: int) -> float:
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "services.processor.app"],
-            env={**env, "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-{run}-{number}"},
+            env={
+                **env,
+                "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/newsflow-{run}-{number}",
+                "NEWSFLOW_PROCESSOR_WEB_PORT": str(free_port()),  # each worker its own metrics endpoint
+            },
             cwd=REPO_ROOT,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

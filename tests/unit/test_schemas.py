@@ -70,7 +70,7 @@ def test_relative_urls_are_refused():
 
 def test_an_article_lives_on_the_web_or_in_a_file():
     for url in ("ftp://files.example/story", "javascript:alert(1)", "mailto:desk@wire.example"):
-        with pytest.raises(ValidationError, match="not (an absolute|a web or file) URL"):
+        with pytest.raises(ValidationError, match=r"not (an absolute|a web or file) URL"):
             RawArticle(url=url, text="A story.")
     assert RawArticle(url="file:///srv/inbox/story.txt", text="A story.").url.startswith("file:")
 

@@ -1,0 +1,193 @@
+"""End to end: files dropped for the fetcher → searchable, against the offline `newsflow process` rate.
+
+    python -m tests.benchmarks.pipeline [--articles 300] [--json out.json]
+
+Needs the local stack (`newsflow stack up`). Input: BBC News articles of ../shared/data as RawArticles.
+Measured in one run, side by side:
+
+- offline: the cleaning and enrichment code over the same articles in one process, no servers — what
+  `newsflow process` does (clean each, enrich in batches of 32);
+- end to end: fetcher (watching a directory), processor and indexer, already warm; one JSONL file of all
+  the articles is dropped in the directory; the span until the last is searchable;
+- latency: then one article at a time at half the end-to-end rate; drop-to-searchable p50 and p99;
+- memory: the peak resident set (VmHWM) of each service process at the end.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+from kafka import KafkaAdminClient
+
+from schemas import RawArticle
+from services.fetcher.inputs import split_seed_text
+from services.processor.clean import clean
+from services.processor.enrich import enrich_batch
+from tests.support import measurement_parser, private_pipeline_env, report
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVICES = {
+    "fetcher": "services.fetcher.service",
+    "processor": "services.processor.app",
+    "indexer": "services.indexer.service",
+}
+
+
+def load_articles(data: Path, count: int, tag: str) -> list[RawArticle]:
+    paths = sorted((data / "bbc-news").glob("*/*.txt"))
+    articles = []
+    for n in range(count):
+        path = paths[n % len(paths)]
+        title, body = split_seed_text(path.read_text(encoding="utf-8", errors="replace"))
+        url = f"https://bench.example/{tag}/{n // len(paths)}/{path.parent.name}/{path.stem}"
+        articles.append(RawArticle(url=url, title=title, text=body))
+    return articles
+
+
+def offline_rate(articles: list[RawArticle]) -> float:
+    """Articles/s of clean + enrich in one process (model loaded and warmed up first)."""
+    enrich_batch([clean(article) for article in articles[:8]])
+    started = time.perf_counter()
+    cleaned = [clean(article) for article in articles]
+    for start in range(0, len(cleaned), 32):
+        enrich_batch(cleaned[start : start + 32])
+    return len(articles) / (time.perf_counter() - started)
+
+
+class Searchable:
+    """Watches the alias and notes when each id first became searchable."""
+
+    def __init__(self, client: Elasticsearch, alias: str) -> None:
+        self.client, self.alias = client, alias
+        self.waiting: dict[str, float] = {}  # id → when it was dropped
+        self.seen: dict[str, float] = {}
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> Searchable:
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._done.is_set():
+            pending = [article_id for article_id in list(self.waiting) if article_id not in self.seen][:1000]
+            if pending:
+                try:
+                    hits = self.client.search(
+                        index=self.alias, size=len(pending), query={"ids": {"values": pending}}, source=False
+                    )["hits"]["hits"]
+                except Exception:
+                    hits = []  # the alias appears with the first document
+                now = time.monotonic()
+                for hit in hits:
+                    self.seen.setdefault(hit["_id"], now)
+            time.sleep(0.05)
+
+    def wait_all(self, ids: list[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while any(article_id not in self.seen for article_id in ids):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{sum(i not in self.seen for i in ids)} articles never became searchable")
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+
+
+def drop(inbox: Path, articles: list[RawArticle], watcher: Searchable) -> None:
+    """Write one JSONL file into the watched directory (appearing whole) and note the time."""
+    partial = inbox / f".{uuid.uuid4().hex}.part"
+    partial.write_text("".join(article.model_dump_json() + "\n" for article in articles))
+    dropped = time.monotonic()
+    partial.rename(inbox / f"{uuid.uuid4().hex}.jsonl")
+    for article in articles:
+        watcher.waiting[article.id] = dropped
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = measurement_parser(__doc__)
+    parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--latency-s", type=float, default=30.0, help="how long the steady load runs")
+    args = parser.parse_args(argv)
+    run = f"bench-{uuid.uuid4().hex[:8]}"
+    articles = load_articles(args.data, args.articles, run)
+    offline = offline_rate(articles)
+
+    env = private_pipeline_env(run, partitions=4, log_level="WARNING")
+    inbox = Path(tempfile.mkdtemp(prefix="newsflow-bench-inbox-"))
+    env |= {"NEWSFLOW_FETCHER_PATHS": str(inbox), "NEWSFLOW_FETCHER_POLL_INTERVAL_S": "0.25"}
+    client = Elasticsearch("http://127.0.0.1:9200")
+    watcher = Searchable(client, env["NEWSFLOW_ES_ALIAS"]).start()
+    processes = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", module], env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for name, module in SERVICES.items()
+    }
+    try:
+        warm_up = load_articles(args.data, 10, f"{run}-warm")
+        drop(inbox, warm_up, watcher)
+        watcher.wait_all([a.id for a in warm_up], timeout=300)
+
+        drop(inbox, articles, watcher)
+        started = watcher.waiting[articles[0].id]
+        watcher.wait_all([a.id for a in articles], timeout=1800)
+        end_to_end = len(articles) / (max(watcher.seen[a.id] for a in articles) - started)
+
+        steady_rate = end_to_end / 2
+        steady = load_articles(args.data, max(10, int(steady_rate * args.latency_s)), f"{run}-steady")
+        for article in steady:
+            drop(inbox, [article], watcher)
+            time.sleep(1 / steady_rate)
+        watcher.wait_all([a.id for a in steady], timeout=300)
+        latency = [watcher.seen[a.id] - watcher.waiting[a.id] for a in steady]
+        memory = {name: round(peak_rss_mib(process.pid), 1) for name, process in processes.items()}
+        alive = all(process.poll() is None for process in processes.values())
+    finally:
+        watcher.stop()
+        for process in processes.values():
+            process.terminate()
+        for process in processes.values():
+            process.wait(timeout=60)
+        admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
+        admin.delete_topics([name for name in admin.list_topics() if run in name])
+        admin.close()
+        client.options(ignore_status=404).indices.delete(index=f"{run}-*")
+        client.options(ignore_status=404).indices.delete_index_template(name=f"{run}-*")
+        client.close()
+    result = {
+        "articles": len(articles),
+        "offline_articles_per_s": round(offline, 1),
+        "end_to_end_articles_per_s": round(end_to_end, 1),
+        "end_to_end_vs_offline_ratio": round(end_to_end / offline, 3),
+        "steady_load_articles_per_s": round(steady_rate, 1),
+        "latency_p50_s": round(percentile(latency, 0.5), 2),
+        "latency_p99_s": round(percentile(latency, 0.99), 2),
+        **{f"peak_rss_{name}_mib": value for name, value in memory.items()},
+        "services_alive": alive,
+    }
+    return report(result, args.json, label="pipeline")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
