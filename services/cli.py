@@ -626,6 +626,8 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from schemas import Stage
+
     parser = argparse.ArgumentParser(prog="newsflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -700,7 +702,7 @@ def build_parser() -> argparse.ArgumentParser:
     dlq = commands.add_parser("dlq", help="dead letters: list, show, replay after a fix")
     dlq.add_argument("action", choices=["list", "show", "replay"])
     dlq.add_argument("refs", nargs="*", metavar="REF", help="letters by partition:offset, as `dlq list` prints")
-    dlq.add_argument("--stage", choices=["fetch", "clean", "enrich", "index"], help="list/replay: only this stage")
+    dlq.add_argument("--stage", choices=[stage.value for stage in Stage], help="list/replay: only this stage")
     dlq.add_argument("--all", action="store_true", help="replay: every letter held")
     dlq.add_argument("--limit", type=int, default=20, help="list: how many, newest first")
     dlq.add_argument("--json", action="store_true", help="list: one JSON object per letter (payload left out)")

@@ -134,6 +134,11 @@ def read_file(path: Path, *, source: str | None = None, backfill: bool = False) 
         yield InputError(origin, f"cannot read {origin}: {error}", error_class=type(error).__name__)
         return
     if kind in JSONL_SUFFIXES:
+        if b"\x00" in data[:4096]:  # one clear error, not one per accidental newline in binary data
+            yield InputError(
+                origin, f"{origin}: binary data, not JSON lines", payload=data[:65_536], error_class="DecodeError"
+            )
+            return
         yield from _read_jsonl(data, origin, backfill=backfill)
         return
     try:

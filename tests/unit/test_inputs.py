@@ -87,6 +87,13 @@ def test_empty_binary_undecodable_and_unknown_files_are_errors_not_crashes(tmp_p
     assert "cannot read" in results["truncated.html.gz"].reason
 
 
+def test_a_binary_jsonl_file_is_one_error_not_one_per_stray_newline(tmp_path: Path):
+    (tmp_path / "dump.jsonl").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\nIHDR\n\x00\x10\n")
+    items = list(walk([str(tmp_path / "dump.jsonl")]))
+    assert len(items) == 1 and isinstance(items[0], InputError)
+    assert "binary data, not JSON lines" in items[0].reason
+
+
 def test_missing_paths_are_reported():
     (error,) = walk(["/no/such/file.txt"])
     assert isinstance(error, InputError) and "no such file" in error.reason
