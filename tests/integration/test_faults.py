@@ -185,8 +185,8 @@ def test_kafka_restarted_under_load_loses_and_duplicates_nothing(
     )
     alias = pipeline.setting("es_alias")
     articles = _articles(200, "kafka-restart")
-    files = FileDrops(inbox, articles[:100], per_file=5, pause_s=0.5)
-    direct = SteadyPublisher(pipeline.env, articles[100:], rate_per_s=4)
+    files = FileDrops(inbox, articles[:100], per_file=2, pause_s=0.7)  # ~35 s
+    direct = SteadyPublisher(pipeline.env, articles[100:], rate_per_s=3)  # ~33 s
     files.start()
     direct.start()
     time.sleep(6)
