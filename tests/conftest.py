@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -9,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -67,6 +68,28 @@ class Pipeline:
 
     def setting(self, name: str) -> str:
         return self.env[f"NEWSFLOW_{name.upper()}"]
+
+    def messages(self, topic_setting: str) -> list[dict[str, Any]]:
+        """Every message now in one of this pipeline's topics (by setting name), decoded from JSON, in
+        partition order."""
+        from kafka import KafkaConsumer
+
+        consumer = KafkaConsumer(
+            self.setting(topic_setting),
+            bootstrap_servers="127.0.0.1:9092",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            consumer_timeout_ms=3000,
+            max_partition_fetch_bytes=16 * 1024 * 1024,
+        )
+        try:
+            return [json.loads(record.value) for record in consumer]
+        finally:
+            consumer.close()
+
+    def ids(self, topic_setting: str) -> list[str]:
+        """The article ids in one of this pipeline's topics, repeats included."""
+        return [message["id"] for message in self.messages(topic_setting)]
 
 
 @pytest.fixture

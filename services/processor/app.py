@@ -13,6 +13,7 @@ import asyncio
 import logging
 import ssl
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any, cast
 
 import faust
@@ -38,6 +39,8 @@ from services.processor.settings import ProcessorSettings
 from services.processor.stages import clean_message, enrich_messages
 
 log = logging.getLogger(__name__)
+
+AgentFun = Callable[[faust.StreamT], Coroutine[Any, Any, None]]
 
 # faust (through mode) names log levels its own way.
 _FAUST_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "crit"}
@@ -135,7 +138,13 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         if probe is not None:
             probe.close()
 
-    @app.agent(raw, name="clean", concurrency=1)
+    def agent(name: str, channel: faust.TopicT) -> Callable[[AgentFun], AgentFun]:
+        """Register the agent if this worker runs that stage (``NEWSFLOW_PROCESSOR_STAGES``)."""
+        if name not in settings.stages:
+            return lambda function: function
+        return cast(Callable[[AgentFun], AgentFun], app.agent(channel, name=name, concurrency=1))
+
+    @agent("clean", raw)
     async def clean_agent(stream: faust.StreamT) -> None:
         await learned.ready()
         async for event in stream.events():
@@ -148,7 +157,6 @@ def create_app(settings: ProcessorSettings) -> faust.App:
             if isinstance(outcome, CleanArticle):
                 ARTICLES.labels(stage="clean", outcome="duplicate" if outcome.duplicate_of else "cleaned").inc()
 
-    @app.timer(interval=3600.0)
     async def forget_old_articles() -> None:
         await learned.ready()
         learned.apply_changes()
@@ -157,7 +165,10 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         if forgotten:
             log.info("forgot %d articles older than the duplicate window", forgotten)
 
-    @app.agent(cleaned, name="enrich", concurrency=1)
+    if "clean" in settings.stages:
+        app.timer(interval=3600.0)(forget_old_articles)
+
+    @agent("enrich", cleaned)
     async def enrich_agent(stream: faust.StreamT) -> None:
         # Batches feed nlp.pipe; take_events acks a batch only after this body has sent all its outputs.
         batches = cast(faust.Stream, stream).take_events(  # StreamT's stub lacks take_events
@@ -203,7 +214,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
 
     @app.page("/ready")
     async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        ok = learned.is_ready and not app.rebalancing
+        ok = (learned.is_ready or "clean" not in settings.stages) and not app.rebalancing
         return web.text("ready\n" if ok else "not ready\n", status=200 if ok else 503)
 
     return app

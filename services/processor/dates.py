@@ -181,7 +181,10 @@ def find_dates(text: str, reference: date | None = None) -> list[MentionedDate]:
         for match in _RELATIVE.finditer(text):
             if any(match.start() < other.stop and other.start < match.end() for other in taken):
                 continue
-            day_value = _relative_day(match, reference, text[max(0, match.start() - 120) : match.start()])
+            try:
+                day_value = _relative_day(match, reference, text[max(0, match.start() - 120) : match.start()])
+            except OverflowError:
+                continue  # a reference at the edge of the calendar (a placeholder date): nothing to resolve
             found.append(
                 (match.start(), MentionedDate(text=match.group(0), date=day_value, calendar=Calendar.GREGORIAN))
             )

@@ -226,6 +226,9 @@ def dedupe_names(names: list[str]) -> list[str]:
     return result
 
 
+EARLIEST_PUBLICATION_YEAR = 1900
+
+
 def parse_datetime(value: Any) -> datetime | None:
     """ISO 8601 (with or without zone; a date alone counts as midnight UTC) → aware UTC datetime."""
     if not isinstance(value, str) or not value.strip():
@@ -236,6 +239,8 @@ def parse_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
+    if parsed.year < EARLIEST_PUBLICATION_YEAR:
+        return None  # a CMS's "no date" placeholder (0001-01-01), not when the page was published
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)

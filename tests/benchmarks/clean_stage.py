@@ -52,6 +52,7 @@ def pure_rate(articles: list[RawArticle]) -> float:
 def stage_rate(articles: list[RawArticle]) -> float:
     """Articles/s of a processor worker draining a backlog: the span between its first and last output."""
     env = private_pipeline_env(f"bench-{uuid.uuid4().hex[:8]}", partitions=1, log_level="WARNING")
+    env["NEWSFLOW_PROCESSOR_STAGES"] = "clean"  # the enrich agent would share the event loop and the core
     settings = ProcessorSettings.model_validate(settings_values(env))
     ensure_topics(settings)
     producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)

@@ -69,6 +69,7 @@ def stage_rate(articles: list[CleanArticle], workers: int) -> float:
     """Articles/s of ``workers`` processor workers draining a backlog on the clean topic."""
     run = f"bench-{uuid.uuid4().hex[:8]}"
     env = private_pipeline_env(run, partitions=PARTITIONS, log_level="WARNING")
+    env["NEWSFLOW_PROCESSOR_STAGES"] = "enrich"
     settings = ProcessorSettings.model_validate(settings_values(env))
     ensure_topics(settings)
     producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)

@@ -102,29 +102,13 @@ def test_replaying_the_raw_topic_after_a_crash_changes_nothing(pipeline: Pipelin
             assert document[field] == before[article_id][field], field
 
 
-def _ids_in(pipeline: Pipeline, topic_setting: str) -> set[str]:
-    from kafka import KafkaConsumer
-
-    consumer = KafkaConsumer(
-        pipeline.setting(topic_setting),
-        bootstrap_servers="127.0.0.1:9092",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=2000,
-    )
-    try:
-        return {json.loads(record.value)["id"] for record in consumer}
-    finally:
-        consumer.close()
-
-
 def test_articles_published_while_a_worker_starts_are_all_cleaned(pipeline: Pipeline, tmp_path: Path):
     """A restarted worker restores what was learned and takes every article that arrived meanwhile."""
     from tests.conftest import SAMPLES
 
     processor = pipeline.start_service("services.processor.app")
     assert pipeline.newsflow("ingest", str(SAMPLES)).returncode == 0
-    wait_for(lambda: len(_ids_in(pipeline, "topic_clean")) == 2, timeout=120)
+    wait_for(lambda: len(set(pipeline.ids("topic_clean"))) == 2, timeout=120)
     processor.send_signal(signal.SIGTERM)
     assert processor.wait(timeout=90) == 0
 
@@ -138,6 +122,6 @@ def test_articles_published_while_a_worker_starts_are_all_cleaned(pipeline: Pipe
     pipeline.start_service("services.processor.app")
     assert pipeline.newsflow("ingest", str(tmp_path / "batch.jsonl")).returncode == 0  # while it starts
 
-    expected = _ids_in(pipeline, "topic_raw")
+    expected = set(pipeline.ids("topic_raw"))
     assert len(expected) == 14
-    assert wait_for(lambda: _ids_in(pipeline, "topic_clean") >= expected, timeout=120)
+    assert wait_for(lambda: set(pipeline.ids("topic_clean")) >= expected, timeout=120)

@@ -142,22 +142,6 @@ def _cleaned_by(port: int) -> float:
     )
 
 
-def _ids_in(pipeline: Pipeline, topic_setting: str) -> list[str]:
-    from kafka import KafkaConsumer
-
-    consumer = KafkaConsumer(
-        pipeline.setting(topic_setting),
-        bootstrap_servers="127.0.0.1:9092",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-        consumer_timeout_ms=2000,
-    )
-    try:
-        return [json.loads(record.value)["id"] for record in consumer]
-    finally:
-        consumer.close()
-
-
 def _stable_with(pipeline: Pipeline, members: int) -> bool:
     from kafka import KafkaAdminClient
 
@@ -197,7 +181,7 @@ def test_two_processor_workers_share_the_partitions_and_nothing_is_processed_twi
         producer.flush()
 
     send(articles[:5], 0)  # the first worker warms up (its model loads with the first batch)
-    wait_for(lambda: len(_ids_in(pipeline, "topic_enriched")) >= 5, timeout=120)
+    wait_for(lambda: len(pipeline.ids("topic_enriched")) >= 5, timeout=120)
     streaming = threading.Thread(target=send, args=(articles[5:], 0.04))  # 25 articles/s for 20 s, like a fetcher
     streaming.start()
     second_env = {
@@ -216,7 +200,7 @@ def test_two_processor_workers_share_the_partitions_and_nothing_is_processed_twi
     for stage in ("topic_clean", "topic_enriched"):
 
         def all_out(stage: str = stage) -> list[str] | None:
-            found = _ids_in(pipeline, stage)
+            found = pipeline.ids(stage)
             return found if set(found) >= expected else None
 
         ids = wait_for(all_out, timeout=300)

@@ -67,3 +67,8 @@ def test_a_weekday_followed_by_its_date_is_not_a_second_date_and_nothing_is_gues
     text = "He left on Thursday 26 Bahman 1402 (February 15, 2024) and returned on Friday."
     assert [m.text for m in find_dates(text, PUBLISHED)] == ["26 Bahman 1402", "February 15, 2024", "on Friday"]
     assert [m.text for m in find_dates(text)] == ["26 Bahman 1402", "February 15, 2024"]
+
+
+def test_a_relative_date_at_the_edge_of_the_calendar_is_skipped_not_a_crash():
+    assert find_dates("He left on Thursday.", date.min) == []
+    assert [m.date for m in find_dates("He left on Thursday.", date(2024, 2, 17))] == [date(2024, 2, 15)]

@@ -58,6 +58,11 @@ def test_publish_date_comes_from_structured_data_in_utc():
     assert parse_datetime("yesterday") is None
 
 
+def test_a_placeholder_date_is_no_publication_date():
+    assert parse_datetime("0001-01-01T00:00:00") is None
+    assert parse_datetime("0001-01-01T00:00:00-05:00") is None
+
+
 def test_canonical_url_is_made_absolute():
     assert (
         read_page_metadata(PAGE, "https://news.example.org/x?utm=1").canonical

@@ -28,3 +28,10 @@ def test_learned_state_changelogs_are_compacted_topics_named_after_the_app():
         "nf-boilerplate-changelog": {"cleanup.policy": "compact"},
         "nf-signatures-changelog": {"cleanup.policy": "compact"},
     }
+
+
+def test_a_worker_can_run_one_stage_so_clean_and_enrich_scale_separately():
+    only_enrich = create_app(ProcessorSettings(processor_stages="enrich"))
+    assert [agent.name for agent in only_enrich.agents.values()] == ["enrich"]
+    only_clean = create_app(ProcessorSettings(processor_stages="clean"))
+    assert [agent.name for agent in only_clean.agents.values()] == ["clean"]
