@@ -68,13 +68,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from services.liveview import progress_event, render_live
     from services.status import PipelineSettings, PipelineStatus, StatusCollector, throughput
-    from services.supervisor import Supervisor, json_line, parse_workers
+    from services.supervisor import Supervisor, default_processors, json_line, parse_workers
 
+    settings = PipelineSettings()
     try:
-        workers = parse_workers(args.services)
+        workers = parse_workers(args.services, processors=default_processors(settings.topic_partitions))
     except ValueError as error:
         return _fail(str(error), 2)
-    settings = PipelineSettings()
     live = sys.stdout.isatty() and not args.plain
     log_dir = Path(args.log_dir) if args.log_dir else Path(tempfile.gettempdir()) / "newsflow-logs"
     events: deque[str] = deque(maxlen=5)

@@ -37,10 +37,18 @@ MAX_BACKOFF_S = 60.0
 STABLE_AFTER_S = 60.0
 
 
-def parse_workers(specs: list[str]) -> dict[str, int]:
-    """``["fetcher", "processor=2"]`` → ``{"fetcher": 1, "processor": 2}``; no specs means every service once."""
+def default_processors(partitions: int) -> int:
+    """One processor worker per CPU core, as many as the partitions let work: clean and enrich are
+    CPU-bound, and one worker uses one core (measured: end to end 0.68 of offline with one worker on two
+    cores, 0.96 with two)."""
+    return max(1, min(os.cpu_count() or 1, partitions))
+
+
+def parse_workers(specs: list[str], *, processors: int = 1) -> dict[str, int]:
+    """``["fetcher", "processor=2"]`` → ``{"fetcher": 1, "processor": 2}``; no specs means every service,
+    with ``processors`` processor workers."""
     if not specs:
-        return dict.fromkeys(SERVICE_MODULES, 1)
+        return {"fetcher": 1, "processor": processors, "indexer": 1}
     workers: dict[str, int] = {}
     for spec in specs:
         name, _, count = spec.partition("=")

@@ -30,7 +30,8 @@ from schemas import RawArticle
 from services.fetcher.inputs import split_seed_text
 from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
-from tests.support import measurement_parser, private_pipeline_env, report
+from services.supervisor import default_processors
+from tests.support import free_port, measurement_parser, private_pipeline_env, report
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = measurement_parser(__doc__)
     parser.add_argument("--articles", type=int, default=300)
     parser.add_argument("--latency-s", type=float, default=30.0, help="how long the steady load runs")
+    parser.add_argument(
+        "--processors", type=int, default=default_processors(4), help="processor workers (default: as `newsflow run`)"
+    )
     args = parser.parse_args(argv)
     run = f"bench-{uuid.uuid4().hex[:8]}"
     articles = load_articles(args.data, args.articles, run)
@@ -138,11 +142,21 @@ def main(argv: list[str] | None = None) -> int:
     env |= {"NEWSFLOW_FETCHER_PATHS": str(inbox), "NEWSFLOW_FETCHER_POLL_INTERVAL_S": "0.25"}
     client = Elasticsearch("http://127.0.0.1:9200")
     watcher = Searchable(client, env["NEWSFLOW_ES_ALIAS"]).start()
+    workers = {"fetcher": 1, "processor": args.processors, "indexer": 1}
     processes = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", module], env=env, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        name if number == 1 else f"{name}-{number}": subprocess.Popen(
+            [sys.executable, "-m", module],
+            env={
+                **env,
+                "NEWSFLOW_PROCESSOR_WEB_PORT": str(free_port()),
+                "NEWSFLOW_PROCESSOR_DATA_DIR": f"/tmp/{run}-{number}",
+            },
+            cwd=REPO_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for name, module in SERVICES.items()
+        for number in range(1, workers[name] + 1)
     }
     try:
         warm_up = load_articles(args.data, 10, f"{run}-warm")
@@ -177,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         client.close()
     result = {
         "articles": len(articles),
+        "processor_workers": args.processors,
         "offline_articles_per_s": round(offline, 1),
         "end_to_end_articles_per_s": round(end_to_end, 1),
         "end_to_end_vs_offline_ratio": round(end_to_end / offline, 3),

@@ -13,6 +13,7 @@ from services.supervisor import Supervisor, parse_workers
 
 def test_workers_are_named_with_an_optional_count():
     assert parse_workers([]) == {"fetcher": 1, "processor": 1, "indexer": 1}
+    assert parse_workers([], processors=2) == {"fetcher": 1, "processor": 2, "indexer": 1}
     assert parse_workers(["processor=2", "indexer"]) == {"processor": 2, "indexer": 1}
     with pytest.raises(ValueError, match="unknown service 'crawler'"):
         parse_workers(["crawler"])
@@ -20,6 +21,17 @@ def test_workers_are_named_with_an_optional_count():
         parse_workers(["processor=0"])
     with pytest.raises(ValueError, match="one fetcher"):
         parse_workers(["fetcher=2"])
+
+
+def test_by_default_a_processor_runs_on_each_core_up_to_the_partitions(monkeypatch):
+    from services import supervisor
+
+    monkeypatch.setattr(supervisor.os, "cpu_count", lambda: 8)
+    assert supervisor.default_processors(partitions=4) == 4
+    monkeypatch.setattr(supervisor.os, "cpu_count", lambda: 2)
+    assert supervisor.default_processors(partitions=4) == 2
+    monkeypatch.setattr(supervisor.os, "cpu_count", lambda: None)
+    assert supervisor.default_processors(partitions=4) == 1
 
 
 def test_extra_workers_get_their_own_metrics_port_and_data_dir():
