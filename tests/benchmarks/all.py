@@ -35,6 +35,12 @@ class Figure:
 
 FIGURES = [
     Figure("fetcher publish rate / raw kafka-python producer", "fetcher", "ratio", ">= 0.8"),
+    Figure(
+        "fetcher whole poll (fetch + parse + publish) / raw producer",
+        "fetcher",
+        "poll_vs_bare_producer_ratio",
+        ">= 0.5",
+    ),
     Figure("clean stage / pure cleaning function", "clean_stage", "ratio", ">= 0.8"),
     Figure("enrich stage / raw nlp.pipe", "enrich_stage", "stage_vs_raw_ratio", ">= 0.8"),
     Figure("enrich stage / pure enrichment code", "enrich_stage", "stage_vs_pure_ratio", ">= 0.8"),
