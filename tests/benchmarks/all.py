@@ -26,9 +26,11 @@ class Figure:
     label: str
     benchmark: str
     key: str
-    target: str  # e.g. ">= 0.8", "< 5", "< 1024"
+    target: str  # e.g. ">= 0.8", "< 5", "< 1024"; empty: shown for context, no target
 
     def meets(self, value: float) -> bool:
+        if not self.target:
+            return True
         operator, limit = self.target.split()
         return {">=": value >= float(limit), "<": value < float(limit)}[operator]
 
