@@ -6,6 +6,7 @@ Needs the local stack (`newsflow stack up`). The BBC articles of ../shared/data 
 first (not measured), ``--copies`` times under distinct URLs. Measured in one run, side by side:
 
 - raw: ``elasticsearch.helpers.bulk`` of the very documents the indexer would write, into a fresh index;
+  raw and stage alternate ``--rounds`` times, each into fresh indices, and the medians make the ratio;
 - stage: the indexer service draining the same articles from its Kafka topic (first to last ``indexed_at``);
 - latency: articles published to ``news.enriched`` one by one at ``--rate`` per second with the indexer
   running; the time until each is returned by a search (refresh interval 1 s), p50 and p99.
@@ -136,16 +137,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = measurement_parser(__doc__)
     parser.add_argument("--copies", type=int, default=4)
     parser.add_argument("--rate", type=float, default=20.0, help="articles/s for the latency run")
+    parser.add_argument("--rounds", type=int, default=3, help="raw and stage alternate this often; medians count")
     args = parser.parse_args(argv)
     articles = load_articles(args.data, args.copies)
     run = f"bench-{uuid.uuid4().hex[:8]}"
-    env = private_pipeline_env(run, partitions=1, log_level="WARNING")
-    settings = IndexerSettings.model_validate(settings_values(env))
-    ensure_topics(settings)
     client = Elasticsearch("http://127.0.0.1:9200", request_timeout=120)
+    raws: list[float] = []
+    stages: list[float] = []
     try:
-        raw = raw_rate(client, articles, run)
-        stage = stage_rate(client, env, settings, articles)
+        for number in range(args.rounds):  # alternating, each into fresh indices: a merge or a noisy
+            env = private_pipeline_env(f"{run}-{number}", partitions=1, log_level="WARNING")  # neighbour
+            settings = IndexerSettings.model_validate(settings_values(env))  # hits both sides alike
+            ensure_topics(settings)
+            raws.append(raw_rate(client, articles, f"{run}-{number}"))
+            stages.append(stage_rate(client, env, settings, articles))
+        raw, stage = statistics.median(raws), statistics.median(stages)
         waits = latencies(client, env, settings, articles[: int(args.rate * 30)], args.rate)
     finally:
         client.indices.delete(index=f"{run}-*", ignore_unavailable=True)
@@ -160,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         "raw_helpers_bulk_docs_per_s": round(raw, 1),
         "indexer_docs_per_s": round(stage, 1),
         "ratio": round(stage / raw, 3),
+        "rounds": args.rounds,
+        "round_ratios": [round(one / other, 3) for one, other in zip(stages, raws, strict=True)],
         "latency_rate_per_s": args.rate,
         "latency_articles": len(waits),
         "latency_p50_s": round(statistics.quantiles(waits, n=100)[49], 3),
