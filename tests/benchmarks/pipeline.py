@@ -8,7 +8,8 @@ Measured in one run, side by side:
 - offline: the cleaning and enrichment code over the same articles in one process, no servers — what
   `newsflow process` does (clean each, enrich in batches of 32);
 - end to end: fetcher (watching a directory), processor and indexer, already warm; one JSONL file of all
-  the articles is dropped in the directory; the span until the last is searchable;
+  the articles is dropped in the directory; articles/s from the first to the last becoming searchable (as
+  the stage benchmarks count their outputs), and from the drop to the last, beside it;
 - latency: then one article at a time at half the end-to-end rate; drop-to-searchable p50 and p99;
 - memory: the peak resident set (VmHWM) of each service process at the end.
 """
@@ -166,7 +167,11 @@ def main(argv: list[str] | None = None) -> int:
         drop(inbox, articles, watcher)
         started = watcher.waiting[articles[0].id]
         watcher.wait_all([a.id for a in articles], timeout=1800)
-        end_to_end = len(articles) / (max(watcher.seen[a.id] for a in articles) - started)
+        searchable = sorted(watcher.seen[a.id] for a in articles)
+        # Throughput as the stage benchmarks measure it: first to last output. The fixed delay before the
+        # first article is searchable (poll interval, first batches, refresh) is latency, measured below.
+        end_to_end = (len(articles) - 1) / (searchable[-1] - searchable[0])
+        drop_to_all = len(articles) / (searchable[-1] - started)
 
         steady_rate = end_to_end / 2
         steady = load_articles(args.data, max(10, int(steady_rate * args.latency_s)), f"{run}-steady")
@@ -195,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         "offline_articles_per_s": round(offline, 1),
         "end_to_end_articles_per_s": round(end_to_end, 1),
         "end_to_end_vs_offline_ratio": round(end_to_end / offline, 3),
+        "drop_to_all_searchable_articles_per_s": round(drop_to_all, 1),
         "steady_load_articles_per_s": round(steady_rate, 1),
         "latency_p50_s": round(percentile(latency, 0.5), 2),
         "latency_p99_s": round(percentile(latency, 0.99), 2),
