@@ -518,7 +518,7 @@ def cmd_kibana(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from elasticsearch import TransportError
+    from elasticsearch import ApiError, TransportError
 
     from services.indexer.elastic import make_client, search
     from services.settings import ElasticsearchSettings
@@ -529,6 +529,10 @@ def cmd_search(args: argparse.Namespace) -> int:
         result = search(client, settings.es_alias, " ".join(args.query), size=args.size)
     except TransportError as error:
         return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
+    except ApiError as error:
+        if error.meta.status == 503:  # an index just created by the indexer, its shards still starting
+            return _fail(f"the alias '{settings.es_alias}' is not ready yet (its shards are starting); try again")
+        return _fail(f"search failed: {error.message} ({error.meta.status})")
     hits = result["hits"]["hits"]
     if args.json:
         for hit in hits:
