@@ -49,8 +49,10 @@ def test_a_replayed_batch_and_an_older_version_change_nothing(pipeline: Pipeline
     _publish(pipeline, [*articles, *articles, newer, older])  # the batch twice, then out of order
     indexer = pipeline.start("run", "indexer")
     alias = pipeline.setting("es_alias")
-    documents = wait_for(lambda: (docs := _documents(client, alias)) and docs["0" * 31 + "1"]["title"] != "Talks resume"
-                         and docs, timeout=120)  # fmt: skip
+    expected = {article.id for article in articles}
+    # A bulk request reaches the shards one by one: wait until every article and the newer version are visible.
+    documents = wait_for(lambda: (docs := _documents(client, alias)).keys() >= expected
+                         and docs[newer.id]["title"] != "Talks resume" and docs, timeout=120)  # fmt: skip
     assert sorted(documents) == sorted(article.id for article in articles), "one document per article"
     assert documents[newer.id]["title"] == "Talks collapse", "the newer enrichment wins"
     assert documents[older.id]["title"] == "Talks resume", "an older one never overwrites"
