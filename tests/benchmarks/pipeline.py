@@ -1,6 +1,6 @@
 """End to end: files dropped for the fetcher → searchable, against the offline `newsflow process` rate.
 
-    python -m tests.benchmarks.pipeline [--articles 300] [--json out.json]
+    python -m tests.benchmarks.pipeline [--articles 300] [--rounds 3] [--json out.json]
 
 Needs the local stack (`newsflow stack up`). Input: BBC News articles of ../shared/data as RawArticles.
 Measured in one run, side by side:
@@ -10,12 +10,17 @@ Measured in one run, side by side:
 - end to end: fetcher (watching a directory), processor and indexer, already warm; one JSONL file of all
   the articles is dropped in the directory; articles/s from the first to the last becoming searchable (as
   the stage benchmarks count their outputs), and from the drop to the last, beside it;
+- the two alternate ``--rounds`` times (fresh articles each round); the ratio is the median of the rounds'
+  ratios, so a noisy neighbour skews both sides of a ratio alike; the CPU seconds each process used during
+  the end-to-end rounds say where the time went (services, Kafka, Elasticsearch, this script's watcher);
 - latency: then one article at a time at half the end-to-end rate; drop-to-searchable p50 and p99;
 - memory: the peak resident set (VmHWM) of each service process at the end.
 """
 
 from __future__ import annotations
 
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +32,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient
 
+from deploy.local.stack import StackSettings, components
 from schemas import RawArticle
 from services.fetcher.inputs import split_seed_text
 from services.processor.clean import clean
@@ -114,6 +120,15 @@ def drop(inbox: Path, articles: list[RawArticle], watcher: Searchable) -> None:
         watcher.waiting[article.id] = dropped
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -129,15 +144,13 @@ def percentile(values: list[float], share: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = measurement_parser(__doc__)
     parser.add_argument("--articles", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3, help="offline and end to end alternate this often")
     parser.add_argument("--latency-s", type=float, default=30.0, help="how long the steady load runs")
     parser.add_argument(
         "--processors", type=int, default=default_processors(4), help="processor workers (default: as `newsflow run`)"
     )
     args = parser.parse_args(argv)
     run = f"bench-{uuid.uuid4().hex[:8]}"
-    articles = load_articles(args.data, args.articles, run)
-    offline = offline_rate(articles)
-
     env = private_pipeline_env(run, partitions=4, log_level="WARNING")
     inbox = Path(tempfile.mkdtemp(prefix="newsflow-bench-inbox-"))
     env |= {"NEWSFLOW_FETCHER_PATHS": str(inbox), "NEWSFLOW_FETCHER_POLL_INTERVAL_S": "0.25"}
@@ -164,14 +177,28 @@ def main(argv: list[str] | None = None) -> int:
         drop(inbox, warm_up, watcher)
         watcher.wait_all([a.id for a in warm_up], timeout=300)
 
-        drop(inbox, articles, watcher)
-        started = watcher.waiting[articles[0].id]
-        watcher.wait_all([a.id for a in articles], timeout=1800)
-        searchable = sorted(watcher.seen[a.id] for a in articles)
-        # Throughput as the stage benchmarks measure it: first to last output. The fixed delay before the
-        # first article is searchable (poll interval, first batches, refresh) is latency, measured below.
-        end_to_end = (len(articles) - 1) / (searchable[-1] - searchable[0])
-        drop_to_all = len(articles) / (searchable[-1] - started)
+        offline_rates, end_to_end_rates, drop_to_all_rates = [], [], []
+        accounted: dict[str, int | None] = {name: process.pid for name, process in processes.items()}
+        accounted |= {component.name: component.pid() for component in components(StackSettings())}
+        accounted["benchmark (watcher)"] = os.getpid()
+        cpu = dict.fromkeys(accounted, 0.0)
+        for number in range(args.rounds):
+            articles = load_articles(args.data, args.articles, f"{run}-{number}")
+            offline_rates.append(offline_rate(articles))
+            before = {name: cpu_seconds(pid) for name, pid in accounted.items()}
+            drop(inbox, articles, watcher)
+            started = watcher.waiting[articles[0].id]
+            watcher.wait_all([a.id for a in articles], timeout=1800)
+            cpu = {name: cpu[name] + cpu_seconds(pid) - before[name] for name, pid in accounted.items()}
+            searchable = sorted(watcher.seen[a.id] for a in articles)
+            # Throughput as the stage benchmarks measure it: first to last output. The fixed delay before the
+            # first article is searchable (poll interval, first batches, refresh) is latency, measured below.
+            end_to_end_rates.append((len(articles) - 1) / (searchable[-1] - searchable[0]))
+            drop_to_all_rates.append(len(articles) / (searchable[-1] - started))
+        offline, end_to_end = statistics.median(offline_rates), statistics.median(end_to_end_rates)
+        # Each round's two rates were measured minutes apart at most: the ratio is taken per round.
+        ratios = [e / o for e, o in zip(end_to_end_rates, offline_rates, strict=True)]
+        drop_to_all = statistics.median(drop_to_all_rates)
 
         steady_rate = end_to_end / 2
         steady = load_articles(args.data, max(10, int(steady_rate * args.latency_s)), f"{run}-steady")
@@ -195,17 +222,22 @@ def main(argv: list[str] | None = None) -> int:
         client.options(ignore_status=404).indices.delete_index_template(name=f"{run}-*")
         client.close()
     result = {
-        "articles": len(articles),
+        "articles": args.articles,
+        "rounds": args.rounds,
         "processor_workers": args.processors,
         "offline_articles_per_s": round(offline, 1),
         "end_to_end_articles_per_s": round(end_to_end, 1),
-        "end_to_end_vs_offline_ratio": round(end_to_end / offline, 3),
+        "end_to_end_vs_offline_ratio": round(statistics.median(ratios), 3),
+        "ratio_by_round": [round(ratio, 3) for ratio in ratios],
         "drop_to_all_searchable_articles_per_s": round(drop_to_all, 1),
         "steady_load_articles_per_s": round(steady_rate, 1),
         "latency_p50_s": round(percentile(latency, 0.5), 2),
         "latency_p99_s": round(percentile(latency, 0.99), 2),
         **{f"peak_rss_{name}_mib": value for name, value in memory.items()},
         "services_alive": alive,
+        "cpu_s_per_article_end_to_end": {
+            name: round(seconds / (args.rounds * args.articles), 4) for name, seconds in cpu.items()
+        },
     }
     return report(result, args.json, label="pipeline")
 
