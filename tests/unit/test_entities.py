@@ -20,6 +20,8 @@ from services.processor.entities import Mention, acronyms_in, clean_name, resolv
         ("Minister of Foreign Affairs", EntityType.ORGANIZATION, None),
         ("Iran Press", EntityType.ORGANIZATION, None),
         ("Kyrgyz\u00a0Republic", EntityType.LOCATION, ("Kyrgyz Republic", EntityType.LOCATION)),
+        ("the U.S.", EntityType.LOCATION, ("U.S.", EntityType.LOCATION)),  # the full stop is the name's
+        ("G. Kersey 63", EntityType.PERSON, ("G. Kersey", EntityType.PERSON)),  # a results table's score
     ],
 )  # fmt: skip
 def test_names_lose_titles_articles_possessives_and_agencies(text, label, expected):
@@ -58,3 +60,29 @@ def test_two_people_sharing_a_surname_keep_the_surname_apart():
 def test_shouted_headlines_take_the_case_the_text_uses():
     headline = truecase_shouting("JAPAN BEAT SYRIA IN ASIAN CUP\nJapan beat Syria.").split("\n")[0]
     assert headline == "Japan beat Syria In Asian Cup", "words the text writes in lower case stay so"
+
+
+def _mentions_in(text: str, *spans: tuple[str, str]) -> list[Mention]:
+    return [Mention(name, label, text.index(name)) for name, label in spans]
+
+
+def test_a_name_the_text_gives_a_person_stays_a_person_though_a_town_has_it():
+    text = "President Clinton spoke. Clinton said the tax plan would pass."
+    mentions = [Mention("Clinton", "PERSON", 10), Mention("Clinton", "PERSON", 25)]
+    (entity,) = resolve(mentions, text)
+    assert (entity.name, entity.type) == ("Clinton", EntityType.PERSON)
+    bare = "Officials in Clinton said the road was closed."
+    assert resolve([Mention("Clinton", "PERSON", 13)], bare)[0].type is EntityType.LOCATION, "no person: the town"
+
+
+def test_towns_in_results_lines_are_their_clubs_and_countries_stay_places():
+    text = "Results\nSeattle 9 Baltimore 6\nSurrey beat Warwickshire by an innings.\nJapan 2 Syria 1\nSeattle is rainy."
+    mentions = _mentions_in(text, ("Seattle", "GPE"), ("Baltimore", "GPE"), ("Surrey", "GPE"),
+                            ("Warwickshire", "GPE"), ("Japan", "GPE"), ("Syria", "GPE"))  # fmt: skip
+    types = {entity.name: entity.type for entity in resolve(mentions, text)}
+    assert types == {"Seattle": EntityType.ORGANIZATION, "Baltimore": EntityType.ORGANIZATION,
+                     "Surrey": EntityType.ORGANIZATION, "Warwickshire": EntityType.ORGANIZATION,
+                     "Japan": EntityType.LOCATION, "Syria": EntityType.LOCATION}  # fmt: skip
+    for prose in ["The Seattle council met 3 times in 2024.", "Kabul 15 February 2024 - 30 people died."]:
+        city = prose.split()[1] if prose.startswith("The") else prose.split()[0]
+        assert resolve(_mentions_in(prose, (city, "GPE")), prose)[0].type is EntityType.LOCATION, prose
