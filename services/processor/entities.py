@@ -151,9 +151,10 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int) -> list[Mention]:
     def weight(start: int) -> float:
         return HEADLINE_WEIGHT if start < headline_end else LEAD_WEIGHT if start < lead_end else 1.0
 
-    found = [Mention(span.text, span.label_, span.start_char, weight(span.start_char)) for span in doc.ents
+    spans = doc.ents  # built anew on every access
+    found = [Mention(span.text, span.label_, span.start_char, weight(span.start_char)) for span in spans
              if span.label_ in LABELS]  # fmt: skip
-    covered = [(span.start_char, span.end_char) for span in doc.ents]
+    covered = [(span.start_char, span.end_char) for span in spans]
     for text, label, start in missed_names(doc.text, covered):
         found.append(Mention(text, label, start, weight(start)))
     return found
@@ -365,6 +366,11 @@ def _post(words: str) -> str | None:
     return " ".join(post) if post and post[-1].lower() in TITLES else None
 
 
+# A role is stated as "<post> of <organisation>", its last word a title ("Secretary of", "Minister of").
+_TITLE_WORD = "|".join(map(re.escape, sorted(TITLES, key=len, reverse=True)))
+_POST_BEFORE_OF = re.compile(rf"\b(?:{_TITLE_WORD})\b,? of\s", re.IGNORECASE)
+
+
 def attach_roles(entities: list[Entity], text: str) -> list[Entity]:
     """Posts the text gives persons, by apposition: ``Ali Akbar Ahmadian, the Secretary of the Supreme
     National Security Council`` and ``the Secretary of the Security Council of the Kyrgyz Republic Marat
@@ -378,8 +384,8 @@ def attach_roles(entities: list[Entity], text: str) -> list[Entity]:
     }
     persons = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.PERSON]
     organizations = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.ORGANIZATION]
-    if not persons or not organizations:
-        return entities
+    if not persons or not organizations or not _POST_BEFORE_OF.search(text):
+        return entities  # the patterns below are built per article: not worth it without a post before "of"
     person = "|".join(re.escape(p) for p in sorted(persons, key=len, reverse=True))
     organization = "|".join(re.escape(o) for o in sorted(organizations, key=len, reverse=True))
     words = r"((?:[A-Za-z-]+,? ){1,6}?)"

@@ -213,7 +213,7 @@ def _scores(
     result = {}
     for code in codes:
         topic_weights = weights.get(code, {})
-        hits = [term for term in counts if term in topic_weights]
+        hits = sorted(counts.keys() & topic_weights.keys())  # sorted: the same sum whatever the set order
         result[code] = (sum(topic_weights[t] * (1 + math.log(counts[t])) for t in hits), len(hits))
     return result
 
