@@ -144,6 +144,26 @@ def truecase_shouting(text: str) -> str:
     return "\n".join(lines)
 
 
+def entity_spans(doc: Doc, text: str | None = None) -> list[tuple[str, str, int, int]]:
+    """(text, label, start_char, end_char) of the entities the model tagged. The same as ``doc.ents``, read
+    from the IOB array in one call: ``doc.ents`` builds a Python object per token (a fifth of enrichment's
+    own time on news-length articles)."""
+    from spacy.attrs import ENT_IOB, ENT_TYPE
+
+    text = doc.text if text is None else text  # doc.text joins every token anew: pass it when known
+    tags = doc.to_array([ENT_IOB, ENT_TYPE])
+    spans = []
+    inside = tags[:, 0] == 1  # I; B is 3, O is 2
+    for begin in (tags[:, 0] == 3).nonzero()[0].tolist():
+        end = begin + 1
+        while end < len(doc) and inside[end]:
+            end += 1
+        start_char, last = doc[begin].idx, doc[end - 1]
+        end_char = last.idx + len(last.text)
+        spans.append((text[start_char:end_char], doc.vocab.strings[int(tags[begin, 1])], start_char, end_char))
+    return spans
+
+
 def mentions_of(doc: Doc, headline_end: int, lead_end: int) -> list[Mention]:
     """The model's entity spans, plus what it missed that the gazetteer or a name pattern finds, with the
     weight of where they stand."""
@@ -151,12 +171,12 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int) -> list[Mention]:
     def weight(start: int) -> float:
         return HEADLINE_WEIGHT if start < headline_end else LEAD_WEIGHT if start < lead_end else 1.0
 
-    spans = doc.ents  # built anew on every access
-    found = [Mention(span.text, span.label_, span.start_char, weight(span.start_char)) for span in spans
-             if span.label_ in LABELS]  # fmt: skip
-    covered = [(span.start_char, span.end_char) for span in spans]
-    for text, label, start in missed_names(doc.text, covered):
-        found.append(Mention(text, label, start, weight(start)))
+    text = doc.text
+    spans = entity_spans(doc, text)
+    found = [Mention(text, label, start, weight(start)) for text, label, start, _ in spans if label in LABELS]
+    covered = [(start, end) for _, _, start, end in spans]
+    for name, label, start in missed_names(text, covered):
+        found.append(Mention(name, label, start, weight(start)))
     return found
 
 
@@ -367,8 +387,11 @@ def _post(words: str) -> str | None:
 
 
 # A role is stated as "<post> of <organisation>", its last word a title ("Secretary of", "Minister of").
-_TITLE_WORD = "|".join(map(re.escape, sorted(TITLES, key=len, reverse=True)))
-_POST_BEFORE_OF = re.compile(rf"\b(?:{_TITLE_WORD})\b,? of\s", re.IGNORECASE)
+_WORD_BEFORE_OF = re.compile(r"([\w.-]+),? of\s")
+
+
+def _post_before_of(text: str) -> bool:
+    return any(match.group(1).lower() in TITLES for match in _WORD_BEFORE_OF.finditer(text))
 
 
 def attach_roles(entities: list[Entity], text: str) -> list[Entity]:
@@ -384,7 +407,7 @@ def attach_roles(entities: list[Entity], text: str) -> list[Entity]:
     }
     persons = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.PERSON]
     organizations = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.ORGANIZATION]
-    if not persons or not organizations or not _POST_BEFORE_OF.search(text):
+    if not persons or not organizations or not _post_before_of(text):
         return entities  # the patterns below are built per article: not worth it without a post before "of"
     person = "|".join(re.escape(p) for p in sorted(persons, key=len, reverse=True))
     organization = "|".join(re.escape(o) for o in sorted(organizations, key=len, reverse=True))

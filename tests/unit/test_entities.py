@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from schemas import EntityType
-from services.processor.entities import Mention, acronyms_in, clean_name, resolve, truecase_shouting
+from services.processor.entities import (
+    Mention,
+    acronyms_in,
+    clean_name,
+    entity_spans,
+    load_pipeline,
+    resolve,
+    truecase_shouting,
+)
+from tests.conftest import SAMPLES
 
 
 @pytest.mark.parametrize(
@@ -86,3 +95,12 @@ def test_towns_in_results_lines_are_their_clubs_and_countries_stay_places():
     for prose in ["The Seattle council met 3 times in 2024.", "Kabul 15 February 2024 - 30 people died."]:
         city = prose.split()[1] if prose.startswith("The") else prose.split()[0]
         assert resolve(_mentions_in(prose, (city, "GPE")), prose)[0].type is EntityType.LOCATION, prose
+
+
+def test_entity_spans_read_from_the_tag_array_are_the_models_own():
+    nlp = load_pipeline()
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SAMPLES.glob("*.txt"))]
+    texts += ["", "Paris", "The U.N. met in New York. Ali Shamkhani (SNSC) spoke", "NATO NATO NATO"]
+    for doc in nlp.pipe(texts):
+        expected = [(span.text, span.label_, span.start_char, span.end_char) for span in doc.ents]
+        assert entity_spans(doc) == expected
