@@ -112,6 +112,11 @@ NEWSROOM_SECOND = {
     "20000735": "research researchers scientists study discovery experiment",  # scientific research
 }  # fmt: skip
 
+# Nodes that list the subjects of other beats as industries ("products and services": computing, media,
+# sport business, health care…). Their children's words are the subject matter, not the business angle, and
+# let the business beat claim every technology or entertainment story; only the node itself counts.
+SUBJECT_LISTS = {"medtop:20000209"}
+
 _WORD = re.compile(r"[a-z][a-z'-]+")
 # Words every definition uses and no beat owns.
 _STOP = set(STOP_WORDS) | {
@@ -186,13 +191,16 @@ def model() -> Model:
         if concept.parent:
             children[concept.parent].append(concept.code)
 
-    def subtree(code: str) -> list[str]:
-        return [code] + [c for child in children.get(code, []) for c in subtree(child)]
+    def subtree(code: str, top: bool) -> list[str]:
+        if top and code in SUBJECT_LISTS:
+            return [code]
+        return [code] + [c for child in children.get(code, []) for c in subtree(child, top)]
 
     profiles: dict[str, Counter[str]] = {}
     for code, concept in concepts.items():
         if concept.level <= 2:
-            profiles[code] = Counter(term for member in subtree(code) for term in terms(text_of[member]))
+            members = subtree(code, top=concept.level == 1)
+            profiles[code] = Counter(term for member in members for term in terms(text_of[member]))
     top = {code: profile for code, profile in profiles.items() if concepts[code].level == 1}
     for code, profile in top.items():
         profile.update(terms(NEWSROOM.get(code[7:9], "")) * NEWSROOM_BOOST)
