@@ -85,6 +85,9 @@ def _alternation(names: dict[str, int]) -> str:
     return "|".join(re.escape(name).replace(r"\ ", r"\s+") for name in sorted(names, key=len, reverse=True))
 
 
+# Any month name of the three calendars, for code that must tell a date from other numbers after a name.
+MONTH_NAME = rf"(?i:{_alternation(_GREGORIAN_MONTHS)}|{_alternation(_PERSIAN_MONTHS)}|{_alternation(_HIJRI_MONTHS)})\b"
+
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _YEAR = r"(?P<year>\d{4})"
 # Persian years in the news are 13xx–14xx; Hijri years 13xx–15xx (optionally marked AH).

@@ -150,7 +150,8 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
     for article, text, doc, related_doc in zip(articles, texts, docs, related_docs, strict=True):
         headline_end = len(article.title or "")
         lead_end = text.find("\n\n", headline_end + 2)
-        mentions = mentions_of(doc, headline_end, lead_end if lead_end > 0 else len(text))
+        lead_end = lead_end if lead_end > 0 else len(text)
+        mentions = mentions_of(doc, headline_end, lead_end)
         # Headlines of related stories the page linked to: their names belong to the story's context.
         mentions += [
             Mention(name, label, len(text), RELATED_WEIGHT)
@@ -165,7 +166,7 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
                 entities=resolve(mentions, text) if language_is_english else [],
                 topics=classify(article.title, article.body) if language_is_english else [],
                 dates=list(unique_dates(find_dates(f"{article.title or ''}\n\n{article.body}", reference))),
-                keyphrases=keyphrases(doc, lead_end if lead_end > 0 else len(text)) if language_is_english else [],
+                keyphrases=keyphrases(doc, lead_end) if language_is_english else [],
             )
         )
     return enriched

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from schemas import Entity, EntityType, Role
+from services.processor.dates import MONTH_NAME
 from services.processor.places import fold, is_place, locate
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int) -> list[Mention]:
 
     text = doc.text
     spans = entity_spans(doc, text)
-    found = [Mention(text, label, start, weight(start)) for text, label, start, _ in spans if label in LABELS]
+    found = [Mention(name, label, start, weight(start)) for name, label, start, _ in spans if label in LABELS]
     covered = [(start, end) for _, _, start, end in spans]
     for name, label, start in missed_names(text, covered):
         found.append(Mention(name, label, start, weight(start)))
@@ -230,7 +231,7 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
     while words and words[-1].lower() in _EDGE_WORDS:
         words.pop()
     if entity_type is not EntityType.ORGANIZATION:
-        while len(words) > 1 and re.fullmatch(r"[\d.,:/-]+", words[-1]):
+        while len(words) > 1 and _NUMBER_WORD.fullmatch(words[-1]):
             words.pop()  # a score or a count a results table put after a name: "G. Kersey 63"
     titled = bool(words) and words[0].lower().rstrip(".") in PERSON_TITLES
     if entity_type is EntityType.PERSON or titled:
@@ -277,9 +278,10 @@ def _trim_expansion(expansion: str, acronym: str) -> str:
 
 
 # A name followed by a score ("Seattle 9", "Surrey 429-7", "Dinamo ( Russia ) 81"; not a dateline's
-# "Kabul 15 February"), or on either side of a verb of a match ("Surrey beat Warwickshire").
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\b"
-_SCORE_AFTER = re.compile(r"\s*(?:\(\s*[A-Z][\w .'-]*\)\s*)?\d+(?:-\d+)?(?=[\s,;.)]|$)(?!\s*" + _MONTH + ")")
+# "Kabul 15 February" or "Tehran 26 Bahman 1402"), or beside a verb of a match ("Surrey beat Warwickshire").
+_SCORE_AFTER = re.compile(r"\s*(?:\(\s*[A-Z][\w .'-]*\)\s*)?\d+(?:-\d+)?(?=[\s,;.)]|$)(?!\s*" + MONTH_NAME + ")")
+_SCORE = re.compile(r"(?<![\w.])\d+(?:-\d+)?(?![\w.])")
+_NUMBER_WORD = re.compile(r"[\d.,:/-]+")
 _MATCH_VERB_AFTER = re.compile(r"\s+(?:beat|beats|defeated|drew with|lost to|v|vs\.?)\s+[A-Z]")
 _MATCH_VERB_BEFORE = re.compile(r"\b(?:beat|beats|defeated|drew with|lost to|v|vs\.?)\s+$")
 
@@ -293,7 +295,7 @@ def _playing(text: str, mention: Mention) -> bool:
         text[max(line_start, mention.start - 20) : mention.start]
     ):
         return True
-    return bool(_SCORE_AFTER.match(text, end)) and len(re.findall(r"(?<![\w.])\d+(?:-\d+)?(?![\w.])", line)) >= 2
+    return bool(_SCORE_AFTER.match(text, end)) and len(_SCORE.findall(line)) >= 2
 
 
 def _is_country(name: str) -> bool:

@@ -221,8 +221,9 @@ def _scores(
     result = {}
     for code in codes:
         topic_weights = weights.get(code, {})
-        hits = sorted(counts.keys() & topic_weights.keys())  # sorted: the same sum whatever the set order
-        result[code] = (sum(topic_weights[t] * (1 + math.log(counts[t])) for t in hits), len(hits))
+        hits = counts.keys() & topic_weights.keys()
+        # fsum is exact, so the score does not depend on the set's (hash-seeded) order.
+        result[code] = (math.fsum(topic_weights[t] * (1 + math.log(counts[t])) for t in hits), len(hits))
     return result
 
 

@@ -92,7 +92,8 @@ def test_towns_in_results_lines_are_their_clubs_and_countries_stay_places():
     assert types == {"Seattle": EntityType.ORGANIZATION, "Baltimore": EntityType.ORGANIZATION,
                      "Surrey": EntityType.ORGANIZATION, "Warwickshire": EntityType.ORGANIZATION,
                      "Japan": EntityType.LOCATION, "Syria": EntityType.LOCATION}  # fmt: skip
-    for prose in ["The Seattle council met 3 times in 2024.", "Kabul 15 February 2024 - 30 people died."]:
+    datelines = ["Kabul 15 February 2024 - 30 people died.", "Tehran 26 Bahman 1402 - 30 people met."]
+    for prose in ["The Seattle council met 3 times in 2024.", *datelines]:
         city = prose.split()[1] if prose.startswith("The") else prose.split()[0]
         assert resolve(_mentions_in(prose, (city, "GPE")), prose)[0].type is EntityType.LOCATION, prose
 
