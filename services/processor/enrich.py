@@ -164,7 +164,7 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
             EnrichedArticle(
                 **article.model_dump(exclude={"schema_version"}),
                 entities=resolve(mentions, text) if language_is_english else [],
-                topics=classify(article.title, article.body) if language_is_english else [],
+                topics=classify(article.title, article.body, nlp.vocab.vectors) if language_is_english else [],
                 dates=list(unique_dates(find_dates(f"{article.title or ''}\n\n{article.body}", reference))),
                 keyphrases=keyphrases(doc, lead_end) if language_is_english else [],
             )

@@ -1,14 +1,19 @@
 """IPTC Media Topics for an article: offline, fast, no training on evaluation data.
 
-Each top-level topic gets a vocabulary from two sources: the IPTC taxonomy itself (the names and
-definitions of every topic beneath it, shipped in ``data/iptc-mediatopics.json``), and a short newsroom
-lexicon below — the words reporters use for that beat, which the taxonomy's formal definitions lack. A word
-weighs by how specific it is to one topic (inverse topic frequency). An article scores each topic by the
-words it uses (headline counted twice, repeats dampened); a softmax with a fixed temperature turns the
-scores into shares that sum to one, so a score is "how much of the article's vocabulary is this beat's".
-Second-level topics are scored the same way among their siblings (taxonomy plus a newsroom lexicon for the
-most asked-for ones); a child holding a quarter of its siblings' share is reported, its score the parent's
-share times its own.
+Each top-level topic (a beat) has a short newsroom lexicon below: the words reporters use for it. With a
+pipeline that has word vectors, every word of the vocabulary speaks for the beat whose newsroom words it lies
+closest to, when it lies close enough (cosine ≥ ``VECTOR_MIN_SIMILARITY``), weighted by how much closer it is
+to that beat than to the runner-up: ``PlayStation`` and ``gamers`` count for technology though no list names
+them, and a word about as near to two beats as to one counts for little. An article's score for a beat is that
+beat's share of all its words' evidence (headline counted twice, repeats dampened): multi-label by nature, so
+a minority beat keeps the share it has (a diplomacy story with a terrorism paragraph is politics 0.55,
+conflict 0.16) and a threshold reads as "at least this much of the article is about it".
+Without vectors, words are weighed against the IPTC taxonomy itself (the names and definitions of every topic
+beneath a beat, shipped in ``data/iptc-mediatopics.json``) plus the lexicon, by how specific each is to one
+beat, and a softmax turns the scores into shares.
+Second-level topics are scored by the taxonomy and lexicon among their siblings (taxonomy plus a newsroom
+lexicon for the most asked-for ones); a child holding a quarter of its siblings' share is reported, its score
+the parent's share times its own.
 """
 
 from __future__ import annotations
@@ -22,15 +27,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from spacy.lang.en.stop_words import STOP_WORDS
+from spacy.strings import get_string_id
+from spacy.vectors import Vectors
 
 from schemas import Topic
 
 TAXONOMY = Path(__file__).with_name("data") / "iptc-mediatopics.json"
 SMOOTHING = 0.5
 NEWSROOM_BOOST = 15  # a newsroom word counts as often as this many taxonomy mentions
-TEMPERATURE = 0.5  # of the softmax over length-normalised scores
-MIN_SCORE = 0.05  # other top-level topics below this share are not reported (the best one always is)
+TEMPERATURE = 0.5  # of the softmax over length-normalised lexical scores
+VECTOR_MIN_SIMILARITY = 0.45  # cosine to a beat's nearest newsroom word for a word to speak for that beat
+VECTOR_MIN_SHARE = 0.1  # of the evidence, for a top-level topic other than the best to be reported
+MIN_SCORE = 0.05  # other top-level topics below this softmax share are not reported (the best one always is)
 MIN_CHILD_SHARE = 0.25  # a second-level topic must hold this share among its siblings…
 MIN_CHILD_HITS = 3  # …and be named by at least this many matching words
 
@@ -234,23 +244,111 @@ def _softmax(values: dict[str, float], temperature: float) -> dict[str, float]:
     return {code: value / total for code, value in exps.items()}
 
 
-def classify(title: str | None, body: str) -> list[Topic]:
-    """Top-level topics with their shares, best first, and second-level ones where clearly indicated."""
+@dataclass(frozen=True)
+class WordBeats:
+    """For each row of a word-vector table, how strongly its word speaks for each beat (``codes``): its
+    similarity to the nearest newsroom word of the beat it is closest to, minus the runner-up beat's. A word
+    equally close to two beats (one both lexicons list, like ``security``) shares that margin between them."""
+
+    codes: list[str]
+    weights: np.ndarray  # rows × beats
+    key2row: dict[int, int]
+
+
+_CASED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+
+
+def _vector_words(text: str) -> Counter[str]:
+    return Counter(word for word in _CASED_WORD.findall(text) if word.lower() not in _STOP and len(word) > 2)
+
+
+# Vector tables are not hashable: keyed by id, each entry holding its table so that the id stays its own.
+_WORD_BEATS: dict[int, tuple[Vectors, WordBeats | None]] = {}
+
+
+def word_beats(vectors: Vectors) -> WordBeats | None:
+    """Which beat each word of the vocabulary speaks for, computed once per vector table; None when the
+    pipeline has no word vectors."""
+    if (cached := _WORD_BEATS.get(id(vectors))) is None:
+        cached = _WORD_BEATS[id(vectors)] = (vectors, _word_beats(vectors))
+    return cached[1]
+
+
+def _word_beats(vectors: Vectors) -> WordBeats | None:
+    if vectors.shape[0] == 0 or vectors.shape[1] == 0:
+        return None
+    table = np.asarray(vectors.data, dtype=np.float32)
+    key2row = {int(key): int(row) for key, row in vectors.key2row.items()}
+    codes: list[str] = []
+    seed_rows: list[int] = []
+    starts: list[int] = []
+    for code, words in sorted(NEWSROOM.items()):
+        rows = sorted({row for word in words.split() if (row := key2row.get(get_string_id(word), -1)) >= 0})
+        if rows:
+            codes.append(f"medtop:{code}000000")
+            starts.append(len(seed_rows))
+            seed_rows.extend(rows)
+    seeds = table[seed_rows]
+    seeds /= np.maximum(np.linalg.norm(seeds, axis=1, keepdims=True), 1e-9)
+    weights = np.zeros((len(table), len(codes)), dtype=np.float32)
+    for begin in range(0, len(table), 4096):  # in slices, so the similarity matrix stays a few MB
+        block = table[begin : begin + 4096]
+        norms = np.linalg.norm(block, axis=1)
+        per_beat = np.maximum.reduceat((block @ seeds.T) / np.maximum(norms, 1e-9)[:, None], starts, axis=1)
+        best = per_beat.max(axis=1, keepdims=True)
+        tied = per_beat >= best - 1e-6
+        runner_up = np.where(tied, -1.0, per_beat).max(axis=1, keepdims=True)
+        close = (best >= VECTOR_MIN_SIMILARITY) & (norms[:, None] > 0)
+        margin = np.where(close & tied, (best - runner_up) / tied.sum(axis=1, keepdims=True), 0)
+        weights[begin : begin + len(block)] = margin
+    return WordBeats(codes, weights, key2row)
+
+
+def _vector_evidence(text: str, beats: WordBeats) -> dict[str, float]:
+    """How much the text's words speak for each beat (repeats dampened)."""
+    counts = _vector_words(text)
+    totals = np.zeros(len(beats.codes))
+    for word, count in counts.items():
+        row = beats.key2row.get(get_string_id(word), -1)  # as written: ``Apple`` is not ``apple``
+        if row < 0:
+            row = beats.key2row.get(get_string_id(word.lower()), -1)
+        if row >= 0:
+            totals += beats.weights[row] * (1 + math.log(count))
+    return {code: float(total) for code, total in zip(beats.codes, totals, strict=True)}
+
+
+def classify(title: str | None, body: str, vectors: Vectors | None = None) -> list[Topic]:
+    """Top-level topics with their shares, best first, and second-level ones where clearly indicated.
+
+    :param vectors: the NER pipeline's word vectors (``nlp.vocab.vectors``); without them the top level
+        is scored by the taxonomy's words alone, which is markedly less accurate.
+    """
     taxonomy = model()
-    counts = Counter(terms(f"{title or ''} {title or ''} {body}"))
+    text = f"{title or ''} {title or ''} {body}"
+    counts = Counter(terms(text))
     if not counts:
         return []
     scale = math.sqrt(sum(counts.values()))
-    level1 = [code for code, concept in taxonomy.concepts.items() if concept.level == 1]
-    raw = {code: score / scale for code, (score, _) in _scores(counts, level1, taxonomy.weights).items()}
-    if not any(raw.values()):
-        return []
-    shares = _softmax(raw, TEMPERATURE)
+    beats = word_beats(vectors) if vectors is not None else None
+    if beats is not None:
+        evidence = _vector_evidence(text, beats)
+        if not (total := math.fsum(evidence.values())):
+            return []
+        shares, min_share = {code: value / total for code, value in evidence.items()}, VECTOR_MIN_SHARE
+    else:
+        level1 = [code for code, concept in taxonomy.concepts.items() if concept.level == 1]
+        scored = _scores(counts, level1, taxonomy.weights)
+        if not any(score for score, _ in scored.values()):
+            return []
+        shares, min_share = (
+            _softmax({code: score / scale for code, (score, _) in scored.items()}, TEMPERATURE),
+            MIN_SCORE,
+        )
     ranked = sorted(shares.items(), key=lambda item: -item[1])
     topics = [
         Topic(code=code, label=taxonomy.concepts[code].name, score=round(share, 3))
         for index, (code, share) in enumerate(ranked)
-        if index == 0 or share >= MIN_SCORE
+        if index == 0 or share >= min_share
     ]
     for parent in list(topics):  # the loop appends children
         children = [c for c in taxonomy.children.get(parent.code, []) if c in taxonomy.weights]
