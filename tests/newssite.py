@@ -174,32 +174,39 @@ class NewsSite:
                 pass
 
             def do_GET(self) -> None:
-                started = time.monotonic()
-                self.answered = started
+                self.started = self.answered = time.monotonic()
+                self.recorded = False
                 status = 0  # the client hung up before the whole answer was sent
                 try:
                     status = self._answer()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
                 finally:
-                    with site._lock:
-                        site.requests.append(
-                            Request(
-                                host=self.headers.get("Host", ""),
-                                path=urlsplit(self.path).path,
-                                status=status,
-                                user_agent=self.headers.get("User-Agent", ""),
-                                conditional="If-None-Match" in self.headers or "If-Modified-Since" in self.headers,
-                                started=started,
-                                answered=self.answered,
-                            )
+                    if not self.recorded:
+                        self._record(status)
+
+            def _record(self, status: int) -> None:
+                """Log the request before its answer goes out: a client that has the answer finds it logged."""
+                self.recorded = True
+                with site._lock:
+                    site.requests.append(
+                        Request(
+                            host=self.headers.get("Host", ""),
+                            path=urlsplit(self.path).path,
+                            status=status,
+                            user_agent=self.headers.get("User-Agent", ""),
+                            conditional="If-None-Match" in self.headers or "If-Modified-Since" in self.headers,
+                            started=self.started,
+                            answered=self.answered,
                         )
+                    )
 
             def _answer(self) -> int:
                 status, headers, body = site.route(urlsplit(self.path).path)
                 time.sleep(site.think_s)  # a real server takes a moment; it makes overlapping requests visible
                 self.answered = time.monotonic()
                 if body is None:  # the slow site: headers, then silence longer than any read timeout
+                    self._record(200)
                     self.send_response(200)
                     self.send_header("Content-Type", "application/rss+xml")
                     self.send_header("Content-Length", "100")
@@ -210,6 +217,7 @@ class NewsSite:
                 etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
                 if status == 200 and self.headers.get("If-None-Match") == etag:
                     status, body = 304, b""
+                self._record(status)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
