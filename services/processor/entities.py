@@ -185,16 +185,75 @@ _INITIALISM_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
 _INITIAL_AND_SURNAME = re.compile(r"(?<![\w.])((?:[A-Z]\. ){1,2}[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 
 
+# A table row: a name (after a rank, perhaps), an optional bracketed country, then only figures to the end of
+# the line — "Stoke 4 3 1 0 7 4 10", "3. Queens Park Rangers 3 2 1 0 5 3 7", "Dinamo ( Russia ) 81 75".
+_TABLE_ROW = re.compile(
+    r"^[ \t]*(?:\d+[ \t]*[.)-]?[ \t]+)?"
+    r"(?P<name>[A-Z][\w.'&-]*(?:[ \t]+(?:[A-Z][\w.'&-]*|of|de|the|and|&))*)"
+    r"[ \t]+(?:\([ \t]*[A-Z][\w .'-]*\)[ \t]+)?[+-]?\d[\d.,:/-]*(?:[ \t]+[+-]?[\d.,:/-]+)+[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def _covered(start: int, end: int, covered: Sequence[tuple[int, int]]) -> bool:
+    return any(start < c_end and c_start < end for c_start, c_end in covered)
+
+
 def missed_names(text: str, covered: Sequence[tuple[int, int]]) -> list[tuple[str, str, int]]:
-    """(text, label, start) of ``P. Johnson``-style names outside the model's spans (results tables and
-    bylines write people so, and the model rarely sees them). Places the gazetteer knows were tried too and
-    cost more precision than they gave recall (docs/decisions.md)."""
+    """(text, label, start) of names outside the model's spans that results tables and bylines write:
+    ``P. Johnson``-style people, and the names heading the rows of a table — teams in standings, parties in
+    election results, companies in price lists; the gazetteer retypes a country (a national team is its
+    country). Places the gazetteer knows were tried anywhere in the text too and cost more precision than
+    they gave recall (docs/decisions.md)."""
     found = []
     for match in _INITIAL_AND_SURNAME.finditer(text):
         start, end = match.span(1)
-        if not any(start < c_end and c_start < end for c_start, c_end in covered) and not is_place(match.group(1)):
+        if not _covered(start, end, covered) and not is_place(match.group(1)):
             found.append((match.group(1), "PERSON", start))
+    for match in _TABLE_ROW.finditer(text):
+        start, end = match.span("name")
+        if not _covered(start, end, covered) and not _INITIAL_AND_SURNAME.fullmatch(match.group("name")):
+            found.append((match.group("name"), "ORG", start))
     return found
+
+
+# What never stands inside one name: a line break, a spaced dash ("Soccer - Shearer", "Romania - Cosmin
+# Contra" in a headline), a comma ("Breen, Staunton" in a team list), a score or "v" between two teams
+# ("Bradford 1 Tranmere 0", "Birmingham v Barnsley").
+_NAME_BREAK = re.compile(r"\s*\n\s*|\s+[-–—]\s+|\s*,\s*|\s+(?:\d+|v|vs\.?)\s+(?=[A-Z])")
+
+
+def split_joined(mention: Mention) -> list[Mention]:
+    """One span the model ran over several names → a mention per name, each where it stands."""
+    if not _NAME_BREAK.search(mention.text):
+        return [mention]
+    parts, position = [], 0
+    for separator in [*_NAME_BREAK.finditer(mention.text), None]:
+        end = separator.start() if separator else len(mention.text)
+        if part := mention.text[position:end].strip():
+            parts.append(Mention(part, mention.label, mention.start + position, mention.weight))
+        position = separator.end() if separator else end
+    return parts
+
+
+_TRAILING_FIGURES = re.compile(r"(?:\s+[\d][\d.,:/-]*)+$")
+_ISO_DATE = re.compile(r"\s+\d{4}-\d{2}-\d{2}$")
+
+
+def trim_figures(mention: Mention, text: str) -> Mention:
+    """Without the figures the model took into the span: a dateline's date (``Bucharest 1996-08-30``)
+    always, a score (``Kent 108-3``, ``H. Morris 69``) on a line of results."""
+    trimmed = _ISO_DATE.sub("", mention.text)
+    if _TRAILING_FIGURES.search(trimmed):
+        line_start = text.rfind("\n", 0, mention.start) + 1
+        line_end = text.find("\n", mention.start)
+        if len(_SCORE.findall(text[line_start : line_end if line_end >= 0 else len(text)])) >= 2:
+            trimmed = _TRAILING_FIGURES.sub("", trimmed)
+    return (
+        mention
+        if trimmed == mention.text or not trimmed
+        else Mention(trimmed, mention.label, mention.start, mention.weight)
+    )
 
 
 def split_trailing_person(mention: Mention) -> list[Mention]:
@@ -234,6 +293,8 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
         while len(words) > 1 and _NUMBER_WORD.fullmatch(words[-1]):
             words.pop()  # a score or a count a results table put after a name: "G. Kersey 63"
     titled = bool(words) and words[0].lower().rstrip(".") in PERSON_TITLES
+    if _INITIAL_AND_SURNAME.fullmatch(" ".join(words)):
+        entity_type = EntityType.PERSON  # "H. Morris": people are written so, organisations are not
     if entity_type is EntityType.PERSON or titled:
         while len(words) > 1 and words[0].lower().rstrip(".") in TITLES:
             words.pop(0)
@@ -243,11 +304,21 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
     if all(word.lower().rstrip(".") in TITLES for word in words):
         return None  # only titles: "Representative", "Leader", "Rear Admiral"
     name = " ".join(word for word in words if word)
+    name = _AGENCY_SUFFIX.sub("", name)
     if len(name) < 2 or not any(c.isupper() for c in name) or fold(name) in AGENCIES:
         return None
     if entity_type is EntityType.PERSON and not name[0].isupper():
         return None
     return name, entity_type
+
+
+_AGENCY_SUFFIX = re.compile(r"\s+(?:news agency|news|agency)$", re.IGNORECASE)  # "Xinhua news agency"
+
+
+def common_words(text: str) -> set[str]:
+    """The words the text writes in lower case: capitalised alone (a heading's ``Schedule``, a table's
+    ``Sales``, a headline's ``Soccer``) they are still not names."""
+    return set(re.findall(r"(?<![\w'-])[a-z][a-z'-]+", text))
 
 
 def acronyms_in(text: str) -> dict[str, str]:
@@ -309,13 +380,43 @@ def _titled(text: str, mention: Mention) -> bool:
     return any(word.lower().rstrip(".") in PERSON_TITLES for word in words)
 
 
-def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50) -> list[Entity]:
-    """Mentions → entities: cleaned, typed by the gazetteer, merged, counted, ranked by salience."""
+# Before a place where something happens: "in Leeds", "at Headingley", "Leicester :" heading a result.
+_VENUE_BEFORE = re.compile(
+    r"\b(?:in|at|near|from|to|of|outside|around|across|visit|visited|visiting)\s+$", re.IGNORECASE
+)
+_VENUE_AFTER = re.compile(r"\s*(?::|\d{4}-\d{2}-\d{2}|\(\w+\)\s*-)")
+
+
+_CLUB = "\x00club"  # the key of a club's group beside its town's
+
+
+def _venue(text: str, mention: Mention) -> bool:
+    """Whether a place name stands as the place where something is (a venue, a dateline), not its team."""
+    end = mention.start + len(mention.text)
+    if _VENUE_BEFORE.search(text[max(0, mention.start - 12) : mention.start]):
+        return True
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return not text[line_start : mention.start].strip() and bool(_VENUE_AFTER.match(text, end))
+
+
+def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, sport: bool = False) -> list[Entity]:
+    """Mentions → entities: cleaned, typed by the gazetteer, merged, counted, ranked by salience.
+
+    :param sport: the article is a sports story, where a town or county is its club unless it is where
+        something happens (``Leeds beat Surrey``, but ``in Leeds``).
+    """
     groups: dict[str, _Group] = defaultdict(_Group)
+    lower_case = common_words(text)
     cleaned_mentions = [
         (mention, cleaned)
-        for mention in (part for whole in mentions for part in split_trailing_person(whole))
+        for mention in (
+            part
+            for whole in mentions
+            for name in split_joined(whole)
+            for part in split_trailing_person(trim_figures(name, text))
+        )
         if (cleaned := clean_name(mention.text, LABELS[mention.label])) is not None
+        and not (" " not in cleaned[0] and not cleaned[0].isupper() and cleaned[0].lower() in lower_case)
     ]
     # Names this text gives a person (``President Clinton``, ``Bill Clinton``): the gazetteer's town of
     # Clinton must not turn them into places.
@@ -329,9 +430,15 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50) -
         taken_for_person = entity_type is EntityType.PERSON and fold(name) not in persons
         if (taken_for_person or entity_type is EntityType.ORGANIZATION) and is_place(name):
             entity_type = EntityType.LOCATION  # a place the model took for a person or an organisation
-        if entity_type is EntityType.LOCATION and _playing(text, mention) and not _is_country(name):
+        club = (
+            entity_type is EntityType.LOCATION
+            and (_playing(text, mention) or (sport and not _venue(text, mention)))
+            and not _is_country(name)
+        )
+        if club:
             entity_type = EntityType.ORGANIZATION  # a club named after its town: "Seattle 9 Baltimore 6"
-        group = groups[fold(name)]
+        # The club and its town are two entities when both are named ("Seattle 9 Baltimore 6 … in Seattle").
+        group = groups[fold(name) + (_CLUB if club else "")]
         group.names[name] += 1
         group.types[entity_type] += 1
         group.weight += mention.weight

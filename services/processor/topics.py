@@ -35,6 +35,7 @@ from spacy.vectors import Vectors
 from schemas import Topic
 
 TAXONOMY = Path(__file__).with_name("data") / "iptc-mediatopics.json"
+SPORT = "medtop:15000000"
 SMOOTHING = 0.5
 NEWSROOM_BOOST = 15  # a newsroom word counts as often as this many taxonomy mentions
 TEMPERATURE = 0.5  # of the softmax over length-normalised lexical scores

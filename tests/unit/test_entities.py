@@ -11,6 +11,7 @@ from services.processor.entities import (
     clean_name,
     entity_spans,
     load_pipeline,
+    missed_names,
     resolve,
     truecase_shouting,
 )
@@ -31,6 +32,9 @@ from tests.conftest import SAMPLES
         ("Kyrgyz\u00a0Republic", EntityType.LOCATION, ("Kyrgyz Republic", EntityType.LOCATION)),
         ("the U.S.", EntityType.LOCATION, ("U.S.", EntityType.LOCATION)),  # the full stop is the name's
         ("G. Kersey 63", EntityType.PERSON, ("G. Kersey", EntityType.PERSON)),  # a results table's score
+        ("H. Morris", EntityType.ORGANIZATION, ("H. Morris", EntityType.PERSON)),  # initial and surname: a person
+        ("Xinhua news agency", EntityType.ORGANIZATION, None),
+        ("Interfax news agency", EntityType.ORGANIZATION, ("Interfax", EntityType.ORGANIZATION)),
     ],
 )  # fmt: skip
 def test_names_lose_titles_articles_possessives_and_agencies(text, label, expected):
@@ -105,3 +109,55 @@ def test_entity_spans_read_from_the_tag_array_are_the_models_own():
     for doc in nlp.pipe(texts):
         expected = [(span.text, span.label_, span.start_char, span.end_char) for span in doc.ents]
         assert entity_spans(doc) == expected
+
+
+def test_the_names_heading_table_rows_are_found_where_the_model_saw_none():
+    text = (
+        "Standings after Saturday's matches:\n"
+        "Stoke 4 3 1 0 7 4 10\n"
+        "3. Queens Park Rangers 3 2 1 0 5 3 7\n"
+        "Germany 2 1 1 0 3 1 4\n"
+        "D. Blenkiron 4-43 2\n"
+        "The club won 3 of its 4 games\n"
+    )
+    covered = [(text.index("Germany"), text.index("Germany") + 7)]  # the model's own span
+    assert missed_names(text, covered) == [
+        ("D. Blenkiron", "PERSON", text.index("D. Blenkiron")),
+        ("Stoke", "ORG", text.index("Stoke")),
+        ("Queens Park Rangers", "ORG", text.index("Queens")),
+    ]
+
+
+def test_a_span_the_model_ran_over_several_names_gives_one_entity_per_name():
+    text = "Soccer - Shearer named captain\nBreen, McLoughlin and Harte start.\nBradford 1 Tranmere 0\nsoccer news"
+    mentions = _mentions_in(text, ("Soccer - Shearer", "PERSON"), ("Breen, McLoughlin", "PERSON"),
+                            ("Bradford 1 Tranmere", "ORG"))  # fmt: skip
+    names = {entity.name: entity.type for entity in resolve(mentions, text)}
+    # "Soccer" goes: the text writes it in lower case, so it is a word, not a name.
+    assert names == {"Shearer": EntityType.PERSON, "Breen": EntityType.PERSON,
+                     "McLoughlin": EntityType.PERSON, "Bradford": EntityType.ORGANIZATION,
+                     "Tranmere": EntityType.ORGANIZATION}  # fmt: skip
+
+
+def test_figures_the_model_took_into_a_name_are_left_out():
+    text = "Bucharest 1996-08-30\nKent 108-3, Surrey 429-7 (C. Lewis 80)\nChannel 4 showed it."
+    mentions = _mentions_in(text, ("Bucharest 1996-08-30", "ORG"), ("Kent 108-3", "ORG"), ("Channel 4", "ORG"))
+    names = {entity.name: entity.type for entity in resolve(mentions, text)}
+    assert names == {"Bucharest": EntityType.LOCATION, "Kent": EntityType.ORGANIZATION,
+                     "Channel 4": EntityType.ORGANIZATION}, "a number in prose is part of the name"  # fmt: skip
+
+
+def test_a_capitalised_word_the_text_also_writes_in_lower_case_is_not_a_name():
+    text = "Schedule\nThe schedule was changed. Sales rose; sales of NATO kit too. Reading signed a striker."
+    mentions = _mentions_in(text, ("Schedule", "ORG"), ("Sales", "ORG"), ("NATO", "ORG"), ("Reading", "ORG"))
+    assert {entity.name for entity in resolve(mentions, text)} == {"NATO", "Reading"}
+
+
+def test_in_a_sports_story_a_town_is_its_club_and_also_the_place_where_it_plays():
+    text = "Leeds signed Smith on Friday. The deal was agreed in Leeds, and Leeds host Chelsea at home."
+    starts = [0, text.index("in Leeds") + 3, text.rindex("Leeds")]
+    mentions = [Mention("Leeds", "GPE", start) for start in starts] + [Mention("Chelsea", "GPE", text.index("Chelsea"))]
+    sport = sorted((entity.name, entity.type.value, entity.mentions) for entity in resolve(mentions, text, sport=True))
+    assert sport == [("Chelsea", "organization", 1), ("Leeds", "location", 1), ("Leeds", "organization", 2)]
+    other = {(entity.name, entity.type) for entity in resolve(mentions, text)}
+    assert other == {("Leeds", EntityType.LOCATION), ("Chelsea", EntityType.LOCATION)}, "elsewhere, places"
