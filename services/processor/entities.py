@@ -182,6 +182,7 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int) -> list[Mention]:
 
 
 _INITIALISM_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
+_ABBREVIATION_END = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Bros|Jr|Sr|Cos|Mfg|Assn|Dept)\.$")
 _INITIAL_AND_SURNAME = re.compile(r"(?<![\w.])((?:[A-Z]\. ){1,2}[A-Z][a-z]+(?:-[A-Z][a-z]+)?)\b")
 
 
@@ -281,8 +282,8 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
     """The name without a leading ``the``, titles, possessives and stray edges, and its type (a title
     makes a person); None if nothing that could be a name is left."""
     words = " ".join(text.replace("\u00a0", " ").split()).strip(" .,;:!?\"'“”‘’()[]-–—").split(" ")
-    if _INITIALISM_END.search(text.rstrip(" ,;:!?\"'“”‘’()[]-–—")):
-        words[-1] += "."  # "U.S." keeps its last full stop: it is part of the name
+    if _INITIALISM_END.search(text.rstrip(" ,;:!?\"'“”‘’()[]-–—")) or _ABBREVIATION_END.search(text):
+        words[-1] += "."  # "U.S." and "First Albany Corp." keep their last full stop: it is part of the name
     if words and words[-1].lower().endswith(("'s", "’s")):
         words[-1] = words[-1][:-2]
     while words and words[0].lower() in _EDGE_WORDS:
@@ -426,7 +427,15 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, s
         if entity_type is EntityType.PERSON and (_titled(text, mention) or not is_place(name))
         for part in (name, name.split()[-1])
     }
+    surnames = {
+        fold(name.split()[-1])
+        for _, (name, entity_type) in cleaned_mentions
+        if entity_type is EntityType.PERSON and " " in name
+    }
     for mention, (name, entity_type) in cleaned_mentions:
+        one_word_person = entity_type is EntityType.PERSON and " " not in name and fold(name) not in surnames
+        if one_word_person and _playing(text, mention):
+            entity_type = EntityType.ORGANIZATION  # one word with a score after it, nobody's surname: a team
         taken_for_person = entity_type is EntityType.PERSON and fold(name) not in persons
         if (taken_for_person or entity_type is EntityType.ORGANIZATION) and is_place(name):
             entity_type = EntityType.LOCATION  # a place the model took for a person or an organisation
@@ -618,16 +627,25 @@ def _merge_qualified_organizations(groups: dict[str, _Group]) -> None:
 
 
 def _merge_partial_person_names(groups: dict[str, _Group]) -> None:
-    """``Shamkhani`` joins ``Ali Shamkhani`` when exactly one fuller name in the text ends (or starts) so."""
+    """``Shamkhani`` joins ``Ali Shamkhani`` when exactly one fuller name in the text ends (or starts) so,
+    also when the model took the surname alone for an organisation (``Shearer`` beside ``Alan Shearer``)."""
     persons = [key for key, g in groups.items() if g.types.most_common(1)[0][0] is EntityType.PERSON]
-    for key in sorted(persons, key=lambda k: len(k.split())):
+    surnames = [
+        key
+        for key, g in groups.items()
+        if g.types.most_common(1)[0][0] is EntityType.ORGANIZATION
+        and " " not in key
+        and not key.endswith(_CLUB)
+        and not any(name.isupper() for name in g.names)
+    ]
+    for key in sorted(persons, key=lambda k: len(k.split())) + surnames:
         words = key.split()
         fuller = [
             other
             for other in persons
             if other in groups
             and len(other.split()) > len(words)
-            and (other.split()[-len(words) :] == words or other.split()[: len(words)] == words)
+            and (other.split()[-len(words) :] == words or (other.split()[: len(words)] == words and key in persons))
         ]
         if len(fuller) == 1:
             _merge(groups, key, fuller[0])

@@ -34,6 +34,7 @@ from tests.conftest import SAMPLES
         ("G. Kersey 63", EntityType.PERSON, ("G. Kersey", EntityType.PERSON)),  # a results table's score
         ("H. Morris", EntityType.ORGANIZATION, ("H. Morris", EntityType.PERSON)),  # initial and surname: a person
         ("Xinhua news agency", EntityType.ORGANIZATION, None),
+        ("First Albany Corp.", EntityType.ORGANIZATION, ("First Albany Corp.", EntityType.ORGANIZATION)),
         ("Interfax news agency", EntityType.ORGANIZATION, ("Interfax", EntityType.ORGANIZATION)),
     ],
 )  # fmt: skip
@@ -161,3 +162,19 @@ def test_in_a_sports_story_a_town_is_its_club_and_also_the_place_where_it_plays(
     assert sport == [("Chelsea", "organization", 1), ("Leeds", "location", 1), ("Leeds", "organization", 2)]
     other = {(entity.name, entity.type) for entity in resolve(mentions, text)}
     assert other == {("Leeds", EntityType.LOCATION), ("Chelsea", EntityType.LOCATION)}, "elsewhere, places"
+
+
+def test_a_surname_the_model_took_for_an_organisation_joins_the_persons_full_name():
+    text = "Alan Shearer was named captain. Shearer said he was proud to lead England."
+    mentions = _mentions_in(text, ("Alan Shearer", "PERSON"), ("Shearer", "ORG"), ("England", "GPE"))
+    entities = {entity.name: entity for entity in resolve(mentions, text)}
+    assert set(entities) == {"Alan Shearer", "England"} and entities["Alan Shearer"].mentions == 2
+
+
+def test_one_word_with_a_score_after_it_on_a_results_line_is_a_team_unless_it_is_a_surname():
+    text = "Sussex 363 ( W. Athey 111 ) , Lancashire 197-8\nAthey 45 not out , Sussex 2 points"
+    mentions = _mentions_in(text, ("Sussex", "PERSON"), ("W. Athey", "PERSON"), ("Lancashire", "ORG"))
+    mentions.append(Mention("Athey", "PERSON", text.index("Athey 45")))
+    types = {entity.name: entity.type for entity in resolve(mentions, text)}
+    assert types == {"Sussex": EntityType.ORGANIZATION, "W. Athey": EntityType.PERSON,
+                     "Lancashire": EntityType.ORGANIZATION}  # fmt: skip
