@@ -130,8 +130,9 @@ class _Group:
 
 
 def truecase_shouting(text: str) -> str:
-    """Lines written in capitals (wire headlines) in the case the rest of the text uses for each word,
-    else capitalised: the model reads ``JAPAN GET LUCKY WIN`` as it would ``Japan Get Lucky Win``."""
+    """Lines written in capitals (wire headlines, datelines) in the case the rest of the text uses for each
+    word, else capitalised: the model reads ``JAPAN GET LUCKY WIN`` as it would ``Japan Get Lucky Win``, and
+    ``COLOMBO 1996-08-30`` as ``Colombo 1996-08-30``."""
     known: dict[str, str] = {}
     for word in re.findall(r"[^\W\d_][\w'-]*", text):
         if not word.isupper():
@@ -139,7 +140,7 @@ def truecase_shouting(text: str) -> str:
     lines = []
     for line in text.split("\n"):
         letters = [c for c in line if c.isalpha()]
-        if len(letters) >= 8 and sum(c.isupper() for c in letters) / len(letters) > 0.8:
+        if len(letters) >= 4 and sum(c.isupper() for c in letters) / len(letters) > 0.8:
             line = re.sub(r"[^\W\d_][\w'-]*", lambda m: known.get(m.group().lower(), m.group().capitalize()), line)
         lines.append(line)
     return "\n".join(lines)

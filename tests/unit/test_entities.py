@@ -74,6 +74,8 @@ def test_two_people_sharing_a_surname_keep_the_surname_apart():
 def test_shouted_headlines_take_the_case_the_text_uses():
     headline = truecase_shouting("JAPAN BEAT SYRIA IN ASIAN CUP\nJapan beat Syria.").split("\n")[0]
     assert headline == "Japan beat Syria In Asian Cup", "words the text writes in lower case stay so"
+    dateline = truecase_shouting("Fighting goes on\nCOLOMBO 1996-08-30\nTroops in Colombo said.").split("\n")[1]
+    assert dateline == "Colombo 1996-08-30", "a short line of capitals too"
 
 
 def _mentions_in(text: str, *spans: tuple[str, str]) -> list[Mention]:
