@@ -386,7 +386,11 @@ def _titled(text: str, mention: Mention) -> bool:
 _VENUE_BEFORE = re.compile(
     r"\b(?:in|at|near|from|to|of|outside|around|across|visit|visited|visiting)\s+$", re.IGNORECASE
 )
-_VENUE_AFTER = re.compile(r"\s*(?::|\d{4}-\d{2}-\d{2}|\(\w+\)\s*-)")
+# After a place that heads a line: a result's colon, or the rest of a dateline ("MILWAUKEE, Wisconsin
+# 1996-08-30", "LONDON, Aug 30 (Reuters) -", "Tehran(IP) -").
+_VENUE_AFTER = re.compile(
+    r"\s*(?::|(?:,\s*[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?[,\s]*(?:\d{4}-\d{2}-\d{2}|" + MONTH_NAME + r"|\(\w+\)\s*[-:]))"
+)
 
 
 _CLUB = "\x00club"  # the key of a club's group beside its town's

@@ -180,3 +180,11 @@ def test_one_word_with_a_score_after_it_on_a_results_line_is_a_team_unless_it_is
     types = {entity.name: entity.type for entity in resolve(mentions, text)}
     assert types == {"Sussex": EntityType.ORGANIZATION, "W. Athey": EntityType.PERSON,
                      "Lancashire": EntityType.ORGANIZATION}  # fmt: skip
+
+
+@pytest.mark.parametrize("dateline", ["MILWAUKEE, Wisconsin 1996-08-30", "MILWAUKEE, Aug 30 (Reuters) -",
+                                      "MILWAUKEE(IP) -", "MILWAUKEE 1996-08-30"])  # fmt: skip
+def test_the_town_of_a_sports_storys_dateline_is_a_place(dateline):
+    text = f"{dateline}\nThe home side won the match 3-1."
+    (entity,) = resolve([Mention("MILWAUKEE", "ORG", 0)], text, sport=True)
+    assert entity.type is EntityType.LOCATION
