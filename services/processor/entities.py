@@ -176,7 +176,7 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int) -> list[Mention]:
     text = doc.text
     spans = entity_spans(doc, text)
     found = [Mention(name, label, start, weight(start)) for name, label, start, _ in spans if label in LABELS]
-    covered = [(start, end) for _, _, start, end in spans]
+    covered = [(start, end) for _, label, start, end in spans if label in LABELS]  # a DATE over a name is wrong
     for name, label, start in missed_names(text, covered):
         found.append(Mention(name, label, start, weight(start)))
     return found
@@ -197,6 +197,16 @@ _TABLE_ROW = re.compile(
 )
 
 
+# A name after a shirt number or a seeding in a list ("Teams: France - 1 - Bernard Lama ; 2 - Lilian Thuram",
+# "second round 1 - Pete Sampras ( U.S. ) beat"): a player. After a capitalised word it would be a score
+# ("Arsenal 2 - Chelsea 1"), so only at a line's start, after punctuation or after a word in lower case.
+_NUMBERED_NAME = re.compile(
+    r"(?:^|(?<=[;,(:])|(?<=\w )|(?<=[-–] ))[ \t]*\d{1,2}[ \t]*[-–][ \t]*"
+    r"(?P<name>[A-Z][\w'-]+(?:[ \t]+(?:de|van|der|da|dos|del|di|le|la|[A-Z][\w'-]+)){1,3})",
+    re.MULTILINE,
+)
+
+
 def _covered(start: int, end: int, covered: Sequence[tuple[int, int]]) -> bool:
     return any(start < c_end and c_start < end for c_start, c_end in covered)
 
@@ -212,6 +222,12 @@ def missed_names(text: str, covered: Sequence[tuple[int, int]]) -> list[tuple[st
         start, end = match.span(1)
         if not _covered(start, end, covered) and not is_place(match.group(1)):
             found.append((match.group(1), "PERSON", start))
+    for match in _NUMBERED_NAME.finditer(text):
+        start, end = match.span("name")
+        before = text[max(0, match.start() - 40) : match.start()].split()
+        after_a_name = bool(before) and before[-1][:1].isupper()  # "Arsenal 2 - Aston Villa 1": a score
+        if not after_a_name and not _covered(start, end, covered) and not is_place(match.group("name")):
+            found.append((match.group("name"), "PERSON", start))
     for match in _TABLE_ROW.finditer(text):
         start, end = match.span("name")
         if not _covered(start, end, covered) and not _INITIAL_AND_SURNAME.fullmatch(match.group("name")):

@@ -188,3 +188,15 @@ def test_the_town_of_a_sports_storys_dateline_is_a_place(dateline):
     text = f"{dateline}\nThe home side won the match 3-1."
     (entity,) = resolve([Mention("MILWAUKEE", "ORG", 0)], text, sport=True)
     assert entity.type is EntityType.LOCATION
+
+
+def test_players_after_shirt_numbers_or_seedings_are_persons_but_teams_after_scores_are_not():
+    text = (
+        "Teams:\n"
+        "France - 1 - Bernard Lama ; 2 - Lilian Thuram ( 14 - Sabri Lamouchi 87th ) , 5 - Laurent Blanc\n"
+        "Men's singles, second round 1 - Pete Sampras ( U.S. ) beat Jiri Novak\n"
+        "Arsenal 2 - Aston Villa 1\n"
+    )
+    found = [(name, label) for name, label, _ in missed_names(text, [])]
+    assert found == [("Bernard Lama", "PERSON"), ("Lilian Thuram", "PERSON"), ("Sabri Lamouchi", "PERSON"),
+                     ("Laurent Blanc", "PERSON"), ("Pete Sampras", "PERSON")]  # fmt: skip
