@@ -262,11 +262,8 @@ def trim_figures(mention: Mention, text: str) -> Mention:
     """Without the figures the model took into the span: a dateline's date (``Bucharest 1996-08-30``)
     always, a score (``Kent 108-3``, ``H. Morris 69``) on a line of results."""
     trimmed = _ISO_DATE.sub("", mention.text)
-    if _TRAILING_FIGURES.search(trimmed):
-        line_start = text.rfind("\n", 0, mention.start) + 1
-        line_end = text.find("\n", mention.start)
-        if len(_SCORE.findall(text[line_start : line_end if line_end >= 0 else len(text)])) >= 2:
-            trimmed = _TRAILING_FIGURES.sub("", trimmed)
+    if _TRAILING_FIGURES.search(trimmed) and _results_line(_line_at(text, mention.start)):
+        trimmed = _TRAILING_FIGURES.sub("", trimmed)
     return (
         mention
         if trimmed == mention.text or not trimmed
@@ -330,13 +327,16 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
     return name, entity_type
 
 
-_AGENCY_SUFFIX = re.compile(r"\s+(?:news agency|news|agency)$", re.IGNORECASE)  # "Xinhua news agency"
+_AGENCY_SUFFIX = re.compile(r"\s+(?:news agency|news)$")  # "Xinhua news agency", not "ABC News"
+
+
+_ADDRESS = re.compile(r"\S*(?:/|@|[a-z]\.[a-z])\S*")  # links, handles, domains: pic.twitter.com names no word
 
 
 def common_words(text: str) -> set[str]:
     """The words the text writes in lower case: capitalised alone (a heading's ``Schedule``, a table's
     ``Sales``, a headline's ``Soccer``) they are still not names."""
-    return set(re.findall(r"(?<![\w'-])[a-z][a-z'-]+", text))
+    return set(re.findall(r"(?<![\w'-])[a-z][a-z'-]+", _ADDRESS.sub(" ", text)))
 
 
 def acronyms_in(text: str) -> dict[str, str]:
@@ -375,16 +375,27 @@ _MATCH_VERB_AFTER = re.compile(r"\s+(?:beat|beats|defeated|drew with|lost to|v|v
 _MATCH_VERB_BEFORE = re.compile(r"\b(?:beat|beats|defeated|drew with|lost to|v|vs\.?)\s+$")
 
 
+def _line_at(text: str, position: int) -> str:
+    line_end = text.find("\n", position)
+    return text[text.rfind("\n", 0, position) + 1 : line_end if line_end >= 0 else len(text)]
+
+
+def _results_line(line: str) -> bool:
+    """A line of results: two scores or more, and dense with figures (one word in seven or more), which a
+    paragraph of prose that happens to hold two numbers is not."""
+    scores = len(_SCORE.findall(line))
+    return scores >= 2 and scores * 7 >= len(line.split())
+
+
 def _playing(text: str, mention: Mention) -> bool:
-    """Whether a place name stands for a team here: a results line (two scores on it) or a match verb."""
+    """Whether a place name stands for a team here: a score after it on a results line, or a match verb."""
     end = mention.start + len(mention.text.rstrip("0123456789-").rstrip())  # the model may take in the score
-    line_start, line_end = text.rfind("\n", 0, mention.start) + 1, text.find("\n", end)
-    line = text[line_start : line_end if line_end >= 0 else len(text)]
+    line_start = text.rfind("\n", 0, mention.start) + 1
     if _MATCH_VERB_AFTER.match(text, end) or _MATCH_VERB_BEFORE.search(
         text[max(line_start, mention.start - 20) : mention.start]
     ):
         return True
-    return bool(_SCORE_AFTER.match(text, end)) and len(_SCORE.findall(line)) >= 2
+    return bool(_SCORE_AFTER.match(text, end)) and _results_line(_line_at(text, mention.start))
 
 
 def _is_country(name: str) -> bool:
@@ -669,4 +680,6 @@ def _merge_partial_person_names(groups: dict[str, _Group]) -> None:
             and (other.split()[-len(words) :] == words or (other.split()[: len(words)] == words and key in persons))
         ]
         if len(fuller) == 1:
+            if key in surnames:  # the model's type for the surname alone was wrong: the person's is right
+                groups[key].types = Counter({EntityType.PERSON: groups[key].mentions})
             _merge(groups, key, fuller[0])

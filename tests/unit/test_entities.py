@@ -36,6 +36,7 @@ from tests.conftest import SAMPLES
         ("Xinhua news agency", EntityType.ORGANIZATION, None),
         ("First Albany Corp.", EntityType.ORGANIZATION, ("First Albany Corp.", EntityType.ORGANIZATION)),
         ("Interfax news agency", EntityType.ORGANIZATION, ("Interfax", EntityType.ORGANIZATION)),
+        ("ABC News", EntityType.ORGANIZATION, ("ABC News", EntityType.ORGANIZATION)),  # a name, not a credit
     ],
 )  # fmt: skip
 def test_names_lose_titles_articles_possessives_and_agencies(text, label, expected):
@@ -142,6 +143,20 @@ def test_a_span_the_model_ran_over_several_names_gives_one_entity_per_name():
                      "Tranmere": EntityType.ORGANIZATION}  # fmt: skip
 
 
+def test_a_number_after_a_name_in_a_paragraph_of_prose_stays_in_the_name():
+    text = (
+        "A reporter for CNN affiliate France 2 spoke to 15 witnesses inside the hotel, where police had sealed"
+        " off the lobby, the bar and the stairs before they let 3 guests leave."
+    )
+    (entity,) = resolve(_mentions_in(text, ("France 2", "ORG")), text)
+    assert entity.name == "France 2"
+
+
+def test_a_word_seen_in_lower_case_only_inside_a_link_is_still_a_name():
+    text = "She said on Twitter: pic.twitter.com/tXwFqqSx3c"
+    assert [entity.name for entity in resolve(_mentions_in(text, ("Twitter", "ORG")), text)] == ["Twitter"]
+
+
 def test_figures_the_model_took_into_a_name_are_left_out():
     text = "Bucharest 1996-08-30\nKent 108-3, Surrey 429-7 (C. Lewis 80)\nChannel 4 showed it."
     mentions = _mentions_in(text, ("Bucharest 1996-08-30", "ORG"), ("Kent 108-3", "ORG"), ("Channel 4", "ORG"))
@@ -167,10 +182,12 @@ def test_in_a_sports_story_a_town_is_its_club_and_also_the_place_where_it_plays(
 
 
 def test_a_surname_the_model_took_for_an_organisation_joins_the_persons_full_name():
-    text = "Alan Shearer was named captain. Shearer said he was proud to lead England."
+    text = "Alan Shearer was named captain. Shearer said he was proud to lead England. Shearer smiled."
     mentions = _mentions_in(text, ("Alan Shearer", "PERSON"), ("Shearer", "ORG"), ("England", "GPE"))
+    mentions.append(Mention("Shearer", "ORG", text.rindex("Shearer")))
     entities = {entity.name: entity for entity in resolve(mentions, text)}
-    assert set(entities) == {"Alan Shearer", "England"} and entities["Alan Shearer"].mentions == 2
+    assert set(entities) == {"Alan Shearer", "England"}, "a person though the surname alone was typed more often"
+    assert entities["Alan Shearer"].mentions == 3 and entities["Alan Shearer"].type is EntityType.PERSON
 
 
 def test_one_word_with_a_score_after_it_on_a_results_line_is_a_team_unless_it_is_a_surname():
