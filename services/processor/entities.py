@@ -207,6 +207,14 @@ _NUMBERED_NAME = re.compile(
 )
 
 
+_TEAM = r"[A-Z][\w.'&-]*(?:[ \t]+(?:[A-Z][\w.'&-]*|of|de|'s))*"
+# A result: two names, each with its score, alone on a line ("Harlequins 75 Gloucester 19", "Duisburg 1
+# Luebeck 0 ( after extra time )").
+_RESULT = re.compile(
+    rf"^[ \t]*(?P<home>{_TEAM})[ \t]+\d+[ \t]+(?P<away>{_TEAM})[ \t]+\d+[ \t]*(?:\([^)\n]*\))?[ \t]*$", re.MULTILINE
+)
+
+
 def _covered(start: int, end: int, covered: Sequence[tuple[int, int]]) -> bool:
     return any(start < c_end and c_start < end for c_start, c_end in covered)
 
@@ -228,6 +236,11 @@ def missed_names(text: str, covered: Sequence[tuple[int, int]]) -> list[tuple[st
         after_a_name = bool(before) and before[-1][:1].isupper()  # "Arsenal 2 - Aston Villa 1": a score
         if not after_a_name and not _covered(start, end, covered) and not is_place(match.group("name")):
             found.append((match.group("name"), "PERSON", start))
+    for match in _RESULT.finditer(text):
+        for side in ("home", "away"):
+            start, end = match.span(side)
+            if not _covered(start, end, covered):
+                found.append((match.group(side), "ORG", start))
     for match in _TABLE_ROW.finditer(text):
         start, end = match.span("name")
         if not _covered(start, end, covered) and not _INITIAL_AND_SURNAME.fullmatch(match.group("name")):
@@ -236,9 +249,10 @@ def missed_names(text: str, covered: Sequence[tuple[int, int]]) -> list[tuple[st
 
 
 # What never stands inside one name: a line break, a spaced dash ("Soccer - Shearer", "Romania - Cosmin
-# Contra" in a headline), a comma ("Breen, Staunton" in a team list), a score or "v" between two teams
-# ("Bradford 1 Tranmere 0", "Birmingham v Barnsley").
-_NAME_BREAK = re.compile(r"\s*\n\s*|\s+[-–—]\s+|\s*,\s*|\s+(?:\d+|v|vs\.?)\s+(?=[A-Z])")
+# Contra" in a headline), a comma ("Breen, Staunton" in a team list), a bracket ("Olabisi Afolabi ( Nigeria"),
+# a score or "v" between two teams ("Bradford 1 Tranmere 0", "Birmingham v Barnsley"), a scorecard's "c"
+# and "b" ("Saeed Anwar c Stewart b Gough": caught, bowled).
+_NAME_BREAK = re.compile(r"\s*\n\s*|\s+[-–—]\s+|\s*,\s*|\s*[()]\s*|\s+(?:\d+|v|vs\.?|c|b)\s+(?=[A-Z])")
 
 
 def split_joined(mention: Mention) -> list[Mention]:
@@ -254,7 +268,7 @@ def split_joined(mention: Mention) -> list[Mention]:
     return parts
 
 
-_TRAILING_FIGURES = re.compile(r"(?:\s+[\d][\d.,:/-]*)+$")
+_TRAILING_FIGURES = re.compile(r"(?:\s+\d[\d.,:/-]*(?:st|nd|rd|th)?)+$")  # "Kent 108-3", "Robert Pires 46th"
 _ISO_DATE = re.compile(r"\s+\d{4}-\d{2}-\d{2}$")
 
 

@@ -217,3 +217,9 @@ def test_players_after_shirt_numbers_or_seedings_are_persons_but_teams_after_sco
     found = [(name, label) for name, label, _ in missed_names(text, [])]
     assert found == [("Bernard Lama", "PERSON"), ("Lilian Thuram", "PERSON"), ("Sabri Lamouchi", "PERSON"),
                      ("Laurent Blanc", "PERSON"), ("Pete Sampras", "PERSON")]  # fmt: skip
+
+
+def test_both_names_of_a_result_line_are_teams():
+    text = "Welsh division one\nHarlequins 75 Gloucester 19\nDuisburg 1 Luebeck 0 ( after extra time )\nHe ran 2 in 9\n"
+    found = [(name, label) for name, label, _ in missed_names(text, [])]
+    assert found == [("Harlequins", "ORG"), ("Gloucester", "ORG"), ("Duisburg", "ORG"), ("Luebeck", "ORG")]
