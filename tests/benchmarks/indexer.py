@@ -5,9 +5,11 @@
 Needs the local stack (`newsflow stack up`). The BBC articles of ../shared/data are cleaned and enriched
 first (not measured), ``--copies`` times under distinct URLs. Measured in one run, side by side:
 
-- raw: ``elasticsearch.helpers.bulk`` of the very documents the indexer would write, into a fresh index;
+- raw: ``elasticsearch.helpers.bulk`` of the very documents the indexer would write, into a fresh index,
+  through a client made as the indexer makes its own;
   raw and stage alternate ``--rounds`` times, each into fresh indices, and the medians make the ratio;
-- stage: the indexer service draining the same articles from its Kafka topic, from the first document's
+- stage: the indexer service draining the same articles from its Kafka topic (written uncompressed, as the
+  processor writes it), from the first document's
   ``indexed_at`` (stamped as its batch is prepared, after the group join) to the moment the last batch's
   offsets are committed (after its bulk landed) — the last batch's bulk counts, as raw's last chunk does;
 - latency: articles published to ``news.enriched`` one by one at ``--rate`` per second with the indexer
@@ -26,13 +28,14 @@ from datetime import datetime
 from pathlib import Path
 
 from elasticsearch import Elasticsearch, helpers
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaProducer
 
 from schemas import EnrichedArticle, RawArticle, encode
 from services.fetcher.inputs import split_seed_text
 from services.indexer.documents import bulk_action, index_template
+from services.indexer.elastic import make_client
 from services.indexer.settings import IndexerSettings
-from services.messaging import ensure_topics, make_producer
+from services.messaging import ensure_topics
 from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
 from tests.support import measurement_parser, private_pipeline_env, report, settings_values
@@ -68,7 +71,7 @@ def raw_rate(client: Elasticsearch, articles: list[EnrichedArticle], prefix: str
 def stage_rate(
     client: Elasticsearch, env: dict[str, str], settings: IndexerSettings, articles: list[EnrichedArticle]
 ) -> float:
-    producer = make_producer(settings, "bench-indexer")
+    producer = _processor_like_producer(settings)
     for article in articles:
         producer.send(settings.topic_enriched, key=article.id.encode(), value=encode(article))
     producer.flush()
@@ -94,9 +97,16 @@ def stage_rate(
         indexer.wait(timeout=60)
 
 
+def _processor_like_producer(settings: IndexerSettings) -> KafkaProducer:
+    """A producer writing ``news.enriched`` as the processor's faust producer does: uncompressed, all acks."""
+    return KafkaProducer(**settings.kafka_client_options(), acks="all", compression_type=None, linger_ms=20,
+                         max_request_size=16 * 1024 * 1024)  # fmt: skip
+
+
 def _committed(admin: KafkaAdminClient, group: str) -> int:
     """Messages the group has committed, over all its partitions (0 before its first commit)."""
-    return sum(meta.offset for meta in admin.list_consumer_group_offsets(group).values() if meta.offset > 0)
+    committed = admin.list_group_offsets({group: None}).get(group, {})
+    return sum(meta.offset for meta in committed.values() if meta.offset > 0)
 
 
 def latencies(client: Elasticsearch, env: dict[str, str], settings: IndexerSettings, articles: list[EnrichedArticle],
@@ -122,7 +132,7 @@ def latencies(client: Elasticsearch, env: dict[str, str], settings: IndexerSetti
         time.sleep(8)  # the indexer joins its group first
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        producer = make_producer(settings, "bench-latency")
+        producer = _processor_like_producer(settings)
         for article in articles:
             fresh = article.model_copy(update={"id": uuid.uuid4().hex, "enriched_at": datetime.now().astimezone()})
             producer.send(settings.topic_enriched, key=fresh.id.encode(), value=encode(fresh)).get(timeout=30)
@@ -156,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
             env = private_pipeline_env(f"{run}-{number}", partitions=1, log_level="WARNING")  # neighbour
             settings = IndexerSettings.model_validate(settings_values(env))  # hits both sides alike
             ensure_topics(settings)
-            raws.append(raw_rate(client, articles, f"{run}-{number}"))
+            with make_client(settings) as writer:  # the indexer's own client: same serialiser, same options
+                raws.append(raw_rate(writer, articles, f"{run}-{number}"))
             stages.append(stage_rate(client, env, settings, articles))
         raw, stage = statistics.median(raws), statistics.median(stages)
         waits = latencies(client, env, settings, articles[: int(args.rate * 30)], args.rate)
