@@ -353,6 +353,11 @@ def common_words(text: str) -> set[str]:
     return set(re.findall(r"(?<![\w'-])[a-z][a-z'-]+", _ADDRESS.sub(" ", text)))
 
 
+def _a_common_word(name: str, lower_case: set[str]) -> bool:
+    """One capitalised word (not an acronym) that the text also writes in lower case."""
+    return " " not in name and not name.isupper() and name.lower() in lower_case
+
+
 def acronyms_in(text: str) -> dict[str, str]:
     """Acronym → expansion, as the text defines them (``Long Name (LN)`` or ``LN (Long Name)``) when the
     acronym is made of the expansion's initials."""
@@ -463,7 +468,7 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, s
             for part in split_trailing_person(trim_figures(name, text))
         )
         if (cleaned := clean_name(mention.text, LABELS[mention.label])) is not None
-        and not (" " not in cleaned[0] and not cleaned[0].isupper() and cleaned[0].lower() in lower_case)
+        and not _a_common_word(cleaned[0], lower_case)
     ]
     # Names this text gives a person (``President Clinton``, ``Bill Clinton``): the gazetteer's town of
     # Clinton must not turn them into places.
@@ -676,22 +681,24 @@ def _merge_partial_person_names(groups: dict[str, _Group]) -> None:
     """``Shamkhani`` joins ``Ali Shamkhani`` when exactly one fuller name in the text ends (or starts) so,
     also when the model took the surname alone for an organisation (``Shearer`` beside ``Alan Shearer``)."""
     persons = [key for key, g in groups.items() if g.types.most_common(1)[0][0] is EntityType.PERSON]
-    surnames = [
+    surnames = {
         key
         for key, g in groups.items()
         if g.types.most_common(1)[0][0] is EntityType.ORGANIZATION
         and " " not in key
         and not key.endswith(_CLUB)
         and not any(name.isupper() for name in g.names)
-    ]
-    for key in sorted(persons, key=lambda k: len(k.split())) + surnames:
+    }
+    for key in sorted(persons, key=lambda k: len(k.split())) + sorted(surnames):
         words = key.split()
         fuller = [
             other
             for other in persons
             if other in groups
             and len(other.split()) > len(words)
-            and (other.split()[-len(words) :] == words or (other.split()[: len(words)] == words and key in persons))
+            and (
+                other.split()[-len(words) :] == words or (other.split()[: len(words)] == words and key not in surnames)
+            )
         ]
         if len(fuller) == 1:
             if key in surnames:  # the model's type for the surname alone was wrong: the person's is right
