@@ -151,7 +151,7 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
         headline_end = len(article.title or "")
         lead_end = text.find("\n\n", headline_end + 2)
         lead_end = lead_end if lead_end > 0 else len(text)
-        mentions = mentions_of(doc, headline_end, lead_end)
+        mentions = mentions_of(doc, headline_end, lead_end, text)
         # Headlines of related stories the page linked to: their names belong to the story's context.
         mentions += [
             Mention(name, label, len(text), RELATED_WEIGHT)

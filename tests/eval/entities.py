@@ -101,7 +101,7 @@ def evaluate(data: Path) -> dict[str, object]:
         lead = text.find("\n", len(doc.title) + 2)
         topics = classify(doc.title, doc.text, nlp.vocab.vectors)
         sport = bool(topics) and topics[0].code == SPORT
-        entities = resolve(mentions_of(ours, len(doc.title), lead), text, max_entities=500, sport=sport)
+        entities = resolve(mentions_of(ours, len(doc.title), lead, text), text, max_entities=500, sport=sport)
         ours_outputs.append(
             [
                 (entity.type.value, {entity.name.lower(), *(alias.lower() for alias in entity.aliases)})
