@@ -33,8 +33,9 @@ class ProcessorSettings(KafkaSettings):
     clean_duplicate_window_days: float = Field(default=7.0, gt=0)
     clean_near_duplicate_threshold: float = Field(default=0.8, gt=0, le=1)
     clean_story_threshold: float = Field(default=0.15, gt=0, le=1)
-    # An article goes to the stream of its best top-level topic and of any other with at least this share.
-    enrich_subscription_threshold: float = Field(default=0.3, gt=0, le=1)
+    # An article goes to the stream of its best top-level topic and of any other with at least this share of
+    # its topical evidence (on BBC News: 0.15 sends 54 % of articles to a second stream, 0.3 only 3 %).
+    enrich_subscription_threshold: float = Field(default=0.15, gt=0, le=1)
     # The enrich agent hands the model up to this many articles at once, waiting at most this long for them.
     enrich_batch_size: int = Field(default=32, ge=1, le=1000)
     enrich_batch_within_s: float = Field(default=0.5, gt=0)

@@ -8,7 +8,8 @@ import pytest
 from schemas import EnrichedArticle, EntityType
 from services.fetcher.inputs import read_file
 from services.processor.clean import clean
-from services.processor.enrich import enrich_batch
+from services.processor.enrich import enrich_batch, subscription_codes
+from services.processor.settings import ProcessorSettings
 from tests.conftest import SAMPLES
 
 
@@ -69,6 +70,12 @@ def test_both_stories_are_politics_first_and_conflict_is_seen(seeds):
     for story in seeds.values():  # second level: international relations (diplomacy)
         assert "medtop:20000638" in {t.code for t in story.topics}
     assert all(0 < t.score <= 1 for t in seeds["bishkek"].topics)
+
+
+def test_both_stories_reach_the_politics_and_the_conflict_streams_at_the_default_threshold(seeds):
+    threshold = ProcessorSettings().enrich_subscription_threshold
+    for story in seeds.values():  # a subscriber to conflict articles naming Afghanistan gets both
+        assert {"medtop:11000000", "medtop:16000000"} <= set(subscription_codes(story, threshold))
 
 
 def test_posts_stated_by_apposition_become_roles(seeds):
