@@ -279,7 +279,7 @@ def _word_beats(vectors: Vectors) -> WordBeats | None:
     if vectors.shape[0] == 0 or vectors.shape[1] == 0:
         return None
     table = np.asarray(vectors.data, dtype=np.float32)
-    key2row = {int(key): int(row) for key, row in vectors.key2row.items()}
+    key2row = vectors.key2row  # spaCy's own dict (514,157 keys in md): shared, not copied
     codes: list[str] = []
     seed_rows: list[int] = []
     starts: list[int] = []
@@ -307,14 +307,15 @@ def _word_beats(vectors: Vectors) -> WordBeats | None:
 
 def _vector_evidence(text: str, beats: WordBeats) -> dict[str, float]:
     """How much the text's words speak for each beat (repeats dampened)."""
-    counts = _vector_words(text)
-    totals = np.zeros(len(beats.codes))
-    for word, count in counts.items():
+    rows, damped = [], []
+    for word, count in _vector_words(text).items():
         row = beats.key2row.get(get_string_id(word), -1)  # as written: ``Apple`` is not ``apple``
         if row < 0:
             row = beats.key2row.get(get_string_id(word.lower()), -1)
         if row >= 0:
-            totals += beats.weights[row] * (1 + math.log(count))
+            rows.append(row)
+            damped.append(1 + math.log(count))
+    totals = np.asarray(damped) @ beats.weights[rows] if rows else np.zeros(len(beats.codes))
     return {code: float(total) for code, total in zip(beats.codes, totals, strict=True)}
 
 
