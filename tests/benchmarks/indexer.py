@@ -6,7 +6,8 @@ Needs the local stack (`newsflow stack up`). The BBC articles of ../shared/data 
 first (not measured), ``--copies`` times under distinct URLs. Measured in one run, side by side:
 
 - raw: ``elasticsearch.helpers.bulk`` of the very documents the indexer would write, into a fresh index,
-  through a client made as the indexer makes its own;
+  through a client made as the indexer makes its own, the documents as dicts (the ratio) and, stricter, as
+  the JSON bytes the indexer itself sends (``ratio_to_bulk_of_json_bytes``: no serialising at all);
   raw and stage alternate ``--rounds`` times, each into fresh indices, and the medians make the ratio;
 - stage: the indexer service draining the same articles from its Kafka topic (written uncompressed, as the
   processor writes it), from the first document's
@@ -32,7 +33,7 @@ from kafka import KafkaAdminClient, KafkaProducer
 
 from schemas import EnrichedArticle, RawArticle, encode
 from services.fetcher.inputs import split_seed_text
-from services.indexer.documents import bulk_action, index_template
+from services.indexer.documents import bulk_action, index_template, to_document
 from services.indexer.elastic import make_client
 from services.indexer.settings import IndexerSettings
 from services.messaging import ensure_topics
@@ -58,11 +59,16 @@ def load_articles(data: Path, copies: int) -> list[EnrichedArticle]:
     ]
 
 
-def raw_rate(client: Elasticsearch, articles: list[EnrichedArticle], prefix: str) -> float:
+def raw_rate(client: Elasticsearch, articles: list[EnrichedArticle], prefix: str, *, serialised: bool) -> float:
+    """Documents as dicts, serialised by the client (``serialised=False``), or already JSON bytes."""
     client.indices.put_index_template(
         name=f"{prefix}-raw", **index_template(f"{prefix}-raw", f"{prefix}-raw-alias", english=False)
     )
     actions = [bulk_action(article, f"{prefix}-raw", 1) for article in articles]
+    if not serialised:
+        actions = [
+            {**action, "_source": to_document(article)} for action, article in zip(actions, articles, strict=True)
+        ]
     started = time.perf_counter()
     helpers.bulk(client, actions, chunk_size=500, max_chunk_bytes=50 * 1024 * 1024)
     return len(actions) / (time.perf_counter() - started)
@@ -154,22 +160,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = measurement_parser(__doc__)
     parser.add_argument("--copies", type=int, default=8, help="the BBC articles this many times (2,304 documents)")
     parser.add_argument("--rate", type=float, default=20.0, help="articles/s for the latency run")
-    parser.add_argument("--rounds", type=int, default=3, help="raw and stage alternate this often; medians count")
+    parser.add_argument("--rounds", type=int, default=5, help="raw and stage alternate this often; medians count")
     args = parser.parse_args(argv)
     articles = load_articles(args.data, args.copies)
     run = f"bench-{uuid.uuid4().hex[:8]}"
     client = Elasticsearch("http://127.0.0.1:9200", request_timeout=120)
     raws: list[float] = []
+    serialised: list[float] = []
     stages: list[float] = []
     try:
+        raw_rate(client, articles, f"{run}-warm-up", serialised=True)  # the node's JIT warms up for no one side
         for number in range(args.rounds):  # alternating, each into fresh indices: a merge or a noisy
             env = private_pipeline_env(f"{run}-{number}", partitions=1, log_level="WARNING")  # neighbour
             settings = IndexerSettings.model_validate(settings_values(env))  # hits both sides alike
             ensure_topics(settings)
             with make_client(settings) as writer:  # the indexer's own client: same serialiser, same options
-                raws.append(raw_rate(writer, articles, f"{run}-{number}"))
+                raws.append(raw_rate(writer, articles, f"{run}-{number}", serialised=False))
+                serialised.append(raw_rate(writer, articles, f"{run}-{number}-json", serialised=True))
             stages.append(stage_rate(client, env, settings, articles))
         raw, stage = statistics.median(raws), statistics.median(stages)
+        raw_serialised = statistics.median(serialised)
         waits = latencies(client, env, settings, articles[: int(args.rate * 30)], args.rate)
     finally:
         client.indices.delete(index=f"{run}-*", ignore_unavailable=True)
@@ -186,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         "ratio": round(stage / raw, 3),
         "rounds": args.rounds,
         "round_ratios": [round(one / other, 3) for one, other in zip(stages, raws, strict=True)],
+        "raw_bulk_of_json_bytes_docs_per_s": round(raw_serialised, 1),
+        "ratio_to_bulk_of_json_bytes": round(stage / raw_serialised, 3),
         "latency_rate_per_s": args.rate,
         "latency_articles": len(waits),
         "latency_p50_s": round(statistics.quantiles(waits, n=100)[49], 3),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -15,7 +16,14 @@ from schemas import (
     Topic,
     article_id,
 )
-from services.indexer.documents import bulk_action, index_for, index_template, load_index_definition, to_document
+from services.indexer.documents import (
+    bulk_action,
+    document_json,
+    index_for,
+    index_template,
+    load_index_definition,
+    to_document,
+)
 
 
 def a_full_article(**overrides: object) -> EnrichedArticle:
@@ -119,6 +127,15 @@ def test_documents_carry_flat_entity_topic_and_place_fields():
     assert document["country_codes"] == ["KG"]
     assert document["topic_codes"] == ["medtop:11000000", "medtop:16000000"]
     assert document["indexed_at"] == "2024-02-16T00:00:00+00:00"
+
+
+def test_the_bulk_request_carries_the_document_as_json_bytes():
+    at = datetime(2024, 2, 16, tzinfo=UTC)
+    article = a_full_article()
+    assert json.loads(document_json(article, indexed_at=at)) == to_document(article, indexed_at=at)
+    source = bulk_action(article, "news", 1)["_source"]
+    assert isinstance(source, bytes)
+    assert json.loads(source)["persons"] == ["Ali Shamkhani"]
 
 
 def test_articles_go_to_the_monthly_index_of_their_publication():
