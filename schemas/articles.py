@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Final, Literal
 from urllib.parse import urlsplit
 
@@ -37,6 +38,7 @@ def article_id(canonical_url: str) -> str:
 ARTICLE_SCHEMES = ("http", "https", "file")  # the web, and local files ingested as articles
 
 
+@lru_cache(maxsize=4096)  # an article's url and canonical_url are mostly one string, checked twice
 def _absolute_url(value: str) -> str:
     parts = urlsplit(value)
     if not parts.scheme or not (parts.netloc or parts.scheme == "file"):
