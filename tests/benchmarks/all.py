@@ -48,6 +48,7 @@ FIGURES = [
     Figure("enrich stage / pure enrichment code", "enrich_stage", "stage_vs_pure_ratio", ">= 0.8"),
     Figure("2 processor workers / 1", "enrich_stage", "two_vs_one_worker_ratio", ">= 1.0"),
     Figure("indexer / raw helpers.bulk", "indexer", "ratio", ">= 0.8"),
+    Figure("indexer / bulk of ready JSON bytes (stricter)", "indexer", "ratio_to_bulk_of_json_bytes", ""),
     Figure("end to end / offline newsflow process", "pipeline", "end_to_end_vs_offline_ratio", ">= 0.8"),
     Figure("drop-to-searchable p50 at half capacity (s)", "pipeline", "latency_p50_s", "< 5"),
     Figure("drop-to-searchable p99 at half capacity (s)", "pipeline", "latency_p99_s", "< 5"),
