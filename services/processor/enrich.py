@@ -109,16 +109,17 @@ def keyphrases(doc: Doc, lead_end: int) -> list[str]:
         score = sum(degree[word] / frequency[word] for word in key.split()) * math.log2(1 + len(found))
         if found[0][0][2] < lead_end:
             score *= LEAD_WEIGHT
-        surface = Counter(" ".join(text for text, _, _ in run) for run in found).most_common(1)[0][0]
-        scored.append((score, surface))
-    scored.sort(key=lambda item: (-item[0], item[1]))
+        scored.append((-score, key))
+    scored.sort()
     chosen: list[str] = []
     taken: list[set[str]] = []
-    for _score, phrase in scored:
-        words = set(phrase.lower().split())
+    for _score, key in scored:
+        words = set(key.split())
         if any(len(words & other) * 2 >= min(len(words), len(other)) for other in taken):
             continue
-        chosen.append(phrase)
+        # As the text writes it most often (``Supreme National Security Council``), for the chosen only.
+        found = occurrences[key]
+        chosen.append(Counter(" ".join(text for text, _, _ in run) for run in found).most_common(1)[0][0])
         taken.append(words)
         if len(chosen) == MAX_KEYPHRASES:
             break

@@ -348,7 +348,7 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
 _AGENCY_SUFFIX = re.compile(r"\s+(?:news agency|news)$")  # "Xinhua news agency", not "ABC News"
 
 
-_ADDRESS = re.compile(r"\S*(?:/|@|[a-z]\.[a-z])\S*")  # links, handles, domains: pic.twitter.com names no word
+_ADDRESS = re.compile(r"(?<!\S)\S*?(?:[/@]|[a-z]\.[a-z])\S*")  # links, handles, domains: pic.twitter.com names no word
 
 
 def common_words(text: str) -> set[str]:
@@ -578,8 +578,9 @@ def attach_roles(entities: list[Entity], text: str) -> list[Entity]:
         for alias in [entity.name, *entity.aliases]
         if len(alias) > 2
     }
-    persons = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.PERSON]
-    organizations = [alias for alias, name in names.items() if _type_of(entities, name) is EntityType.ORGANIZATION]
+    type_of = {entity.name: entity.type for entity in reversed(entities)}  # the first entity of a name wins
+    persons = [alias for alias, name in names.items() if type_of[name] is EntityType.PERSON]
+    organizations = [alias for alias, name in names.items() if type_of[name] is EntityType.ORGANIZATION]
     if not persons or not organizations or not _post_before_of(text):
         return entities  # the patterns below are built per article: not worth it without a post before "of"
     person = "|".join(re.escape(p) for p in sorted(persons, key=len, reverse=True))
@@ -601,10 +602,6 @@ def attach_roles(entities: list[Entity], text: str) -> list[Entity]:
                 roles[holder].append(role)
     return [entity.model_copy(update={"roles": roles[entity.name]}) if entity.name in roles else entity
             for entity in entities]  # fmt: skip
-
-
-def _type_of(entities: list[Entity], name: str) -> EntityType:
-    return next(entity.type for entity in entities if entity.name == name)
 
 
 def _qualified(name: str) -> bool:

@@ -137,6 +137,7 @@ _STOP = set(STOP_WORDS) | {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=65536)  # news vocabulary repeats: most words are stemmed once per worker
 def _stem(word: str) -> str:
     word = word.strip("'-").removesuffix("'s")
     if len(word) > 4 and word.endswith("ies"):
