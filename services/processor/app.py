@@ -103,7 +103,10 @@ def create_app(settings: ProcessorSettings) -> faust.App:
     }
 
     async def _emit(
-        outcome: CleanArticle | EnrichedArticle | DeadLetter, target: faust.TopicT, key: bytes | None
+        outcome: CleanArticle | EnrichedArticle | DeadLetter,
+        target: faust.TopicT,
+        key: bytes | None,
+        encoded: bytes | None = None,  # the outcome's bytes, when it goes to several topics
     ) -> None:
         if isinstance(outcome, DeadLetter):
             await dlq.send(key=key, value=encode(outcome))
@@ -115,7 +118,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
                 extra=article_context(outcome.article_id, outcome.stage, url=outcome.url, offset=outcome.offset),
             )
         else:
-            await target.send(key=outcome.id.encode(), value=encode(outcome))
+            await target.send(key=outcome.id.encode(), value=encoded or encode(outcome))
 
     # Learned state every worker needs whole, restored before the agents start and kept in step with the
     # other workers through compacted changelogs (services/processor/replicated.py says why not GlobalTable).
@@ -180,11 +183,14 @@ def create_app(settings: ProcessorSettings) -> faust.App:
                 [event.value for event in events], [_origin(event) for event in events], model=settings.enrich_model
             )
             for event, outcome in zip(events, outcomes, strict=True):
-                await _emit(outcome, enriched, event.key)
-                if isinstance(outcome, EnrichedArticle):
-                    for code in subscription_codes(outcome, settings.enrich_subscription_threshold):
-                        await _emit(outcome, per_topic[code], event.key)
-                    ARTICLES.labels(stage="enrich", outcome="enriched").inc()
+                if not isinstance(outcome, EnrichedArticle):
+                    await _emit(outcome, enriched, event.key)
+                    continue
+                encoded = encode(outcome)  # once for news.enriched and every per-topic stream
+                await _emit(outcome, enriched, event.key, encoded)
+                for code in subscription_codes(outcome, settings.enrich_subscription_threshold):
+                    await _emit(outcome, per_topic[code], event.key, encoded)
+                ARTICLES.labels(stage="enrich", outcome="enriched").inc()
             STAGE_SECONDS.labels(stage="enrich").observe(time.perf_counter() - started)
             BATCH_SIZE.labels(stage="enrich").observe(len(events))
 
