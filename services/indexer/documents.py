@@ -64,15 +64,19 @@ def to_document(article: EnrichedArticle, indexed_at: datetime | None = None) ->
     return {**article.model_dump(mode="json"), **_flat_fields(article, indexed_at)}
 
 
-def document_json(article: EnrichedArticle, indexed_at: datetime | None = None) -> bytes:
+def document_json(
+    article: EnrichedArticle, indexed_at: datetime | None = None, *, message: bytes | None = None
+) -> bytes:
     """:func:`to_document` as the JSON bytes the bulk request carries.
 
-    The article's own JSON comes from pydantic's serialiser and the flat fields are spliced in: a fifth of
-    the Python time of building the dict and dumping it again, per document, on cores Elasticsearch needs.
+    The article's own JSON is spliced together with the flat fields rather than built as a dict and dumped
+    again: a fraction of the Python time per document, on cores Elasticsearch needs. ``message`` is the
+    validated message the article was read from: it is the article's JSON already, so it passes through as
+    sent (the processor writes every field, times in UTC); without it pydantic serialises the article.
     """
-    article_json = article.model_dump_json()
-    flat_json = json.dumps(_flat_fields(article, indexed_at), ensure_ascii=False, separators=(",", ":"))
-    return f"{article_json[:-1]},{flat_json[1:]}".encode()
+    article_json = message.rstrip() if message is not None else article.model_dump_json().encode()
+    flat_json = json.dumps(_flat_fields(article, indexed_at), ensure_ascii=False, separators=(",", ":")).encode()
+    return article_json[:-1] + b"," + flat_json[1:]
 
 
 def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None) -> dict[str, Any]:
@@ -95,12 +99,12 @@ def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None) -> dict[
     return fields
 
 
-def bulk_action(article: EnrichedArticle, prefix: str, version: int) -> dict[str, Any]:
+def bulk_action(article: EnrichedArticle, prefix: str, version: int, *, message: bytes | None = None) -> dict[str, Any]:
     return {
         "_op_type": "index",
         "_index": index_for(article, prefix, version),
         "_id": article.id,
         "version": document_version(article),
         "version_type": "external_gte",
-        "_source": document_json(article),
+        "_source": document_json(article, message=message),
     }

@@ -194,7 +194,7 @@ class Indexer:
                 self._dead_letter(record, error)
                 result.dead_lettered += 1
                 continue
-            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version))
+            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=record.value))
             origins[article.id] = record
         for ok, item in streaming_bulk(
             self.client,

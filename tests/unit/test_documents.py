@@ -15,6 +15,7 @@ from schemas import (
     MentionedDate,
     Topic,
     article_id,
+    encode,
 )
 from services.indexer.documents import (
     bulk_action,
@@ -136,6 +137,15 @@ def test_the_bulk_request_carries_the_document_as_json_bytes():
     source = bulk_action(article, "news", 1)["_source"]
     assert isinstance(source, bytes)
     assert json.loads(source)["persons"] == ["Ali Shamkhani"]
+
+
+def test_a_validated_message_passes_through_with_the_flat_fields_added():
+    at = datetime(2024, 2, 16, tzinfo=UTC)
+    article = a_full_article()
+    message = encode(article) + b"\n"
+    assert json.loads(document_json(article, indexed_at=at, message=message)) == to_document(article, indexed_at=at)
+    source = bulk_action(article, "news", 1, message=message)["_source"]
+    assert source.startswith(message.rstrip()[:-1])
 
 
 def test_articles_go_to_the_monthly_index_of_their_publication():
