@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = REPO_ROOT / "deploy" / "samples"
-NEWSFLOW = [sys.executable, "-m", "services.cli"]
+NEWSFLOW = [sys.executable, "-m", "services.operations.cli"]
 
 
 @pytest.fixture(scope="session")

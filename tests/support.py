@@ -100,8 +100,8 @@ def publish_enriched(env: dict[str, str], articles: list[EnrichedArticle]) -> No
     from kafka import KafkaProducer
 
     from schemas import encode
-    from services.messaging import ensure_topics
-    from services.settings import KafkaSettings
+    from services.common.messaging import ensure_topics
+    from services.common.settings import KafkaSettings
 
     settings = KafkaSettings.model_validate(settings_values(env))
     ensure_topics(settings)

@@ -146,6 +146,6 @@ def parse_announcements(data: bytes, *, content_type: str | None = None, base_ur
 
 
 def _iso(value: str | None) -> datetime | None:
-    from services.processor.metadata import parse_datetime
+    from services.common.metadata import parse_datetime
 
     return parse_datetime(value)

@@ -186,7 +186,7 @@ def page_article(
 ) -> RawArticle:
     """A fetched web page as a RawArticle: its raw HTML (the processor extracts it) and its canonical URL,
     the page's ``rel=canonical`` when it names one, else the URL after redirects."""
-    from services.processor.metadata import read_page_metadata
+    from services.common.metadata import read_page_metadata
 
     html = decode_text(fetched.content, fetched.url, content_type=fetched.content_type)
     page = read_page_metadata(html, base_url=fetched.url)

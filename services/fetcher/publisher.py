@@ -16,9 +16,9 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError
 
 from schemas import RawArticle, dead_letter, encode
+from services.common.messaging import ensure_topics, make_producer, publish_dead_letter, read_compacted
 from services.fetcher.inputs import InputError, InputItem
 from services.fetcher.settings import FetcherSettings
-from services.messaging import ensure_topics, make_producer, publish_dead_letter, read_compacted
 
 log = logging.getLogger(__name__)
 

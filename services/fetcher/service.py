@@ -13,6 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from services.common.messaging import read_compacted
+from services.common.observability import ARTICLES, POLLS, SOURCES_FAILING, STAGE_SECONDS
 from services.fetcher.http import AddressPolicy, SafeClient
 from services.fetcher.politeness import HostGate, RobotsPolicy
 from services.fetcher.poller import Poller, SourceFailure
@@ -20,8 +22,6 @@ from services.fetcher.publisher import Publisher
 from services.fetcher.schedule import PollState, after_failure, after_success, due, initial_state
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import Source, SourceKind, load_sources
-from services.messaging import read_compacted
-from services.observability import ARTICLES, POLLS, SOURCES_FAILING, STAGE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,7 @@ class Fetcher:
 
 
 def main() -> None:
-    from services.runtime import run_service
+    from services.common.runtime import run_service
 
     run_service(Fetcher, FetcherSettings, metrics_port=lambda settings: settings.fetcher_metrics_port)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from services.common.settings import KafkaSettings
 from services.fetcher.http import USER_AGENT
-from services.settings import KafkaSettings
 
 
 class FetcherSettings(KafkaSettings):

@@ -8,8 +8,8 @@ from typing import Any
 
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
+from services.common.settings import ElasticsearchSettings
 from services.indexer.documents import index_template, mapping_version
-from services.settings import ElasticsearchSettings
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
 
+from services.common.messaging import ensure_topics, make_producer
 from services.indexer.elastic import ensure_index, swap_alias
 from services.indexer.service import BatchResult, Indexer
 from services.indexer.settings import IndexerSettings
-from services.messaging import ensure_topics, make_producer
 
 log = logging.getLogger(__name__)
 

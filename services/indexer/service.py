@@ -19,12 +19,12 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from schemas import EnrichedArticle, InvalidMessage, Stage, dead_letter, decode
+from services.common.messaging import ensure_topics, make_producer, publish_dead_letter
+from services.common.observability import ARTICLES, BATCH_SIZE, CONSUMER_LAG, STAGE_SECONDS
 from services.indexer.alerts import AlertRunner, ensure_alerts_index
 from services.indexer.documents import bulk_action, mapping_version
 from services.indexer.elastic import ensure_index, make_client
 from services.indexer.settings import IndexerSettings
-from services.messaging import ensure_topics, make_producer, publish_dead_letter
-from services.observability import ARTICLES, BATCH_SIZE, CONSUMER_LAG, STAGE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +247,7 @@ def _bulk_error(outcome: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    from services.runtime import run_service
+    from services.common.runtime import run_service
 
     run_service(Indexer, IndexerSettings, metrics_port=lambda settings: settings.indexer_metrics_port)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.settings import ElasticsearchSettings, KafkaSettings
+from services.common.settings import ElasticsearchSettings, KafkaSettings
 
 
 class AlertSettings(KafkaSettings, ElasticsearchSettings):

@@ -20,8 +20,8 @@ import faust
 
 from schemas import SLUGS, CleanArticle, DeadLetter, EnrichedArticle, encode
 from schemas.codec import MessageOrigin
-from services.messaging import KafkaProbe
-from services.observability import (
+from services.common.messaging import KafkaProbe
+from services.common.observability import (
     ARTICLES,
     BATCH_SIZE,
     CONSUMER_LAG,
@@ -229,9 +229,9 @@ def create_app(settings: ProcessorSettings) -> faust.App:
 def main() -> None:
     from faust.sensors.prometheus import setup_prometheus_sensors
 
-    from services.messaging import ensure_topics
-    from services.runtime import configure_logging
-    from services.settings import load_settings
+    from services.common.messaging import ensure_topics
+    from services.common.runtime import configure_logging
+    from services.common.settings import load_settings
 
     settings = load_settings(ProcessorSettings)
     handler = configure_logging(settings.log_level, settings)

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas import CleanArticle, Dateline, RawArticle
+from services.common.metadata import dedupe_names, parse_datetime, read_page_metadata
 from services.processor.boilerplate import BoilerplateLearner
 from services.processor.duplicates import DuplicateIndex
 from services.processor.language import detect_language
-from services.processor.metadata import dedupe_names, parse_datetime, read_page_metadata
 
 # Bodies beyond this are truncated (and flagged): longer than any news story, and Elasticsearch
 # highlighting and Lucene's per-term limits degrade on multi-megabyte fields.

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import Field
 
+from services.common.settings import KafkaSettings
 from services.processor.boilerplate import BoilerplateSettings
 from services.processor.duplicates import DuplicateSettings
-from services.settings import KafkaSettings
 
 # Learned state (boilerplate, duplicate signatures) lives in compacted topics named after the app.
 LEARNED_STATE = ("boilerplate", "signatures")

@@ -19,8 +19,8 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas import RawArticle, encode
+from services.common.messaging import ensure_topics
 from services.fetcher.inputs import decode_text
-from services.messaging import ensure_topics
 from services.processor.clean import Cleaner
 from services.processor.settings import ProcessorSettings
 from tests.support import measurement_parser, private_pipeline_env, report, settings_values

@@ -29,8 +29,8 @@ from pathlib import Path
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas import CleanArticle, RawArticle, article_id, encode
+from services.common.messaging import ensure_topics
 from services.fetcher.inputs import split_seed_text
-from services.messaging import ensure_topics
 from services.processor.clean import clean
 from services.processor.enrich import MAX_NER_CHARS, enrich_batch
 from services.processor.entities import load_pipeline

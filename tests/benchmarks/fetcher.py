@@ -26,6 +26,7 @@ import uuid
 from kafka import KafkaAdminClient, KafkaConsumer
 
 from schemas import RawArticle, decode
+from services.common.messaging import ensure_topics, make_producer
 from services.fetcher.http import AddressPolicy, SafeClient
 from services.fetcher.inputs import InputItem
 from services.fetcher.politeness import HostGate, RobotsPolicy
@@ -35,7 +36,6 @@ from services.fetcher.schedule import after_success, initial_state
 from services.fetcher.service import load_states
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import Source, SourceKind
-from services.messaging import ensure_topics, make_producer
 from tests.newssite import REAL_FEEDS, NewsSite
 from tests.support import measurement_parser, private_pipeline_env, report, settings_values
 

@@ -32,11 +32,11 @@ from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaAdminClient, KafkaProducer
 
 from schemas import EnrichedArticle, RawArticle, encode
+from services.common.messaging import ensure_topics
 from services.fetcher.inputs import split_seed_text
 from services.indexer.documents import bulk_action, index_template, to_document
 from services.indexer.elastic import make_client
 from services.indexer.settings import IndexerSettings
-from services.messaging import ensure_topics
 from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
 from tests.support import measurement_parser, private_pipeline_env, report, settings_values

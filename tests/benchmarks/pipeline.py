@@ -35,9 +35,9 @@ from kafka import KafkaAdminClient
 from deploy.local.stack import StackSettings, components
 from schemas import RawArticle
 from services.fetcher.inputs import split_seed_text
+from services.operations.supervisor import default_processors
 from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
-from services.supervisor import default_processors
 from tests.support import free_port, measurement_parser, private_pipeline_env, report
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

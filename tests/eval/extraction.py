@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from schemas import RawArticle
+from services.common.metadata import parse_datetime
 from services.fetcher.inputs import decode_text
 from services.processor.clean import clean
-from services.processor.metadata import parse_datetime
 
 DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 _WORD = re.compile(r"\w+")

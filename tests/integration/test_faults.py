@@ -84,8 +84,8 @@ class SteadyPublisher(threading.Thread):
         self.sent = 0
 
     def run(self) -> None:
-        from services.messaging import make_producer
-        from services.settings import KafkaSettings
+        from services.common.messaging import make_producer
+        from services.common.settings import KafkaSettings
         from tests.support import settings_values
 
         settings = KafkaSettings(**settings_values(self.env))  # type: ignore[arg-type]

@@ -7,8 +7,8 @@ from typing import Any
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import ApiError
 
-from services import cli
 from services.indexer import elastic
+from services.operations import cli
 
 
 def _refusal(status: int, message: str) -> ApiError:

@@ -11,8 +11,8 @@ from deploy.local.stack import StackSettings
 from services.fetcher.settings import FetcherSettings
 from services.fetcher.sources import SourceKind, load_sources
 from services.indexer.settings import IndexerSettings
+from services.operations.supervisor import SERVICE_MODULES
 from services.processor.settings import ProcessorSettings
-from services.supervisor import SERVICE_MODULES
 from tests.conftest import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())

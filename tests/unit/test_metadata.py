@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.common.metadata import dedupe_names, parse_datetime, read_page_metadata, strip_site_name
 from services.processor.clean import trim_page_furniture
-from services.processor.metadata import dedupe_names, parse_datetime, read_page_metadata, strip_site_name
 
 PAGE = """<html><head>
 <title>Floods close coastal roads | Example News</title>

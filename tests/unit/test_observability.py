@@ -9,9 +9,9 @@ import urllib.request
 
 import pytest
 
+from services.common.observability import DEAD_LETTERS, MetricsServer, article_context, count_dead_letter
+from services.common.runtime import configure_logging
 from services.indexer.settings import IndexerSettings
-from services.observability import DEAD_LETTERS, MetricsServer, article_context, count_dead_letter
-from services.runtime import configure_logging
 
 
 @pytest.fixture

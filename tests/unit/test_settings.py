@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.cli import main
 from services.indexer.settings import IndexerSettings
+from services.operations.cli import main
 from services.processor.settings import ProcessorSettings
 
 
@@ -51,7 +51,7 @@ def test_a_bad_setting_is_one_clear_line(monkeypatch, capsys):
 
 
 def test_a_service_with_a_bad_setting_stops_with_one_line_naming_it(monkeypatch, capsys):
-    from services.settings import load_settings
+    from services.common.settings import load_settings
 
     monkeypatch.setenv("NEWSFLOW_INDEXER_BATCH_SIZE", "-5")
     with pytest.raises(SystemExit) as stopped:

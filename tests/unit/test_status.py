@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.liveview import progress_event
-from services.status import (
+from services.operations.liveview import progress_event
+from services.operations.status import (
     LetterSummary,
     PipelineSettings,
     PipelineStatus,
@@ -13,7 +13,7 @@ from services.status import (
     diagnose,
     throughput,
 )
-from services.supervisor import Supervisor
+from services.operations.supervisor import Supervisor
 
 SETTINGS = PipelineSettings()
 

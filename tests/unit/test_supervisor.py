@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.supervisor import Supervisor, parse_workers
+from services.operations.supervisor import Supervisor, parse_workers
 
 
 def test_workers_are_named_with_an_optional_count():
@@ -24,7 +24,7 @@ def test_workers_are_named_with_an_optional_count():
 
 
 def test_by_default_a_processor_runs_on_each_core_up_to_the_partitions(monkeypatch):
-    from services import supervisor
+    from services.operations import supervisor
 
     monkeypatch.setattr(supervisor.os, "cpu_count", lambda: 8)
     assert supervisor.default_processors(partitions=4) == 4

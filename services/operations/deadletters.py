@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from kafka import KafkaConsumer, TopicPartition
 
 from schemas import DeadLetter, InvalidMessage, Stage, decode
-from services.settings import KafkaSettings
+from services.common.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def original_bytes(letter: DeadLetter) -> bytes:
 
 def replay(settings: KafkaSettings, letters: list[StoredLetter]) -> dict[str, int]:
     """Send each letter's message back to where it came from (or fetch its URL again); returns counts."""
-    from services.messaging import make_producer
+    from services.common.messaging import make_producer
 
     counts = {"replayed": 0, "refetched": 0, "skipped": 0}
     producer = make_producer(settings, "newsflow-dlq-replay")

@@ -31,7 +31,7 @@ PORT_SETTINGS = {
     "processor": ("NEWSFLOW_PROCESSOR_WEB_PORT", 6066),
     "indexer": ("NEWSFLOW_INDEXER_METRICS_PORT", 9102),
 }
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 60.0
 STABLE_AFTER_S = 60.0

@@ -10,8 +10,8 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from schemas import DeadLetter, encode
-from services.observability import article_context, count_dead_letter
-from services.settings import KafkaSettings
+from services.common.observability import article_context, count_dead_letter
+from services.common.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 

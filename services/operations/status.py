@@ -113,7 +113,7 @@ class StatusCollector:
     def _kafka(
         self,
     ) -> tuple[str, list[TopicStatus], list[StageStatus], list[LetterSummary], list[SourceHealth]]:
-        from services.messaging import KafkaProbe
+        from services.common.messaging import KafkaProbe
 
         settings = self.settings
         try:
@@ -183,7 +183,7 @@ class StatusCollector:
 
 
 def _last_letters(settings: PipelineSettings, count: int) -> list[tuple[str, LetterSummary]]:
-    from services.deadletters import newest_letters
+    from services.operations.deadletters import newest_letters
 
     return [
         (

@@ -10,9 +10,9 @@ from typing import Protocol, TypeVar
 
 from pydantic import SecretStr
 
-from services.observability import MetricsServer
-from services.observability import configure_logging as _configure_logging
-from services.settings import NewsflowSettings, load_settings
+from services.common.observability import MetricsServer
+from services.common.observability import configure_logging as _configure_logging
+from services.common.settings import NewsflowSettings, load_settings
 
 S = TypeVar("S", bound=NewsflowSettings)
 

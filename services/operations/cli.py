@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 M = TypeVar("M", bound="Contract")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT / "deploy" / "samples"
 
 
@@ -66,9 +66,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     import threading
     from collections import deque
 
-    from services.liveview import progress_event, render_live
-    from services.status import PipelineSettings, PipelineStatus, StatusCollector, throughput
-    from services.supervisor import Supervisor, default_processors, json_line, parse_workers
+    from services.operations.liveview import progress_event, render_live
+    from services.operations.status import PipelineSettings, PipelineStatus, StatusCollector, throughput
+    from services.operations.supervisor import Supervisor, default_processors, json_line, parse_workers
 
     settings = PipelineSettings()
     try:
@@ -150,11 +150,11 @@ def _ingest_samples_when_ready(stopping: Callable[[], bool], *, quiet: bool = Fa
     """Publish the bundled samples, wait until they are searchable; the newcomer's welcome (printed unless quiet)."""
     from elasticsearch import Elasticsearch
 
+    from services.common.settings import ElasticsearchSettings
     from services.fetcher.inputs import walk
     from services.fetcher.publisher import Publisher
     from services.fetcher.settings import FetcherSettings
     from services.indexer.elastic import make_client
-    from services.settings import ElasticsearchSettings
 
     def say(text: str) -> str:
         if not quiet:
@@ -197,11 +197,11 @@ def _ingest_samples_when_ready(stopping: Callable[[], bool], *, quiet: bool = Fa
 def cmd_ingest(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
+    from services.common.runtime import configure_logging
     from services.fetcher.http import AddressPolicy, SafeClient
     from services.fetcher.inputs import InputError, walk
     from services.fetcher.publisher import Publisher
     from services.fetcher.settings import FetcherSettings
-    from services.runtime import configure_logging
 
     settings = FetcherSettings()
     configure_logging(settings.log_level)
@@ -235,13 +235,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_process(args: argparse.Namespace) -> int:
     """Offline clean + enrich: EnrichedArticle JSON lines on stdout, in input order, nothing else there."""
     from schemas import DeadLetter
+    from services.common.runtime import configure_logging
     from services.fetcher.inputs import InputError, walk
     from services.processor.boilerplate import BoilerplateLearner
     from services.processor.clean import Cleaner
     from services.processor.duplicates import DuplicateIndex
     from services.processor.enrich import enrich_batch
     from services.processor.settings import ProcessorSettings
-    from services.runtime import configure_logging
 
     configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "WARNING"))
     settings = ProcessorSettings()
@@ -359,7 +359,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
     from schemas import SLUGS, EnrichedArticle, find_media_topic
-    from services.settings import KafkaSettings
+    from services.common.settings import KafkaSettings
 
     settings = KafkaSettings()
     code = find_media_topic(args.topic)
@@ -419,9 +419,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     from elasticsearch import TransportError
     from kafka.errors import KafkaError
 
+    from services.common.runtime import configure_logging
     from services.indexer.reindex import reindex
     from services.indexer.settings import IndexerSettings
-    from services.runtime import configure_logging
 
     settings = IndexerSettings()
     configure_logging(settings.log_level)
@@ -498,8 +498,8 @@ def _tail_alerts(settings: Any, args: argparse.Namespace) -> int:
 
 def cmd_kibana(args: argparse.Namespace) -> int:
     """Load the dashboards, visualisations, map and data view into Kibana."""
+    from services.common.settings import ElasticsearchSettings
     from services.indexer.kibana import KibanaError, import_saved_objects
-    from services.settings import ElasticsearchSettings
 
     settings = ElasticsearchSettings()
     auth = None
@@ -520,8 +520,8 @@ def cmd_kibana(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from elasticsearch import ApiError, TransportError
 
+    from services.common.settings import ElasticsearchSettings
     from services.indexer.elastic import make_client, search
-    from services.settings import ElasticsearchSettings
 
     settings = ElasticsearchSettings()
     client = make_client(settings)
@@ -557,7 +557,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     """One snapshot of the stack, topics, consumer groups, index and dead letters; exit 1 if something is wrong."""
     from rich.console import Console
 
-    from services.status import PipelineSettings, StatusCollector, as_json, render
+    from services.operations.status import PipelineSettings, StatusCollector, as_json, render
 
     collector = StatusCollector(PipelineSettings(), last_errors=args.errors)
     try:
@@ -574,8 +574,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_dlq(args: argparse.Namespace) -> int:
     """Inspect dead letters and replay chosen ones."""
-    from services.deadletters import find_letters, newest_letters, read_letters, replay
-    from services.settings import KafkaSettings
+    from services.common.settings import KafkaSettings
+    from services.operations.deadletters import find_letters, newest_letters, read_letters, replay
 
     settings = KafkaSettings()
     if args.action == "list":
@@ -724,7 +724,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from pydantic import ValidationError
 
-    from services.settings import describe_invalid
+    from services.common.settings import describe_invalid
 
     args = build_parser().parse_args(argv)
     try:

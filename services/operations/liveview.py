@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from services.status import PipelineStatus
-from services.supervisor import Supervisor
+from services.operations.status import PipelineStatus
+from services.operations.supervisor import Supervisor
 
 
 def progress_event(
