@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from schemas.codec import MAX_MESSAGE_BYTES
 from tests.support import private_pipeline_env
 
 T = TypeVar("T")
@@ -80,7 +81,7 @@ class Pipeline:
             auto_offset_reset="earliest",
             enable_auto_commit=False,
             consumer_timeout_ms=3000,
-            max_partition_fetch_bytes=16 * 1024 * 1024,
+            max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
         )
         try:
             return [json.loads(record.value) for record in consumer]

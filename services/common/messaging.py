@@ -10,13 +10,14 @@ from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from schemas import DeadLetter, encode
+from schemas.codec import MAX_MESSAGE_BYTES
 from services.common.observability import article_context, count_dead_letter
 from services.common.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-# Raw HTML of long pages exceeds Kafka's 1 MiB default; the local broker allows 16 MiB.
-MAX_REQUEST_BYTES = 16 * 1024 * 1024
+# Raw HTML of long pages exceeds Kafka's 1 MiB default; the contract and the local broker allow 16 MiB.
+MAX_REQUEST_BYTES = MAX_MESSAGE_BYTES
 
 
 def ensure_topics(settings: KafkaSettings, extra: dict[str, dict[str, str]] | None = None) -> list[str]:

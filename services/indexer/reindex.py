@@ -9,17 +9,20 @@ atomic step; searches see the old indices until then and the complete new ones a
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
 
-from services.common.messaging import ensure_topics, make_producer
-from services.indexer.elastic import ensure_index, swap_alias
-from services.indexer.service import BatchResult, Indexer
+from services.common.messaging import MAX_REQUEST_BYTES, ensure_topics, make_producer, publish_dead_letter
+from services.indexer.elastic import ensure_index, make_client, swap_alias
+from services.indexer.service import FETCH_MAX_BYTES
 from services.indexer.settings import IndexerSettings
+from services.indexer.writer import BatchResult, BulkWriter
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +41,20 @@ def reindex(
 ) -> ReindexResult:
     started = time.monotonic()
     ensure_topics(settings)
-    indexer = Indexer(settings)
-    indexer.producer = make_producer(settings, "newsflow-reindex")
-    ensure_index(indexer.client, settings)
+    client = make_client(settings)
+    producer = make_producer(settings, "newsflow-reindex")
     consumer = KafkaConsumer(
         **settings.kafka_client_options(),
         group_id=None,
         enable_auto_commit=False,
-        fetch_max_bytes=64 * 1024 * 1024,
-        max_partition_fetch_bytes=16 * 1024 * 1024,
+        fetch_max_bytes=FETCH_MAX_BYTES,
+        max_partition_fetch_bytes=MAX_REQUEST_BYTES,
     )
-    indexer.consumer = consumer  # paused, like the live indexer's, while Elasticsearch is away
+    writer = BulkWriter(client, settings, functools.partial(publish_dead_letter, producer, settings))
+    never = threading.Event()  # a reindex runs to its end or fails; nothing asks it to stop midway
     result = ReindexResult()
     try:
+        ensure_index(client, settings)
         partitions = [
             TopicPartition(settings.topic_enriched, p)
             for p in consumer.partitions_for_topic(settings.topic_enriched) or []
@@ -58,26 +62,24 @@ def reindex(
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
-        report(f"replaying {sum(end.values())} messages of {settings.topic_enriched} into mapping v{indexer.version}")
+        report(f"replaying {sum(end.values())} messages of {settings.topic_enriched} into mapping v{writer.version}")
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             polled = consumer.poll(timeout_ms=1000, max_records=settings.indexer_batch_size)
             records = [record for batch in polled.values() for record in batch]
             if not records:
                 continue
-            batch = indexer.index_until_done(records)
+            # Paused, like the live indexer's consumer, while Elasticsearch is away.
+            result.written.add(writer.write_until_done(records, consumer, never))
             result.read += len(records)
-            result.written.indexed += batch.indexed
-            result.written.stale += batch.stale
-            result.written.dead_lettered += batch.dead_lettered
-        result.removed, result.added = swap_alias(indexer.client, settings)
+        result.removed, result.added = swap_alias(client, settings)
         report(f"alias {settings.es_alias} now points at {', '.join(result.added) or 'nothing'}")
         if delete_old and result.removed:
-            indexer.client.indices.delete(index=",".join(result.removed))
+            client.indices.delete(index=",".join(result.removed))
             report(f"deleted {', '.join(result.removed)}")
     finally:
         consumer.close()
-        indexer.producer.flush()
-        indexer.producer.close()
-        indexer.client.close()
+        producer.flush()
+        producer.close()
+        client.close()
     result.seconds = time.monotonic() - started
     return result

@@ -359,6 +359,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
     from schemas import SLUGS, EnrichedArticle, find_media_topic
+    from services.common.messaging import MAX_REQUEST_BYTES
     from services.common.settings import KafkaSettings
 
     settings = KafkaSettings()
@@ -374,7 +375,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
             auto_offset_reset="earliest" if args.from_beginning else "latest",
             enable_auto_commit=args.group is not None,
             consumer_timeout_ms=int(args.timeout * 1000) if args.timeout else float("inf"),
-            max_partition_fetch_bytes=16 * 1024 * 1024,
+            max_partition_fetch_bytes=MAX_REQUEST_BYTES,
         )
     except KafkaError as error:
         return _fail(f"cannot reach Kafka at {settings.kafka_bootstrap}: {error}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from services.common.topology import STAGES, stage_names
 from services.operations.status import PipelineStatus
 from services.operations.supervisor import Supervisor
 
@@ -25,7 +26,7 @@ def progress_event(
                 "out_per_s": round(rates.get(stage, {}).get("out", 0.0), 2),
                 "lag": found.lag if (found := status.stage(stage)) else None,
             }
-            for stage in ("fetch", "clean", "enrich", "index")
+            for stage in stage_names()
         },
         "documents": status.documents,
         "dead_letters": status.dead_letters,
@@ -67,12 +68,13 @@ def render_live(
     stages = Table(title="stages", expand=True)
     for column in ("stage", "in /s", "out /s", "lag"):
         stages.add_column(column, justify="left" if column == "stage" else "right")
-    for stage in ("fetch", "clean", "enrich", "index"):
+    for spec in STAGES:
+        stage = str(spec.stage)
         found = status.stage(stage)
         rate = rates.get(stage, {})
         stages.add_row(
             stage,
-            "-" if stage == "fetch" else f"{rate.get('in', 0.0):.1f}",
+            "-" if spec.input is None else f"{rate.get('in', 0.0):.1f}",
             f"{rate.get('out', 0.0):.1f}",
             "-" if found is None or found.lag is None else str(found.lag),
         )

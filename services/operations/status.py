@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.common.topology import Route, routes
 from services.fetcher.settings import FetcherSettings
 from services.indexer.settings import IndexerSettings
 from services.processor.settings import ProcessorSettings
@@ -26,6 +27,7 @@ class StageStatus(BaseModel):
     """A consuming stage: its input, its consumer group, whether anyone is in it, what it has not done yet."""
 
     stage: str
+    service: str
     input_topic: str
     group: str
     group_state: str  # Stable, Empty (nobody consuming), PreparingRebalance, … or "unknown"
@@ -76,13 +78,9 @@ class PipelineStatus(BaseModel):
         return next((topic for topic in self.topics if topic.name == name), None)
 
 
-def stage_inputs(settings: PipelineSettings) -> list[tuple[str, str, str]]:
-    """(stage, input topic, consumer group) of each consuming stage, in pipeline order."""
-    return [
-        ("clean", settings.topic_raw, settings.processor_app_id),
-        ("enrich", settings.topic_clean, settings.processor_app_id),
-        ("index", settings.topic_enriched, settings.indexer_group),
-    ]
+def consuming_routes(settings: PipelineSettings) -> list[Route]:
+    """The declared stages that consume a topic, in flow order."""
+    return [found for found in routes(settings) if found.input_topic is not None and found.group is not None]
 
 
 class StatusCollector:
@@ -119,8 +117,8 @@ class StatusCollector:
         try:
             self._probe = self._probe or KafkaProbe(settings)
             probe = self._probe
-            names = [settings.topic_raw, settings.topic_clean, settings.topic_enriched, settings.topic_dlq]
-            names += [settings.topic_alerts, settings.topic_seen, settings.topic_sources]
+            flow = [topic for found in routes(settings) for topic in found.output_topics]
+            names = [*flow, settings.topic_dlq, settings.topic_alerts, settings.topic_seen, settings.topic_sources]
             partitions = probe.partitions(names)
             ends = probe.end_offsets(names)
             held = probe.messages(names)
@@ -136,15 +134,17 @@ class StatusCollector:
             ]
             groups = probe.groups()
             stages = []
-            for stage, topic, group in stage_inputs(settings):
-                lag = probe.lag(group, topic)
-                end = sum(ends.get(topic, {}).values())
+            for found in consuming_routes(settings):
+                assert found.input_topic is not None and found.group is not None
+                lag = probe.lag(found.group, found.input_topic)
+                end = sum(ends.get(found.input_topic, {}).values())
                 stages.append(
                     StageStatus(
-                        stage=stage,
-                        input_topic=topic,
-                        group=group,
-                        group_state=groups.get(group, "unknown"),
+                        stage=found.stage,
+                        service=found.service,
+                        input_topic=found.input_topic,
+                        group=found.group,
+                        group_state=groups.get(found.group, "unknown"),
                         lag=lag,
                         consumed=None if lag is None else end - lag,
                     )
@@ -225,12 +225,11 @@ def diagnose(status: PipelineStatus) -> list[str]:
         problems.append(
             f"Elasticsearch {status.elasticsearch} — start it with `newsflow stack up` or check NEWSFLOW_ES_URL"
         )
-    service_of = {"clean": "processor", "enrich": "processor", "index": "indexer"}
     for stage in status.stages:
         if stage.lag and stage.group_state in ("Empty", "Dead", "unknown"):
             problems.append(
-                f"{stage.lag} messages wait in {stage.input_topic} but no {service_of[stage.stage]} is consuming "
-                f"(group {stage.group} is {stage.group_state}) — start it: `newsflow run {service_of[stage.stage]}`"
+                f"{stage.lag} messages wait in {stage.input_topic} but no {stage.service} is consuming "
+                f"(group {stage.group} is {stage.group_state}) — start it: `newsflow run {stage.service}`"
             )
     if status.dead_letters:
         latest = status.last_errors[0] if status.last_errors else None
@@ -327,13 +326,14 @@ def throughput(
     def rate(first: int | None, second: int | None) -> float:
         return max(0.0, (second - first) / elapsed) if first is not None and second is not None else 0.0
 
-    outputs = {"clean": settings.topic_clean, "enrich": settings.topic_enriched}
-    rates = {"fetch": {"in": 0.0, "out": rate(ends(before, settings.topic_raw), ends(after, settings.topic_raw))}}
-    for stage in ("clean", "enrich", "index"):
-        rates[stage] = {
-            "in": rate(consumed(before, stage), consumed(after, stage)),
-            "out": rate(before.documents, after.documents)
-            if stage == "index"
-            else rate(ends(before, outputs[stage]), ends(after, outputs[stage])),
+    rates = {}
+    for found in routes(settings):
+        # A stage that writes no topic (the indexer) is measured by the documents in the alias.
+        output = found.output_topics[0] if found.output_topics else None
+        rates[str(found.stage)] = {
+            "in": rate(consumed(before, found.stage), consumed(after, found.stage)) if found.input_topic else 0.0,
+            "out": rate(ends(before, output), ends(after, output))
+            if output
+            else rate(before.documents, after.documents),
         }
     return rates

@@ -20,21 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-SERVICE_MODULES = {
-    "fetcher": "services.fetcher.service",
-    "processor": "services.processor.app",
-    "indexer": "services.indexer.service",
-}
-# Per worker: the setting holding its metrics port (worker n listens on base + n - 1).
-PORT_SETTINGS = {
-    "fetcher": ("NEWSFLOW_FETCHER_METRICS_PORT", 9101),
-    "processor": ("NEWSFLOW_PROCESSOR_WEB_PORT", 6066),
-    "indexer": ("NEWSFLOW_INDEXER_METRICS_PORT", 9102),
-}
+from services.common.topology import SERVICES, service_spec
+
+SERVICE_MODULES = {spec.name: spec.module for spec in SERVICES}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 FIRST_BACKOFF_S = 1.0
 MAX_BACKOFF_S = 60.0
 STABLE_AFTER_S = 60.0
+
+
+def port_setting(service_name: str) -> tuple[str, int | None]:
+    """The environment variable of a service's metrics port and its default (worker n listens on base + n - 1)."""
+    from services.operations.status import PipelineSettings
+
+    field = service_spec(service_name).port_setting
+    return f"NEWSFLOW_{field.upper()}", PipelineSettings.model_fields[field].default
 
 
 def default_processors(partitions: int) -> int:
@@ -48,7 +48,7 @@ def parse_workers(specs: list[str], *, processors: int = 1) -> dict[str, int]:
     """``["fetcher", "processor=2"]`` → ``{"fetcher": 1, "processor": 2}``; no specs means every service,
     with ``processors`` processor workers."""
     if not specs:
-        return {"fetcher": 1, "processor": processors, "indexer": 1}
+        return {spec.name: processors if spec.name == "processor" else 1 for spec in SERVICES}
     workers: dict[str, int] = {}
     for spec in specs:
         name, _, count = spec.partition("=")
@@ -107,7 +107,7 @@ class Supervisor:
 
     def _worker_env(self, service: str, number: int) -> dict[str, str]:
         env = dict(self.env)
-        setting, default = PORT_SETTINGS[service]
+        setting, default = port_setting(service)
         base = env.get(setting, str(default))
         if number > 1 and base.isdigit() and int(base) != 0:
             env[setting] = str(int(base) + number - 1)

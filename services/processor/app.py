@@ -10,47 +10,26 @@ it commits offsets, so an input offset is committed only after its outputs were 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 import ssl
-import time
-from collections.abc import Callable, Coroutine
-from typing import Any, cast
+from typing import Any
 
 import faust
 
-from schemas import SLUGS, CleanArticle, DeadLetter, EnrichedArticle, encode
-from schemas.codec import MessageOrigin
-from services.common.messaging import KafkaProbe
-from services.common.observability import (
-    ARTICLES,
-    BATCH_SIZE,
-    CONSUMER_LAG,
-    STAGE_SECONDS,
-    article_context,
-    count_dead_letter,
-)
-from services.processor.boilerplate import BoilerplateLearner
-from services.processor.clean import Cleaner
-from services.processor.duplicates import DuplicateIndex
-from services.processor.enrich import subscription_codes
+from services.common.messaging import MAX_REQUEST_BYTES, KafkaProbe
+from services.common.observability import CONSUMER_LAG
+from services.common.topology import Route, routes
+from services.processor.agents import ProcessorParts
 from services.processor.handover import HandOverTransport
-from services.processor.replicated import ChangelogFollower, ReplicatedMap
+from services.processor.learned import LearnedState
+from services.processor.outputs import Outputs, Send
 from services.processor.settings import ProcessorSettings
-from services.processor.stages import clean_message, enrich_messages
 
 log = logging.getLogger(__name__)
 
-AgentFun = Callable[[faust.StreamT], Coroutine[Any, Any, None]]
-
 # faust (through mode) names log levels its own way.
 _FAUST_LEVELS = {"DEBUG": "debug", "INFO": "info", "WARNING": "warn", "ERROR": "error", "CRITICAL": "crit"}
-
-
-def _origin(event: faust.EventT) -> MessageOrigin:
-    """Where a message came from, for its dead letter."""
-    message = event.message
-    key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
-    return MessageOrigin(source_topic=message.topic, partition=message.partition, offset=message.offset, key=key)
 
 
 def broker_credentials(settings: ProcessorSettings) -> faust.types.auth.CredentialsT | None:
@@ -74,7 +53,49 @@ def broker_credentials(settings: ProcessorSettings) -> faust.types.auth.Credenti
     return faust.SSLCredentials(context) if context is not None else None
 
 
-def create_app(settings: ProcessorSettings) -> faust.App:
+class LagGauge:
+    """Sets the consumer-lag gauge of each stage this worker runs; holds its Kafka probe between readings."""
+
+    def __init__(self, settings: ProcessorSettings, stages: list[Route]) -> None:
+        self.settings = settings
+        self.stages = stages
+        self._probe: KafkaProbe | None = None
+
+    def _lags(self) -> dict[str, int | None]:
+        self._probe = self._probe or KafkaProbe(self.settings)
+        return {
+            str(found.stage): self._probe.lag(found.group, found.input_topic)
+            for found in self.stages
+            if found.group is not None and found.input_topic is not None
+        }
+
+    async def measure(self) -> None:
+        try:
+            for stage, lag in (await asyncio.to_thread(self._lags)).items():
+                if lag is not None:
+                    CONSUMER_LAG.labels(stage=stage).set(lag)
+        except Exception as error:  # a gauge must never stop the worker
+            log.warning("could not measure consumer lag: %s", error)
+
+    def close(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
+
+
+def faust_sender(app: faust.App) -> Send:
+    """Sends through the app's producer, which faust flushes before it commits the input offsets."""
+    channels: dict[str, faust.TopicT] = {}
+
+    async def send(topic: str, key: bytes | None, value: bytes) -> None:
+        if topic not in channels:
+            channels[topic] = app.topic(topic, key_serializer="raw", value_serializer="raw")
+        await channels[topic].send(key=key, value=value)
+
+    return send
+
+
+def create_faust_app(settings: ProcessorSettings) -> faust.App:
+    """The faust app with the delivery settings the pipeline relies on, and no agents yet."""
     app = faust.App(
         settings.processor_app_id,
         broker=";".join(f"kafka://{server}" for server in settings.bootstrap_servers),
@@ -87,131 +108,37 @@ def create_app(settings: ProcessorSettings) -> faust.App:
         web_port=settings.processor_web_port,
         web_bind=settings.metrics_host,
         producer_acks=-1,
-        producer_max_request_size=16 * 1024 * 1024,
-        consumer_max_fetch_size=16 * 1024 * 1024,
+        producer_max_request_size=MAX_REQUEST_BYTES,
+        consumer_max_fetch_size=MAX_REQUEST_BYTES,
         consumer_auto_offset_reset="earliest",
         processing_guarantee="at_least_once",
     )
     app.transport = HandOverTransport(app.conf.broker_consumer, app)  # commits before a rebalance moves work
-    raw = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw")
-    cleaned = app.topic(settings.topic_clean, key_serializer="raw", value_serializer="raw")
-    enriched = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw")
-    dlq = app.topic(settings.topic_dlq, key_serializer="raw", value_serializer="raw")
-    per_topic = {
-        code: app.topic(f"{settings.topic_subscription_prefix}{slug}", key_serializer="raw", value_serializer="raw")
-        for code, slug in SLUGS.items()
-    }
+    return app
 
-    async def _emit(
-        outcome: CleanArticle | EnrichedArticle | DeadLetter,
-        target: faust.TopicT,
-        key: bytes | None,
-        encoded: bytes | None = None,  # the outcome's bytes, when it goes to several topics
-    ) -> None:
-        if isinstance(outcome, DeadLetter):
-            await dlq.send(key=key, value=encode(outcome))
-            count_dead_letter(outcome.stage, outcome.error_class)
-            log.warning(
-                "dead-lettered (%s): %s",
-                outcome.stage,
-                outcome.reason[:500],
-                extra=article_context(outcome.article_id, outcome.stage, url=outcome.url, offset=outcome.offset),
-            )
-        else:
-            await target.send(key=outcome.id.encode(), value=encoded or encode(outcome))
 
-    # Learned state every worker needs whole, restored before the agents start and kept in step with the
-    # other workers through compacted changelogs (services/processor/replicated.py says why not GlobalTable).
-    duplicates: DuplicateIndex  # bound below; changes to the signatures made elsewhere feed its LSH
-    boilerplate = ReplicatedMap(settings.changelog_topic("boilerplate"))
-    signatures = ReplicatedMap(
-        settings.changelog_topic("signatures"), on_change=lambda key, value: duplicates.remember(key, value)
-    )
-    duplicates = DuplicateIndex(signatures, settings.duplicate_settings())
-    cleaner = Cleaner(BoilerplateLearner(boilerplate, settings.boilerplate_settings()), duplicates)
-    learned = ChangelogFollower(settings.kafka_client_options(), [boilerplate, signatures])
+def register_stages(parts: ProcessorParts) -> dict[str, Any]:
+    """Add the agent of each declared processor stage this worker runs (``NEWSFLOW_PROCESSOR_STAGES``)."""
+    bodies = {}
+    for found in routes(parts.settings, "processor"):
+        if str(found.stage) in parts.settings.stages:
+            module = importlib.import_module(f"services.processor.agents.{found.stage}")
+            bodies[str(found.stage)] = module.register(parts, found)
+    return bodies
 
-    async def _send_change(topic: str, key: bytes, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
-        # The app's own producer: faust flushes it before committing the input offsets.
-        await app.producer.send(topic, key, value, None, None, headers)
+
+def create_app(settings: ProcessorSettings) -> faust.App:
+    app = create_faust_app(settings)
+    learned = LearnedState(settings)
+    parts = ProcessorParts(app, settings, Outputs(faust_sender(app), settings.topic_dlq), learned)
+    register_stages(parts)
+    lag = LagGauge(settings, routes(settings, "processor"))
+    app.timer(interval=10.0)(lag.measure)
 
     @app.on_before_shutdown.connect
-    async def _stop_following(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
+    async def _stop(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
         learned.stop()
-        if probe is not None:
-            probe.close()
-
-    def agent(name: str, channel: faust.TopicT) -> Callable[[AgentFun], AgentFun]:
-        """Register the agent if this worker runs that stage (``NEWSFLOW_PROCESSOR_STAGES``)."""
-        if name not in settings.stages:
-            return lambda function: function
-        return cast(Callable[[AgentFun], AgentFun], app.agent(channel, name=name, concurrency=1))
-
-    @agent("clean", raw)
-    async def clean_agent(stream: faust.StreamT) -> None:
-        await learned.ready()
-        async for event in stream.events():
-            started = time.perf_counter()
-            learned.apply_changes()
-            outcome = clean_message(event.value, _origin(event), cleaner)
-            await learned.send_writes(_send_change)
-            await _emit(outcome, cleaned, event.key)
-            STAGE_SECONDS.labels(stage="clean").observe(time.perf_counter() - started)
-            if isinstance(outcome, CleanArticle):
-                ARTICLES.labels(stage="clean", outcome="duplicate" if outcome.duplicate_of else "cleaned").inc()
-
-    async def forget_old_articles() -> None:
-        await learned.ready()
-        learned.apply_changes()
-        forgotten = duplicates.expire(time.time())
-        await learned.send_writes(_send_change)
-        if forgotten:
-            log.info("forgot %d articles older than the duplicate window", forgotten)
-
-    if "clean" in settings.stages:
-        app.timer(interval=3600.0)(forget_old_articles)
-
-    @agent("enrich", cleaned)
-    async def enrich_agent(stream: faust.StreamT) -> None:
-        # Batches feed nlp.pipe; take_events acks a batch only after this body has sent all its outputs.
-        batches = cast(faust.Stream, stream).take_events(  # StreamT's stub lacks take_events
-            settings.enrich_batch_size, within=settings.enrich_batch_within_s
-        )
-        async for events in batches:
-            started = time.perf_counter()
-            outcomes = enrich_messages(
-                [event.value for event in events], [_origin(event) for event in events], model=settings.enrich_model
-            )
-            for event, outcome in zip(events, outcomes, strict=True):
-                if not isinstance(outcome, EnrichedArticle):
-                    await _emit(outcome, enriched, event.key)
-                    continue
-                encoded = encode(outcome)  # once for news.enriched and every per-topic stream
-                await _emit(outcome, enriched, event.key, encoded)
-                for code in subscription_codes(outcome, settings.enrich_subscription_threshold):
-                    await _emit(outcome, per_topic[code], event.key, encoded)
-                ARTICLES.labels(stage="enrich", outcome="enriched").inc()
-            STAGE_SECONDS.labels(stage="enrich").observe(time.perf_counter() - started)
-            BATCH_SIZE.labels(stage="enrich").observe(len(events))
-
-    probe: KafkaProbe | None = None
-
-    @app.timer(interval=10.0)
-    async def measure_lag() -> None:
-        nonlocal probe
-
-        def _lags() -> dict[str, int | None]:
-            nonlocal probe
-            probe = probe or KafkaProbe(settings)
-            group = settings.processor_app_id  # both agents' consumer group
-            return {"clean": probe.lag(group, settings.topic_raw), "enrich": probe.lag(group, settings.topic_clean)}
-
-        try:
-            for stage, lag in (await asyncio.to_thread(_lags)).items():
-                if lag is not None:
-                    CONSUMER_LAG.labels(stage=stage).set(lag)
-        except Exception as error:  # a gauge must never stop the worker
-            log.warning("could not measure consumer lag: %s", error)
+        lag.close()
 
     # Operators and docker-compose ask these; faust's web server also serves /metrics (set up in main).
     @app.page("/health")

@@ -15,7 +15,6 @@ from spacy.tokens import Doc
 from schemas import MEDIA_TOPICS, CleanArticle, EnrichedArticle
 from services.processor.dates import find_dates, unique_dates
 from services.processor.entities import (
-    DEFAULT_MODEL,
     LABELS,
     RELATED_WEIGHT,
     Mention,
@@ -25,6 +24,7 @@ from services.processor.entities import (
     resolve,
     truecase_shouting,
 )
+from services.processor.settings import DEFAULT_MODEL
 from services.processor.topics import SPORT, classify
 
 # NER reads at most this much of an article: what matters is at the top, and the model's cost is linear.
@@ -131,10 +131,6 @@ def subscription_codes(article: EnrichedArticle, threshold: float) -> list[str]:
     share reaches ``threshold``."""
     top_level = [topic for topic in article.topics if topic.code in MEDIA_TOPICS]
     return [topic.code for index, topic in enumerate(top_level) if index == 0 or topic.score >= threshold]
-
-
-def enrich(article: CleanArticle, *, model: str = DEFAULT_MODEL) -> EnrichedArticle:
-    return enrich_batch([article], model=model)[0]
 
 
 def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL) -> list[EnrichedArticle]:

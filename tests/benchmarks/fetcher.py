@@ -26,6 +26,7 @@ import uuid
 from kafka import KafkaAdminClient, KafkaConsumer
 
 from schemas import RawArticle, decode
+from schemas.codec import MAX_MESSAGE_BYTES
 from services.common.messaging import ensure_topics, make_producer
 from services.fetcher.http import AddressPolicy, SafeClient
 from services.fetcher.inputs import InputItem
@@ -53,7 +54,7 @@ def _published(settings: FetcherSettings) -> list[RawArticle]:
         bootstrap_servers=settings.bootstrap_servers,
         auto_offset_reset="earliest",
         consumer_timeout_ms=3000,
-        max_partition_fetch_bytes=16 * 1024 * 1024,
+        max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
         fetch_max_bytes=64 * 1024 * 1024,
     )
     try:

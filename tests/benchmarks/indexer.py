@@ -32,6 +32,7 @@ from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaAdminClient, KafkaProducer
 
 from schemas import EnrichedArticle, RawArticle, encode
+from schemas.codec import MAX_MESSAGE_BYTES
 from services.common.messaging import ensure_topics
 from services.fetcher.inputs import split_seed_text
 from services.indexer.documents import bulk_action, index_template, to_document
@@ -106,7 +107,7 @@ def stage_rate(
 def _processor_like_producer(settings: IndexerSettings) -> KafkaProducer:
     """A producer writing ``news.enriched`` as the processor's faust producer does: uncompressed, all acks."""
     return KafkaProducer(**settings.kafka_client_options(), acks="all", compression_type=None, linger_ms=20,
-                         max_request_size=16 * 1024 * 1024)  # fmt: skip
+                         max_request_size=MAX_MESSAGE_BYTES)  # fmt: skip
 
 
 def _committed(admin: KafkaAdminClient, group: str) -> int:

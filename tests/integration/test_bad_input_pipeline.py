@@ -11,6 +11,7 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from schemas import RawArticle, encode
+from schemas.codec import MAX_MESSAGE_BYTES
 from tests.badinputs import StaticSite, bad_documents, bad_feeds, bad_jsonl_lines, bad_messages
 from tests.conftest import Pipeline, wait_for
 from tests.unit.test_learned_state import WIRE
@@ -54,7 +55,7 @@ def test_a_thousand_bad_inputs_become_dead_letters_and_valid_articles_still_arri
 
         # Straight into each stage's input topic, valid articles among them.
         valid_direct = _valid("direct", 20)
-        producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=16 * 1024 * 1024)
+        producer = KafkaProducer(bootstrap_servers="127.0.0.1:9092", max_request_size=MAX_MESSAGE_BYTES)
         for topic, prefix, messages in (
             ("topic_raw", "bad-raw", bad_messages(BAD_RAW)),
             ("topic_clean", "bad-clean", bad_messages(BAD_CLEAN)),

@@ -15,6 +15,7 @@ import pytest
 from kafka import KafkaConsumer
 
 from schemas import DeadLetter, RawArticle, article_id, decode
+from schemas.codec import MAX_MESSAGE_BYTES
 from services.fetcher.http import USER_AGENT
 from services.fetcher.urls import canonical_url
 from tests.conftest import Pipeline, wait_for
@@ -77,7 +78,7 @@ def _read(pipeline: Pipeline, topic: str) -> list[bytes]:
         auto_offset_reset="earliest",
         consumer_timeout_ms=2000,
         fetch_max_bytes=64 * 1024 * 1024,
-        max_partition_fetch_bytes=16 * 1024 * 1024,
+        max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
     )
     try:
         return [record.value for record in consumer]

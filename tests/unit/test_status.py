@@ -25,7 +25,15 @@ def _snapshot(at: float, *, raw: int, clean: int, enriched: int, consumed: tuple
         TopicStatus(name=SETTINGS.topic_enriched, partitions=4, end_offset=enriched, messages=enriched),
     ]
     stages = [
-        StageStatus(stage=name, input_topic=topic, group="g", group_state="Stable", consumed=done, lag=end - done)
+        StageStatus(
+            stage=name,
+            service="processor",
+            input_topic=topic,
+            group="g",
+            group_state="Stable",
+            consumed=done,
+            lag=end - done,
+        )
         for name, topic, done, end in zip(
             ("clean", "enrich", "index"),
             (SETTINGS.topic_raw, SETTINGS.topic_clean, SETTINGS.topic_enriched),
