@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import threading
-import time
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -61,6 +61,16 @@ def _indexed_at(pipeline: Pipeline, article_id: str) -> str:
         client.close()
 
 
+def _checked_until(pipeline: Pipeline, alert: str) -> datetime:
+    """How far in indexing time the alert has looked."""
+    client = Elasticsearch("http://127.0.0.1:9200")
+    try:
+        stored = client.get(index=pipeline.setting("es_alerts_index"), id=f"alert:{alert}")["_source"]
+        return datetime.fromisoformat(stored["checked_until"])
+    finally:
+        client.close()
+
+
 def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline: Pipeline, webhook: str):
     pipeline.env["NEWSFLOW_INDEXER_ALERTS_INTERVAL_S"] = "1"
     added = pipeline.newsflow("alerts", "add", "shamkhani-politics", "--entity", "Shamkhani", "--topic",
@@ -83,8 +93,14 @@ def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline:
     # The same article processed and indexed again (an update) matches again but fires no second time.
     first_indexed = _indexed_at(pipeline, match.article_id)
     assert pipeline.newsflow("ingest", "--force", str(SAMPLES)).returncode == 0
-    wait_for(lambda: _indexed_at(pipeline, match.article_id) > first_indexed, timeout=120)
-    time.sleep(5)  # more than the alert interval plus the settling time: the update has been looked at
+
+    def reindexed() -> datetime | None:
+        now = _indexed_at(pipeline, match.article_id)
+        return datetime.fromisoformat(now) if now > first_indexed else None
+
+    updated = wait_for(reindexed, timeout=120)
+    # The alert's own watermark passes the update: its run has looked at the updated article.
+    wait_for(lambda: _checked_until(pipeline, "shamkhani-politics") >= updated, timeout=60)
     tail = pipeline.newsflow("alerts", "tail", "--from-beginning", "--timeout", "5")
     assert [json.loads(line)["article_id"] for line in tail.stdout.splitlines()] == [match.article_id]
     assert len(_fired(pipeline)) == 1 and len(_Hook.received) == 1

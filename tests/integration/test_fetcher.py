@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,13 @@ def _published(pipeline: Pipeline) -> list[RawArticle]:
         consumer.close()
 
 
+def _polls(pipeline: Pipeline) -> int:
+    """Finished polls of the watched folder, as the fetcher recorded them."""
+    listed = pipeline.newsflow("sources", "--json")
+    assert listed.returncode == 0, listed.stderr
+    return sum(row["polls"] for row in map(json.loads, listed.stdout.splitlines()) if row["name"] == "path-1")
+
+
 def test_watched_files_are_published_once_even_after_a_restart(pipeline: Pipeline, tmp_path: Path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -47,7 +54,9 @@ def test_watched_files_are_published_once_even_after_a_restart(pipeline: Pipelin
     wait_for(lambda: restarted.poll() is None)
     (inbox / "late.txt").write_text("A late headline\n\nA late body arrives after the restart.")
     wait_for(lambda: len(_published(pipeline)) >= 3)
-    time.sleep(2)  # several more polls: any republication would show up now
+    # Three more finished polls of the folder, seen in the fetcher's own record: a republication would be out.
+    polls = _polls(pipeline)
+    wait_for(lambda: _polls(pipeline) >= polls + 3)
     titles = [article.title for article in _published(pipeline)]
     assert sorted(t or "" for t in titles) == sorted(
         ["", "A late headline", "Tehran, Bishkek to boost bilateral ties, regional cooperation"]
