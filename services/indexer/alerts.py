@@ -21,7 +21,7 @@ import httpx
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from kafka import KafkaProducer
 
-from schemas import AlertMatch, encode, find_media_topic
+from schemas import AlertMatch, EnrichedArticle, encode, find_media_topic
 from services.indexer.settings import AlertSettings
 
 log = logging.getLogger(__name__)
@@ -110,19 +110,48 @@ def match_query(alert: dict[str, Any], since: str, until: str) -> dict[str, Any]
     if alert.get("topic"):
         must.append({"term": {"topic_codes": alert["topic"]}})
     if alert.get("entity"):
-        entity = alert["entity"]
-        must.append(
-            {
-                "bool": {
-                    "should": [
-                        {"terms": {field: [entity]}} for field in ("persons", "organizations", "locations", "misc")
-                    ]
-                    + [{"nested": {"path": "entities", "query": {"term": {"entities.aliases": entity}}}}],
-                    "minimum_should_match": 1,
-                }
-            }
-        )
+        must.append(naming_query(alert["entity"]))
     return {"bool": {"filter": must}}
+
+
+# ---------------------------------------------------------------------------------- naming an entity
+# What `--entity X` means, for `alerts` (a query in Elasticsearch) and `subscribe` (a test in Python) alike:
+# one of the article's entities has X as its name or an alias, or as whole words of one, in any case.
+# "Shamkhani" names "Ali Shamkhani"; "Sham" does not.
+
+NAME_FIELDS = ("persons", "organizations", "locations", "misc")
+
+
+def wanted_name(wanted: str) -> str:
+    return " ".join(wanted.casefold().split())
+
+
+def mentions_entity(article: EnrichedArticle, wanted: str) -> bool:
+    """Whether the article names the entity (see above)."""
+    target = wanted_name(wanted)
+    for entity in article.entities:
+        for name in (entity.name, *entity.aliases):
+            if f" {target} " in f" {' '.join(name.casefold().split())} ":
+                return True
+    return False
+
+
+def naming_query(wanted: str) -> dict[str, Any]:
+    """The same test as ``mentions_entity``, over the keyword fields of the index."""
+    target = _escape_wildcard(wanted_name(wanted))
+    patterns = [target, f"{target} *", f"* {target}", f"* {target} *"]
+
+    def matching(field: str) -> list[dict[str, Any]]:
+        return [{"wildcard": {field: {"value": pattern, "case_insensitive": True}}} for pattern in patterns]
+
+    should = [clause for field in NAME_FIELDS for clause in matching(field)]
+    nested = {"bool": {"should": matching("entities.name") + matching("entities.aliases"), "minimum_should_match": 1}}
+    should.append({"nested": {"path": "entities", "query": nested}})
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def _escape_wildcard(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
 
 
 class AlertRunner:

@@ -10,12 +10,11 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from schemas import EnrichedArticle
     from schemas.articles import Contract
 
 M = TypeVar("M", bound="Contract")
@@ -234,39 +233,41 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def cmd_process(args: argparse.Namespace) -> int:
     """Offline clean + enrich: EnrichedArticle JSON lines on stdout, in input order, nothing else there."""
-    from schemas import DeadLetter
+    from schemas import DeadLetter, RawArticle
     from services.common.runtime import configure_logging
+    from services.common.settings import load_settings
     from services.fetcher.inputs import InputError, walk
-    from services.processor.boilerplate import BoilerplateLearner
-    from services.processor.clean import Cleaner
-    from services.processor.duplicates import DuplicateIndex
-    from services.processor.enrich import enrich_batch
+    from services.processor.offline import OfflineRun, default_workers
     from services.processor.settings import ProcessorSettings
 
     configure_logging(os.environ.get("NEWSFLOW_LOG_LEVEL", "WARNING"))
-    settings = ProcessorSettings()
-    # Duplicates, stories and learned boilerplate are found among the articles of this run.
-    clean = Cleaner(
-        BoilerplateLearner({}, settings.boilerplate_settings()), DuplicateIndex({}, settings.duplicate_settings())
-    )
+    run = OfflineRun(load_settings(ProcessorSettings), workers=args.workers or default_workers())
     produced = failed = 0
-    for item in walk(args.paths):
-        if isinstance(item, InputError):
-            print(f"newsflow: {item.reason}", file=sys.stderr)
+
+    def readable() -> Iterator[RawArticle]:
+        nonlocal failed
+        for item in walk(args.paths):
+            if isinstance(item, InputError):
+                print(f"newsflow: {item.reason}", file=sys.stderr)
+                failed += 1
+            else:
+                yield item
+
+    started = time.perf_counter()
+    for outcome in run.process(readable()):
+        if isinstance(outcome, DeadLetter):
+            print(f"newsflow: {outcome.url or outcome.article_id}: {outcome.error_class}: {outcome.reason}",
+                  file=sys.stderr)  # fmt: skip
             failed += 1
             continue
-        try:
-            article = enrich_batch([clean(item)])[0]
-        except Exception as error:
-            print(f"newsflow: {item.url}: {type(error).__name__}: {error}", file=sys.stderr)
-            failed += 1
-            continue
-        if isinstance(article, DeadLetter):  # pragma: no cover - enrich_batch returns articles
-            continue
-        sys.stdout.write(article.model_dump_json() + "\n")
+        sys.stdout.write(outcome.model_dump_json() + "\n")
         sys.stdout.flush()
         produced += 1
-    print(f"newsflow: {produced} articles processed, {failed} failed", file=sys.stderr)
+    print(
+        f"newsflow: {produced} articles processed, {failed} failed in {time.perf_counter() - started:.2f}s "
+        f"({run.workers} worker{'s' if run.workers > 1 else ''})",
+        file=sys.stderr,
+    )
     return 0 if produced or not failed else 1
 
 
@@ -343,16 +344,6 @@ def cmd_sources(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------------------- subscribe
 
 
-def mentions_entity(article: EnrichedArticle, wanted: str) -> bool:
-    """Whether the article names the entity: its name or an alias, or whole words of its name."""
-    target = " ".join(wanted.casefold().split())
-    for entity in article.entities:
-        names = [entity.name, *entity.aliases]
-        if any(target == name.casefold() or f" {target} " in f" {name.casefold()} " for name in names):
-            return True
-    return False
-
-
 def cmd_subscribe(args: argparse.Namespace) -> int:
     """Tail one per-topic stream as JSON lines, optionally only articles naming an entity."""
     from kafka import KafkaConsumer
@@ -361,6 +352,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     from schemas import SLUGS, EnrichedArticle, find_media_topic
     from services.common.messaging import MAX_REQUEST_BYTES
     from services.common.settings import KafkaSettings
+    from services.indexer.alerts import mentions_entity
 
     settings = KafkaSettings()
     code = find_media_topic(args.topic)
@@ -630,6 +622,12 @@ def cmd_dlq(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------------------------- main
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from schemas import Stage
 
@@ -662,6 +660,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     process = commands.add_parser("process", help="clean + enrich offline; EnrichedArticle JSON lines on stdout")
     process.add_argument("paths", nargs="+", metavar="PATH")
+    process.add_argument("--workers", type=_positive, help="processes to use (default: all cores)")
     process.set_defaults(handler=cmd_process)
 
     sources = commands.add_parser("sources", help="the fetcher's sources and the health of their last polls")
@@ -670,7 +669,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     subscribe = commands.add_parser("subscribe", help="tail a per-topic stream as JSON lines")
     subscribe.add_argument("topic", metavar="TOPIC", help="slug (conflict-war-and-peace), label or IPTC code")
-    subscribe.add_argument("--entity", help="only articles naming this entity (name or alias)")
+    subscribe.add_argument("--entity", help="only articles naming this entity: a name or alias, or whole words of one")
     subscribe.add_argument("--from-beginning", action="store_true", help="start at the oldest article kept")
     subscribe.add_argument("--group", help="consumer group: resume where this group stopped (commits offsets)")
     subscribe.add_argument("--max", type=int, default=0, help="stop after this many articles")
@@ -686,7 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("name", nargs="?", help="the alert's name (add, remove; tail: only this alert)")
     alerts.add_argument("--query", help="full-text query over title and body (query_string syntax)")
     alerts.add_argument("--topic", help="IPTC top-level topic: slug, label or code")
-    alerts.add_argument("--entity", help="an entity's name or alias")
+    alerts.add_argument("--entity", help="an entity named: a name or alias, or whole words of one")
     alerts.add_argument("--webhook", help="also POST each match here as JSON (retried)")
     alerts.add_argument("--json", action="store_true", help="list: one JSON object per alert")
     alerts.add_argument("--from-beginning", action="store_true", help="tail: from the oldest match kept")

@@ -379,7 +379,13 @@ class Cleaner:
         self.duplicates = duplicates or DuplicateIndex({})
 
     def __call__(self, raw: RawArticle) -> CleanArticle:
-        article = clean(raw)
+        return self.learn(clean(raw))
+
+    def learn(self, article: CleanArticle) -> CleanArticle:
+        """The part with memory, over an article ``clean`` made: learned boilerplate out, duplicate and story in.
+
+        Articles must come in the order they are to be judged in; ``clean`` itself may run anywhere.
+        """
         body, _removed = self.boilerplate.strip(article.source, article.id, article.body)
         digest = content_hash(body)
         when = article.published_at or article.fetched_at

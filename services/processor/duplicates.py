@@ -86,17 +86,22 @@ class DuplicateIndex:
         self._near = MinHashLSH(threshold=self.settings.near_threshold, num_perm=self.settings.num_perm)
         self._story = MinHashLSH(threshold=self.settings.story_threshold, num_perm=self.settings.num_perm)
         self._indexed: set[str] = set()
+        # Every signature uses the same permutations (seed 1); drawing them is most of making a MinHash.
+        self._permutations = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME).permutations
         for article_id, entry in list(signatures.items()):
             self.remember(article_id, entry)
 
     def _minhash(self, tokens: set[str]) -> MinHash:
-        minhash = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME)
+        minhash = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME, permutations=self._permutations)
         minhash.update_batch([token.encode("utf-8") for token in tokens])
         return minhash
 
     def _restore(self, values: list[int]) -> MinHash:
         return MinHash(
-            num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME, hashvalues=np.asarray(values, dtype=np.uint64)
+            seed=1,
+            scheme=_SCHEME,
+            hashvalues=np.asarray(values, dtype=np.uint64),
+            permutations=self._permutations,
         )
 
     def remember(self, article_id: str, entry: dict[str, Any] | None) -> None:
@@ -104,10 +109,12 @@ class DuplicateIndex:
         if entry is None:
             self._forget(article_id)
             return
-        if article_id in self._indexed:
-            return
-        self._near.insert(article_id, self._restore(entry["m"]))
-        self._story.insert(article_id, self._restore(entry["s"]))
+        if article_id not in self._indexed:
+            self._index(article_id, self._restore(entry["m"]), self._restore(entry["s"]))
+
+    def _index(self, article_id: str, near: MinHash, story: MinHash) -> None:
+        self._near.insert(article_id, near)
+        self._story.insert(article_id, story)
         self._indexed.add(article_id)
 
     def _forget(self, article_id: str) -> None:
@@ -161,7 +168,7 @@ class DuplicateIndex:
             "m": [int(v) for v in near.hashvalues], "s": [int(v) for v in story.hashvalues],
         }  # fmt: skip
         self.signatures[article_id] = entry
-        self.remember(article_id, entry)
+        self._index(article_id, near, story)
         return Assignment(duplicate_of, story_id)
 
     def expire(self, now: float) -> int:

@@ -40,11 +40,17 @@ class Place:
     population: int
 
 
-@lru_cache(maxsize=65_536)  # names recur across articles; the normalisation was a tenth of entity resolution
-def fold(name: str) -> str:
+def _fold(name: str) -> str:
     """Case, accents and spacing removed: the key two spellings of one place share."""
+    if name.isascii():  # most names: nothing to decompose (a third of building the gazetteer otherwise)
+        return " ".join(name.casefold().replace("-", " ").split())
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", " ").split())
+
+
+# Names recur across articles; the normalisation was a tenth of entity resolution. The gazetteer's own
+# hundred thousand names go through _fold, so they do not push the text's names out of this cache.
+fold = lru_cache(maxsize=65_536)(_fold)
 
 
 @lru_cache(maxsize=1)
@@ -75,10 +81,10 @@ def gazetteer() -> dict[str, list[Place]]:
             population=int(country["population"] or 0),
         )
         countries[code] = place
-        index[fold(country["name"])].append(place)
+        index[_fold(country["name"])].append(place)
     for alias, code in COUNTRY_ALIASES.items():
         if code in countries:
-            index[fold(alias)].append(countries[code])
+            index[_fold(alias)].append(countries[code])
     for city in sorted(cities, key=lambda c: -c["population"]):
         place = Place(
             city["name"],
@@ -91,9 +97,9 @@ def gazetteer() -> dict[str, list[Place]]:
             is_country=False,
             population=city["population"],
         )
-        names = {fold(city["name"])}
+        names = {_fold(city["name"])}
         if city["population"] >= MIN_ALTERNATE_POPULATION:
-            names |= {fold(alt) for alt in city["alternatenames"] if _latin_name(alt)}
+            names |= {_fold(alt) for alt in city["alternatenames"] if _latin_name(alt)}
         for name in names:
             index[name].append(place)
     # Regions last: "New York" and "Washington" are the cities unless the text says otherwise.
@@ -102,14 +108,16 @@ def gazetteer() -> dict[str, list[Place]]:
         lat, lon, people = weighted.get((country_code, admin1), (0.0, 0.0, 0.0))
         if people:
             geo = GeoPoint(lat=lat / people, lon=lon / people, country_code=country_code, geonames_id=geonames_id)
-            index[fold(name)].append(Place(name, geo, is_country=name in UK_NATIONS, population=int(people)))
+            index[_fold(name)].append(Place(name, geo, is_country=name in UK_NATIONS, population=int(people)))
     return dict(index)
 
 
 def _latin_name(name: str) -> bool:
     """A spelling a Latin-script text could contain, not a code like ``BND``."""
-    return len(name) >= 4 and not name.isupper() and all(c.isascii() or unicodedata.category(c)[0] != "L" or
-                                                          "LATIN" in unicodedata.name(c, "") for c in name)  # fmt: skip
+    if len(name) < 4 or name.isupper():
+        return False
+    return name.isascii() or all(c.isascii() or unicodedata.category(c)[0] != "L" or
+                                 "LATIN" in unicodedata.name(c, "") for c in name)  # fmt: skip
 
 
 def is_place(name: str) -> bool:

@@ -1,6 +1,7 @@
 """One message in, one message out: the clean and enrich stages as pure functions over bytes.
 
-The faust agents call these and only move bytes; tests and ``newsflow process`` call them directly.
+The faust agents call these and only move bytes; ``newsflow process`` (offline.py) and the tests call them
+directly.
 Any failure becomes a DeadLetter with the stage and a reason: an agent never stops on one message.
 """
 
@@ -23,13 +24,29 @@ Outcome = CleanArticle | DeadLetter
 
 def clean_message(value: bytes | None, origin: MessageOrigin, cleaner: Cleaner | None = None) -> Outcome:
     """Decode, validate and clean one raw message; ``cleaner`` carries learned state between messages."""
+    outcome = clean_alone(value, origin)
+    if cleaner is None or isinstance(outcome, DeadLetter):
+        return outcome
+    return learn_from(outcome, cleaner, value, origin)
+
+
+def clean_alone(value: bytes | None, origin: MessageOrigin) -> Outcome:
+    """The memoryless part of cleaning (rules and extraction): the costly part, which may run anywhere."""
     try:
-        raw = decode(RawArticle, value)
-        return (cleaner or clean)(raw)
+        return clean(decode(RawArticle, value))
     except Exception as error:
         if not isinstance(error, ValueError):
             log.exception("unexpected error while cleaning")
         return dead_letter(Stage.CLEAN, value, error, **origin)
+
+
+def learn_from(article: CleanArticle, cleaner: Cleaner, value: bytes | None, origin: MessageOrigin) -> Outcome:
+    """The part of cleaning with memory (boilerplate, duplicates, stories), in the order articles are judged."""
+    try:
+        return cleaner.learn(article)
+    except Exception as error:
+        log.exception("unexpected error while comparing %s with earlier articles", article.id)
+        return dead_letter(Stage.CLEAN, value, error, article_id=article.id, url=article.url, **origin)
 
 
 def enrich_messages(

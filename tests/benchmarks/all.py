@@ -47,6 +47,8 @@ FIGURES = [
     Figure("enrich stage / raw nlp.pipe", "enrich_stage", "stage_vs_raw_ratio", ">= 0.8"),
     Figure("enrich stage / pure enrichment code", "enrich_stage", "stage_vs_pure_ratio", ">= 0.8"),
     Figure("2 processor workers / 1", "enrich_stage", "two_vs_one_worker_ratio", ">= 1.0"),
+    Figure("newsflow process --workers 2 / --workers 1 (processing)", "process_workers", "processing_ratio", ">= 1.7"),
+    Figure("the same, whole command with start-up", "process_workers", "whole_command_ratio", ""),
     Figure("indexer / raw helpers.bulk", "indexer", "ratio", ">= 0.8"),
     Figure("indexer / bulk of ready JSON bytes (stricter)", "indexer", "ratio_to_bulk_of_json_bytes", ""),
     Figure("end to end / offline newsflow process", "pipeline", "end_to_end_vs_offline_ratio", ">= 0.8"),
@@ -56,7 +58,7 @@ FIGURES = [
     Figure("peak RSS processor (MiB)", "pipeline", "peak_rss_processor_mib", "< 1024"),
     Figure("peak RSS indexer (MiB)", "pipeline", "peak_rss_indexer_mib", "< 1024"),
 ]
-BENCHMARKS = ["fetcher", "clean_stage", "enrich_stage", "indexer", "pipeline"]
+BENCHMARKS = ["fetcher", "clean_stage", "enrich_stage", "process_workers", "indexer", "pipeline"]
 
 
 def run_benchmark(name: str, data: Path) -> dict[str, Any]:

@@ -33,3 +33,32 @@ def test_process_fails_when_nothing_could_be_processed(tmp_path: Path):
     assert result.returncode == 1
     assert result.stdout == ""
     assert "empty document" in result.stderr
+
+
+def test_process_on_several_workers_gives_what_one_gives_in_the_same_order(tmp_path: Path):
+    """Cleaning with memory (duplicates, stories) stays in input order whatever the number of workers."""
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in SAMPLES.glob("*.txt"):
+        (copy / f"again-{path.name}").write_text(path.read_text())
+    inputs = [str(SAMPLES), str(copy), str(SAMPLES / "iranpress-tehran-bishkek-ties.txt")]
+
+    def run(workers: str) -> list[EnrichedArticle]:
+        result = subprocess.run([*NEWSFLOW, "process", "--workers", workers, *inputs], cwd=REPO_ROOT,
+                                capture_output=True, text=True)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert f"({workers} worker" in result.stderr
+        return [decode(EnrichedArticle, line) for line in result.stdout.splitlines()]
+
+    one, two = run("1"), run("2")
+    assert len(one) == 5
+    assert [(a.url, a.duplicate_of, a.story_id, [e.name for e in a.entities]) for a in one] == [
+        (a.url, a.duplicate_of, a.story_id, [e.name for e in a.entities]) for a in two
+    ]
+    assert one[2].duplicate_of == one[0].id, "a copy in another file is a duplicate of the first seen"
+
+
+def test_process_refuses_a_worker_count_below_one():
+    result = subprocess.run([*NEWSFLOW, "process", "--workers", "0", str(SAMPLES)], cwd=REPO_ROOT,
+                            capture_output=True, text=True)  # fmt: skip
+    assert result.returncode == 2 and "at least 1" in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from schemas import SLUGS, EnrichedArticle, Entity, EntityType, Topic, find_media_topic
-from services.operations.cli import mentions_entity
+from services.indexer.alerts import mentions_entity
 from services.processor.enrich import subscription_codes
 
 
