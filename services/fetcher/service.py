@@ -15,12 +15,11 @@ from urllib.parse import urlsplit
 
 from services.common.messaging import read_compacted
 from services.common.observability import ARTICLES, POLLS, SOURCES_FAILING, STAGE_SECONDS
-from services.fetcher.http import AddressPolicy, SafeClient
 from services.fetcher.politeness import HostGate, RobotsPolicy
 from services.fetcher.poller import Poller, SourceFailure
 from services.fetcher.publisher import Publisher
 from services.fetcher.schedule import PollState, after_failure, after_success, due, initial_state
-from services.fetcher.settings import FetcherSettings
+from services.fetcher.settings import FetcherSettings, safe_client
 from services.fetcher.sources import Source, SourceKind, load_sources
 
 log = logging.getLogger(__name__)
@@ -84,13 +83,7 @@ class Fetcher:
         if not self.sources:
             log.warning("no sources configured (set NEWSFLOW_SOURCES or NEWSFLOW_FETCHER_PATHS); the fetcher idles")
         publisher = Publisher(self.settings)
-        client = SafeClient(
-            AddressPolicy(self.settings.allowed_networks),
-            max_bytes=self.settings.fetcher_max_bytes,
-            connect_timeout_s=self.settings.fetcher_connect_timeout_s,
-            read_timeout_s=self.settings.fetcher_read_timeout_s,
-            user_agent=self.settings.fetcher_user_agent,
-        )
+        client = safe_client(self.settings)
         gate = HostGate(self.settings.fetcher_host_delay_s)
         robots = (
             RobotsPolicy(client, gate, self.settings.fetcher_user_agent) if self.settings.fetcher_obey_robots else None

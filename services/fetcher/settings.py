@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import Field, field_validator
 
 from services.common.settings import KafkaSettings
-from services.fetcher.http import USER_AGENT
+from services.fetcher.http import USER_AGENT, AddressPolicy, SafeClient
 
 
 class FetcherSettings(KafkaSettings):
@@ -57,3 +57,14 @@ class FetcherSettings(KafkaSettings):
     @property
     def allowed_networks(self) -> list[str]:
         return [part.strip() for part in self.fetcher_allow_networks.split(",") if part.strip()]
+
+
+def safe_client(settings: FetcherSettings) -> SafeClient:
+    """An HTTP client under the fetcher's address policy, size limit and timeouts."""
+    return SafeClient(
+        AddressPolicy(settings.allowed_networks),
+        max_bytes=settings.fetcher_max_bytes,
+        connect_timeout_s=settings.fetcher_connect_timeout_s,
+        read_timeout_s=settings.fetcher_read_timeout_s,
+        user_agent=settings.fetcher_user_agent,
+    )

@@ -6,9 +6,7 @@ import argparse
 import dataclasses
 import json
 import os
-import signal
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -62,132 +60,23 @@ def cmd_stack(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Supervise the services until Ctrl-C/SIGTERM: restart what crashes, show progress, stop cleanly."""
-    import threading
-    from collections import deque
-
-    from services.operations.liveview import progress_event, render_live
-    from services.operations.status import PipelineSettings, PipelineStatus, StatusCollector, throughput
-    from services.operations.supervisor import Supervisor, default_processors, json_line, parse_workers
+    from services.operations.run import supervise
+    from services.operations.status import PipelineSettings
+    from services.operations.supervisor import default_processors, parse_workers
 
     settings = PipelineSettings()
     try:
         workers = parse_workers(args.services, processors=default_processors(settings.topic_partitions))
     except ValueError as error:
         return _fail(str(error), 2)
-    live = sys.stdout.isatty() and not args.plain
-    log_dir = Path(args.log_dir) if args.log_dir else Path(tempfile.gettempdir()) / "newsflow-logs"
-    events: deque[str] = deque(maxlen=5)
-
-    def emit(event: dict[str, Any]) -> None:
-        if live:
-            events.append(" ".join(f"{key}={value}" for key, value in event.items()))
-        else:
-            json_line(event)
-
-    supervisor = Supervisor(workers, log_dir=log_dir if live else None, emit=emit)
-    signals = 0
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal signals
-        signals += 1
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    supervisor.start()
-    welcome: list[str] = []
-    if args.samples:
-        threading.Thread(
-            target=lambda: welcome.append(_ingest_samples_when_ready(lambda: signals > 0, quiet=live)),
-            name="samples",
-            daemon=True,
-        ).start()
-    collector = StatusCollector(settings, last_errors=5)
-    interval = args.interval or (2.0 if live else 15.0)
-    previous: PipelineStatus | None = None
-    latest: PipelineStatus | None = None
-    rates: dict[str, dict[str, float]] = {}
-    next_snapshot = time.monotonic() + (1.0 if live else interval)
-
-    def footer() -> str:
-        lines = [*welcome, *events] if live else []
-        lines.append(f"logs: {log_dir}/<service>.log   status: newsflow status   stop: Ctrl-C" if live else "")
-        return "\n".join(line for line in lines if line)
-
-    def tick() -> None:
-        nonlocal previous, latest, rates, next_snapshot
-        supervisor.check()
-        if time.monotonic() >= next_snapshot:
-            previous, latest = latest, collector.snapshot()
-            rates = throughput(previous, latest, settings) if previous else {}
-            next_snapshot = time.monotonic() + interval
-            if not live:
-                json_line(progress_event(latest, rates, supervisor))
-
-    try:
-        if live:
-            from rich.console import Console
-            from rich.live import Live
-
-            with Live(console=Console(), refresh_per_second=2, transient=False) as view:
-                while not signals:
-                    tick()
-                    view.update(render_live(latest, rates, supervisor, footer=footer()))
-                    time.sleep(0.5)
-                view.update(render_live(latest, rates, supervisor, footer="stopping: each service finishes its batch…"))
-        else:
-            while not signals:
-                tick()
-                time.sleep(0.5)
-    finally:
-        collector.close()
-        supervisor.stop(grace_s=60.0, hurry=lambda: signals > 1)
-    print("all services stopped" + (f"; their logs are in {log_dir}" if live else ""), file=sys.stderr)
-    return 0
-
-
-def _ingest_samples_when_ready(stopping: Callable[[], bool], *, quiet: bool = False) -> str:
-    """Publish the bundled samples, wait until they are searchable; the newcomer's welcome (printed unless quiet)."""
-    from elasticsearch import Elasticsearch
-
-    from services.common.settings import ElasticsearchSettings
-    from services.fetcher.inputs import walk
-    from services.fetcher.publisher import Publisher
-    from services.fetcher.settings import FetcherSettings
-    from services.indexer.elastic import make_client
-
-    def say(text: str) -> str:
-        if not quiet:
-            print(text, file=sys.stderr, flush=True)
-        return text
-
-    items = list(walk([str(SAMPLES_DIR)]))
-    publisher = Publisher(FetcherSettings())
-    counts = publisher.publish(items)
-    publisher.close()
-    say(f"sample articles: {counts.published} published, {counts.unchanged} already known")
-    es_settings = ElasticsearchSettings()
-    client: Elasticsearch = make_client(es_settings)
-    ids = [item.id for item in items if hasattr(item, "id")]
-    deadline = time.monotonic() + 300
-    try:
-        while time.monotonic() < deadline and not stopping():
-            try:
-                found = client.count(index=es_settings.es_alias, query={"ids": {"values": ids}})["count"]
-            except Exception:
-                found = 0
-            if found == len(ids):
-                return say(
-                    f"newsflow is running: {found} sample articles are searchable in Elasticsearch "
-                    f"({es_settings.es_url}, alias '{es_settings.es_alias}').\n"
-                    f"  search:  .venv/bin/newsflow search Shamkhani\n"
-                    f"  add:     .venv/bin/newsflow ingest PATH_OR_URL ...\n"
-                    f"  health:  .venv/bin/newsflow status\n"
-                    f"  stop:    Ctrl-C here, then `make stack-down` to stop Kafka and Elasticsearch"
-                )
-            time.sleep(1)
-    finally:
-        client.close()
-    return say("the sample articles did not become searchable within 300s: `newsflow status` says why")
+    return supervise(
+        settings,
+        workers,
+        live=sys.stdout.isatty() and not args.plain,
+        interval=args.interval,
+        log_dir=Path(args.log_dir) if args.log_dir else None,
+        samples=SAMPLES_DIR if args.samples else None,
+    )
 
 
 # ------------------------------------------------------------------------------------------ ingest
@@ -197,29 +86,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
 
     from services.common.runtime import configure_logging
-    from services.fetcher.http import AddressPolicy, SafeClient
-    from services.fetcher.inputs import InputError, walk
-    from services.fetcher.publisher import Publisher
+    from services.fetcher.ingest import ingest
     from services.fetcher.settings import FetcherSettings
 
     settings = FetcherSettings()
     configure_logging(settings.log_level)
-    client = SafeClient(
-        AddressPolicy(settings.allowed_networks),
-        max_bytes=settings.fetcher_max_bytes,
-        user_agent=settings.fetcher_user_agent,
-    )
-    items = list(walk(args.paths, backfill=args.backfill, client=client))
-    client.close()
-    for item in items:
-        if isinstance(item, InputError):
-            print(f"newsflow: skipped {item.reason}", file=sys.stderr)
     try:
-        publisher = Publisher(settings)
-        counts = publisher.publish(items, force=args.force)
-        publisher.close()
+        result = ingest(settings, args.paths, backfill=args.backfill, force=args.force)
     except KafkaError as error:
         return _fail(f"cannot publish to Kafka at {settings.kafka_bootstrap}: {error}")
+    for skipped in result.skipped:
+        print(f"newsflow: skipped {skipped.reason}", file=sys.stderr)
+    counts = result.counts
     print(
         f"published {counts.published + counts.updated} articles to {settings.topic_raw} "
         f"({counts.published} new, {counts.updated} updated, {counts.unchanged} unchanged, "

@@ -139,24 +139,8 @@ def replay(settings: KafkaSettings, letters: list[StoredLetter]) -> dict[str, in
 
 def _fetch_again(urls: list[str]) -> int:
     """Fetch the pages again as `newsflow ingest URL` does; a page that fails again is a new letter."""
-    from services.fetcher.http import AddressPolicy, SafeClient
-    from services.fetcher.inputs import walk
-    from services.fetcher.publisher import Publisher
+    from services.fetcher.ingest import ingest
     from services.fetcher.settings import FetcherSettings
 
-    settings = FetcherSettings()
-    client = SafeClient(
-        AddressPolicy(settings.allowed_networks),
-        max_bytes=settings.fetcher_max_bytes,
-        user_agent=settings.fetcher_user_agent,
-    )
-    try:
-        items = list(walk(urls, client=client))
-    finally:
-        client.close()
-    publisher = Publisher(settings)
-    try:
-        counts = publisher.publish(items, force=True)
-    finally:
-        publisher.close()
+    counts = ingest(FetcherSettings(), urls, force=True).counts
     return counts.published + counts.updated
