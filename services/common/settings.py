@@ -129,14 +129,11 @@ class KafkaSettings(NewsflowSettings):
 
     @property
     def pipeline_topics(self) -> list[str]:
-        return [
-            self.topic_raw,
-            self.topic_clean,
-            self.topic_enriched,
-            self.topic_dlq,
-            self.topic_alerts,
-            *self.subscription_topics,
-        ]
+        """Every topic the services create: what the declared stages write, dead letters, alerts, streams."""
+        from services.common.topology import STAGES
+
+        flow = [getattr(self, field) for spec in STAGES for field in spec.outputs]
+        return [*flow, self.topic_dlq, self.topic_alerts, *self.subscription_topics]
 
     @property
     def subscription_topics(self) -> list[str]:

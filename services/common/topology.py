@@ -63,6 +63,13 @@ class Route:
     output_topics: tuple[str, ...]
     group: str | None
 
+    @property
+    def consumes(self) -> tuple[str, str]:
+        """(input topic, consumer group) of a stage that reads a topic; a stage reading sources has neither."""
+        if self.input_topic is None or self.group is None:
+            raise ValueError(f"the {self.stage} stage reads no topic")
+        return self.input_topic, self.group
+
 
 def service_spec(name: str) -> ServiceSpec:
     found = next((spec for spec in SERVICES if spec.name == name), None)

@@ -148,10 +148,10 @@ class Indexer:
         A group member that joins while its just-created topic is not yet in its metadata is assigned
         nothing, and kafka-python only looks again when its metadata expires.
         """
-        assert self.route.input_topic is not None and self.route.group is not None  # declared in the topology
+        topic, group = self.route.consumes
         consumer = KafkaConsumer(
             **settings.kafka_client_options(),
-            group_id=self.route.group,
+            group_id=group,
             client_id="newsflow-indexer",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -162,9 +162,9 @@ class Indexer:
             metadata_max_age_ms=30_000,
         )
         deadline = time.monotonic() + 60
-        while not consumer.partitions_for_topic(self.route.input_topic) and time.monotonic() < deadline:
+        while not consumer.partitions_for_topic(topic) and time.monotonic() < deadline:
             self._stop.wait(0.2)
-        consumer.subscribe([self.route.input_topic])
+        consumer.subscribe([topic])
         return consumer
 
     def _wait_for_elasticsearch(self, client: Elasticsearch) -> None:

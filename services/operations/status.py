@@ -135,16 +135,16 @@ class StatusCollector:
             groups = probe.groups()
             stages = []
             for found in consuming_routes(settings):
-                assert found.input_topic is not None and found.group is not None
-                lag = probe.lag(found.group, found.input_topic)
-                end = sum(ends.get(found.input_topic, {}).values())
+                topic, group = found.consumes
+                lag = probe.lag(group, topic)
+                end = sum(ends.get(topic, {}).values())
                 stages.append(
                     StageStatus(
                         stage=found.stage,
                         service=found.service,
-                        input_topic=found.input_topic,
-                        group=found.group,
-                        group_state=groups.get(found.group, "unknown"),
+                        input_topic=topic,
+                        group=group,
+                        group_state=groups.get(group, "unknown"),
                         lag=lag,
                         consumed=None if lag is None else end - lag,
                     )

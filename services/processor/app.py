@@ -63,11 +63,11 @@ class LagGauge:
 
     def _lags(self) -> dict[str, int | None]:
         self._probe = self._probe or KafkaProbe(self.settings)
-        return {
-            str(found.stage): self._probe.lag(found.group, found.input_topic)
-            for found in self.stages
-            if found.group is not None and found.input_topic is not None
-        }
+        lags = {}
+        for found in self.stages:
+            topic, group = found.consumes
+            lags[str(found.stage)] = self._probe.lag(group, topic)
+        return lags
 
     async def measure(self) -> None:
         try:

@@ -81,3 +81,9 @@ def test_rates_are_reported_for_every_declared_stage():
     empty = PipelineStatus(kafka="ok", elasticsearch="green", taken_at=1.0)
     later = PipelineStatus(kafka="ok", elasticsearch="green", taken_at=2.0)
     assert list(throughput(empty, later, PipelineSettings())) == stage_names()
+
+
+def test_only_a_stage_that_reads_a_topic_has_an_input_and_a_group():
+    assert route(PipelineSettings(), Stage.INDEX).consumes == ("news.enriched", "newsflow-indexer")
+    with pytest.raises(ValueError, match="fetch stage reads no topic"):
+        _ = route(PipelineSettings(), Stage.FETCH).consumes

@@ -50,13 +50,13 @@ class CleanAgent:
 
 
 def register(parts: ProcessorParts, route: Route) -> CleanAgent:
-    assert route.input_topic is not None
+    topic, _group = route.consumes  # the app's id is the group of every agent
     body = CleanAgent(route, parts.outputs, parts.learned, parts.send_change)
 
     async def clean(stream: faust.StreamT) -> None:
         await body(stream)
 
-    parts.app.agent(parts.channel(route.input_topic), name=str(route.stage), concurrency=1)(clean)
+    parts.app.agent(parts.channel(topic), name=str(route.stage), concurrency=1)(clean)
 
     async def forget_old_articles() -> None:
         await parts.learned.forget_old_articles(parts.send_change)

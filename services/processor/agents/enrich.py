@@ -52,7 +52,7 @@ class EnrichAgent:
 
 
 def register(parts: ProcessorParts, route: Route) -> EnrichAgent:
-    assert route.input_topic is not None
+    topic, _group = route.consumes  # the app's id is the group of every agent
     settings = parts.settings
     body = EnrichAgent(
         route,
@@ -70,5 +70,5 @@ def register(parts: ProcessorParts, route: Route) -> EnrichAgent:
         async for events in batches:
             await body.handle([e.value for e in events], [origin(e) for e in events], [e.key for e in events])
 
-    parts.app.agent(parts.channel(route.input_topic), name=str(route.stage), concurrency=1)(enrich)
+    parts.app.agent(parts.channel(topic), name=str(route.stage), concurrency=1)(enrich)
     return body
