@@ -59,8 +59,9 @@ eval-clean: setup ## body and metadata extraction scores on ../shared/data (arti
 eval-stories: setup ## duplicate and story assignment on ../shared/data/same-story (pairwise P/R)
 	$(BIN)/python -m tests.eval.stories --json eval-stories.json
 
-eval-entities: setup ## CoNLL-2003 dev, document level: the plain model vs newsflow's entities
+eval-entities: setup ## entities: CoNLL-2003 dev and 44 hand-labelled modern articles, the plain model vs newsflow
 	$(BIN)/python -m tests.eval.entities --json eval-entities.json
+	$(BIN)/python -m tests.eval.modern_entities --json eval-modern-entities.json
 
 eval-topics: setup ## IPTC top topic against BBC News labels and AG News (nothing trained on either)
 	$(BIN)/python -m tests.eval.topics --json eval-topics.json
