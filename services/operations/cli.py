@@ -143,7 +143,7 @@ def cmd_process(args: argparse.Namespace) -> int:
         produced += 1
     print(
         f"newsflow: {produced} articles processed, {failed} failed in {time.perf_counter() - started:.2f}s "
-        f"({run.workers} worker{'s' if run.workers > 1 else ''})",
+        f"({run.warm_up_s:.2f}s of it loading the model; {run.workers} worker{'s' if run.workers > 1 else ''})",
         file=sys.stderr,
     )
     return 0 if produced or not failed else 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
@@ -55,12 +56,17 @@ class OfflineRun:
             raise ValueError("workers must be at least 1")
         self.settings = settings
         self.workers = workers
+        self.warm_up_s = 0.0  # how long loading the model and its tables took (one-time, not per article)
         self.cleaner = Cleaner(
             BoilerplateLearner({}, settings.boilerplate_settings()), DuplicateIndex({}, settings.duplicate_settings())
         )
 
     def process(self, articles: Iterable[RawArticle]) -> Iterator[Outcome]:
         """Each article's outcome (an enriched article or a dead letter), in input order."""
+        started = time.perf_counter()
+        # The model and the tables enrichment derives from it, first: the workers are forked with them.
+        warm_up(self.settings.enrich_model)
+        self.warm_up_s = time.perf_counter() - started
         messages = ((encode(article), _origin(index)) for index, article in enumerate(articles))
         if self.workers == 1:
             yield from self._in_process(messages)
@@ -75,7 +81,6 @@ class OfflineRun:
             yield from _enrich(cleaned, self.settings.enrich_model)
 
     def _in_workers(self, messages: Iterator[tuple[bytes, MessageOrigin]]) -> Iterator[Outcome]:
-        warm_up(self.settings.enrich_model)  # before the fork: the workers share the model and its tables
         in_flight: deque[AsyncResult[list[Outcome]]] = deque()
         most_in_flight = self.workers * BATCHES_IN_FLIGHT_PER_WORKER
         with multiprocessing.get_context("fork").Pool(self.workers) as pool:
