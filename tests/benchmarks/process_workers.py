@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"round {round_number + 1}: {runs[1]['articles']} articles; after warm-up "
             f"{runs[1]['after_warm_up_s']:.2f}s vs {runs[2]['after_warm_up_s']:.2f}s; processing "
-            f"{runs[1]['processing_s']:.2f}s vs {runs[2]['processing_s']:.2f}s; whole command {runs[1]['wall_s']:.2f}s vs {runs[2]['wall_s']:.2f}s",
+            f"{runs[1]['processing_s']:.2f}s vs {runs[2]['processing_s']:.2f}s; "
+            f"whole command {runs[1]['wall_s']:.2f}s vs {runs[2]['wall_s']:.2f}s",
             file=sys.stderr,
         )
     result = {

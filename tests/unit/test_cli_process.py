@@ -47,7 +47,7 @@ def test_process_on_several_workers_gives_what_one_gives_in_the_same_order(tmp_p
         result = subprocess.run([*NEWSFLOW, "process", "--workers", workers, *inputs], cwd=REPO_ROOT,
                                 capture_output=True, text=True)  # fmt: skip
         assert result.returncode == 0, result.stderr
-        assert f"({workers} worker" in result.stderr
+        assert f"; {workers} worker" in result.stderr
         return [decode(EnrichedArticle, line) for line in result.stdout.splitlines()]
 
     one, two = run("1"), run("2")
