@@ -56,8 +56,9 @@ stack-status: setup ## health, version and address of each stack component
 eval-clean: setup ## body and metadata extraction scores on ../shared/data (article-extraction, news-pages)
 	$(BIN)/python -m tests.eval.extraction --json eval-clean.json
 
-eval-stories: setup ## duplicate and story assignment on ../shared/data/same-story (pairwise P/R)
+eval-stories: setup ## duplicate and story assignment on ../shared/data/same-story (pairwise P/R), and by halves
 	$(BIN)/python -m tests.eval.stories --json eval-stories.json
+	$(BIN)/python -m tests.eval.story_clustering --json eval-story-clustering.json
 
 eval-entities: setup ## entities: CoNLL-2003 dev and 44 hand-labelled modern articles, the plain model vs newsflow
 	$(BIN)/python -m tests.eval.entities --json eval-entities.json
