@@ -5,8 +5,8 @@
 Needs the local stack (`newsflow stack up`). Input: BBC News articles of ../shared/data as RawArticles.
 Measured in one run, side by side:
 
-- offline: the cleaning and enrichment code over the same articles in one process, no servers — what
-  `newsflow process` does (clean each, enrich in batches of 32);
+- offline: the cleaning and enrichment code over the same articles in one process, no servers (clean each,
+  enrich in batches of 32), as `newsflow process --workers 1` does it;
 - end to end: fetcher (watching a directory), processor and indexer, already warm; one JSONL file of all
   the articles is dropped in the directory; articles/s from the drop to the last becoming searchable, and
   (reading high, for comparison with earlier runs) from the first to the last becoming searchable;
