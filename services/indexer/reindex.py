@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from kafka import KafkaConsumer, TopicPartition
 
+from schemas import Stage
 from services.common.messaging import MAX_REQUEST_BYTES, ensure_topics, make_producer, publish_dead_letter
+from services.common.topology import route
 from services.indexer.elastic import ensure_index, make_client, swap_alias
 from services.indexer.service import FETCH_MAX_BYTES
 from services.indexer.settings import IndexerSettings
@@ -40,6 +42,7 @@ def reindex(
     settings: IndexerSettings, *, delete_old: bool = False, report: Callable[[str], None] = log.info
 ) -> ReindexResult:
     started = time.monotonic()
+    topic, _group = route(settings, Stage.INDEX).consumes  # read whole, outside the live indexer's group
     ensure_topics(settings)
     client = make_client(settings)
     producer = make_producer(settings, "newsflow-reindex")
@@ -55,14 +58,11 @@ def reindex(
     result = ReindexResult()
     try:
         ensure_index(client, settings)
-        partitions = [
-            TopicPartition(settings.topic_enriched, p)
-            for p in consumer.partitions_for_topic(settings.topic_enriched) or []
-        ]
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)
-        report(f"replaying {sum(end.values())} messages of {settings.topic_enriched} into mapping v{writer.version}")
+        report(f"replaying {sum(end.values())} messages of {topic} into mapping v{writer.version}")
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             polled = consumer.poll(timeout_ms=1000, max_records=settings.indexer_batch_size)
             records = [record for batch in polled.values() for record in batch]

@@ -17,6 +17,7 @@ from typing import Any
 
 import faust
 
+from schemas import Stage
 from services.common.messaging import MAX_REQUEST_BYTES, KafkaProbe
 from services.common.observability import CONSUMER_LAG
 from services.common.topology import Route, routes
@@ -54,7 +55,7 @@ def broker_credentials(settings: ProcessorSettings) -> faust.types.auth.Credenti
 
 
 class LagGauge:
-    """Sets the consumer-lag gauge of each stage this worker runs; holds its Kafka probe between readings."""
+    """Sets the consumer-lag gauge of each of the processor's stages; holds its Kafka probe between readings."""
 
     def __init__(self, settings: ProcessorSettings, stages: list[Route]) -> None:
         self.settings = settings
@@ -147,7 +148,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
 
     @app.page("/ready")
     async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        ok = (learned.is_ready or "clean" not in settings.stages) and not app.rebalancing
+        ok = (learned.is_ready or Stage.CLEAN not in settings.stages) and not app.rebalancing
         return web.text("ready\n" if ok else "not ready\n", status=200 if ok else 503)
 
     return app

@@ -13,8 +13,8 @@ import os
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from multiprocessing.pool import AsyncResult, Pool
 from typing import TypeVar
 
 from schemas import DeadLetter, RawArticle, encode
@@ -62,16 +62,25 @@ class OfflineRun:
         )
 
     def process(self, articles: Iterable[RawArticle]) -> Iterator[Outcome]:
-        """Each article's outcome (an enriched article or a dead letter), in input order."""
+        """Each article's outcome (an enriched article or a dead letter), in input order.
+
+        A worker process that dies (killed, out of memory) ends the run with ``BrokenProcessPool``.
+        """
         started = time.perf_counter()
         # The model and the tables enrichment derives from it, first: the workers are forked with them.
         warm_up(self.settings.enrich_model)
         self.warm_up_s = time.perf_counter() - started
-        messages = ((encode(article), _origin(index)) for index, article in enumerate(articles))
-        if self.workers == 1:
-            yield from self._in_process(messages)
-        else:
-            yield from self._in_workers(messages)
+        urls: deque[str] = deque()  # of the articles in flight, for their dead letters
+
+        def messages() -> Iterator[tuple[bytes, MessageOrigin]]:
+            for index, article in enumerate(articles):
+                urls.append(article.url)
+                yield encode(article), _origin(index)
+
+        outcomes = self._in_process(messages()) if self.workers == 1 else self._in_workers(messages())
+        for outcome in outcomes:
+            url = urls.popleft()  # one outcome per article, in input order
+            yield outcome.model_copy(update={"url": url}) if isinstance(outcome, DeadLetter) else outcome
 
     def _in_process(self, messages: Iterator[tuple[bytes, MessageOrigin]]) -> Iterator[Outcome]:
         for batch in batched(messages, BATCH):
@@ -81,23 +90,23 @@ class OfflineRun:
             yield from _enrich(cleaned, self.settings.enrich_model)
 
     def _in_workers(self, messages: Iterator[tuple[bytes, MessageOrigin]]) -> Iterator[Outcome]:
-        in_flight: deque[AsyncResult[list[Outcome]]] = deque()
+        in_flight: deque[Future[list[Outcome]]] = deque()
         most_in_flight = self.workers * BATCHES_IN_FLIGHT_PER_WORKER
-        with multiprocessing.get_context("fork").Pool(self.workers) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
             for batch in batched(messages, BATCH * self.workers):
                 # Clean a window in the workers, learn from it here in order, then hand its batches on.
+                alone = pool.map(_clean_alone, batch, chunksize=CLEAN_CHUNK)
                 cleaned = [
                     (learn(outcome, self.cleaner, value, origin), origin)
-                    for (value, origin), outcome in zip(
-                        batch, pool.imap(_clean_alone, batch, chunksize=CLEAN_CHUNK), strict=True
-                    )
+                    for (value, origin), outcome in zip(batch, alone, strict=True)
                 ]
                 for part in batched(cleaned, BATCH):
-                    in_flight.append(_submit(pool, part, self.settings.enrich_model))
-                while len(in_flight) > most_in_flight or (in_flight and in_flight[0].ready()):
-                    yield from in_flight.popleft().get()
+                    in_flight.append(pool.submit(_enrich, part, self.settings.enrich_model))
+                while len(in_flight) > most_in_flight or (in_flight and in_flight[0].done()):
+                    yield from in_flight.popleft().result()
             while in_flight:
-                yield from in_flight.popleft().get()
+                yield from in_flight.popleft().result()
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -129,7 +138,3 @@ def _enrich(cleaned: list[tuple[Outcome, MessageOrigin]], model: str) -> list[Ou
     articles = [(encode(outcome), origin) for outcome, origin in cleaned if not isinstance(outcome, DeadLetter)]
     enriched = iter(enrich_messages([value for value, _ in articles], [origin for _, origin in articles], model=model))
     return [outcome if isinstance(outcome, DeadLetter) else next(enriched) for outcome, _ in cleaned]
-
-
-def _submit(pool: Pool, cleaned: list[tuple[Outcome, MessageOrigin]], model: str) -> AsyncResult[list[Outcome]]:
-    return pool.apply_async(_enrich, (cleaned, model))

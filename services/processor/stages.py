@@ -45,7 +45,8 @@ def learn_from(article: CleanArticle, cleaner: Cleaner, value: bytes | None, ori
     try:
         return cleaner.learn(article)
     except Exception as error:
-        log.exception("unexpected error while comparing %s with earlier articles", article.id)
+        if not isinstance(error, ValueError):
+            log.exception("unexpected error while comparing %s with earlier articles", article.id)
         return dead_letter(Stage.CLEAN, value, error, article_id=article.id, url=article.url, **origin)
 
 

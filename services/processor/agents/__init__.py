@@ -13,6 +13,7 @@ from typing import Any
 import faust
 
 from schemas.codec import MessageOrigin
+from services.common.topology import Route
 from services.processor.learned import LearnedState
 from services.processor.outputs import Outputs
 from services.processor.settings import ProcessorSettings
@@ -26,6 +27,13 @@ class ProcessorParts:
     settings: ProcessorSettings
     outputs: Outputs
     learned: LearnedState
+
+    def input_of(self, route: Route) -> str:
+        """The topic a stage's agent reads; faust's group is the app's id, so the declaration must name it."""
+        topic, group = route.consumes
+        if group != self.settings.processor_app_id:
+            raise ValueError(f"the {route.stage} stage is declared in group {group!r}, but agents join the app's")
+        return topic
 
     def channel(self, topic: str) -> faust.TopicT:
         """A topic read as raw bytes: a value faust failed to deserialise would be dropped, not dead-lettered."""

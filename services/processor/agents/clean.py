@@ -43,14 +43,14 @@ class CleanAgent:
             await self.outputs.dead_letter(outcome, key)
         else:
             await self.outputs.article(outcome, list(self.route.output_topics))
-        STAGE_SECONDS.labels(stage="clean").observe(time.perf_counter() - started)
+        STAGE_SECONDS.labels(stage=self.route.stage).observe(time.perf_counter() - started)
         if isinstance(outcome, CleanArticle):
-            ARTICLES.labels(stage="clean", outcome="duplicate" if outcome.duplicate_of else "cleaned").inc()
+            ARTICLES.labels(stage=self.route.stage, outcome="duplicate" if outcome.duplicate_of else "cleaned").inc()
         return outcome
 
 
 def register(parts: ProcessorParts, route: Route) -> CleanAgent:
-    topic, _group = route.consumes  # the app's id is the group of every agent
+    topic = parts.input_of(route)
     body = CleanAgent(route, parts.outputs, parts.learned, parts.send_change)
 
     async def clean(stream: faust.StreamT) -> None:

@@ -45,14 +45,14 @@ class EnrichAgent:
                 continue
             assert isinstance(outcome, EnrichedArticle)
             await self.outputs.article(outcome, [*self.route.output_topics, *self.streams_of(outcome)])
-            ARTICLES.labels(stage="enrich", outcome="enriched").inc()
-        STAGE_SECONDS.labels(stage="enrich").observe(time.perf_counter() - started)
-        BATCH_SIZE.labels(stage="enrich").observe(len(values))
+            ARTICLES.labels(stage=self.route.stage, outcome="enriched").inc()
+        STAGE_SECONDS.labels(stage=self.route.stage).observe(time.perf_counter() - started)
+        BATCH_SIZE.labels(stage=self.route.stage).observe(len(values))
         return outcomes
 
 
 def register(parts: ProcessorParts, route: Route) -> EnrichAgent:
-    topic, _group = route.consumes  # the app's id is the group of every agent
+    topic = parts.input_of(route)
     settings = parts.settings
     body = EnrichAgent(
         route,
