@@ -313,6 +313,8 @@ def split_trailing_person(mention: Mention) -> list[Mention]:
 def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | None:
     """The name without a leading ``the``, titles, possessives and stray edges, and its type (a title
     makes a person); None if nothing that could be a name is left."""
+    if _LINK_OR_HANDLE.search(text) or (entity_type is EntityType.PERSON and "/" in text):
+        return None  # a link, a handle, or a photo credit ("Steve Parsons/PA"): none names someone in the story
     words = " ".join(text.replace("\u00a0", " ").split()).strip(" .,;:!?\"'“”‘’()[]-–—").split(" ")
     if _INITIALISM_END.search(text.rstrip(" ,;:!?\"'“”‘’()[]-–—")) or _ABBREVIATION_END.search(text):
         words[-1] += "."  # "U.S." and "First Albany Corp." keep their last full stop: it is part of the name
@@ -345,6 +347,7 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
     return name, entity_type
 
 
+_LINK_OR_HANDLE = re.compile(r"://|(?<![\w.])www\.|(?<!\w)@\w")
 _AGENCY_SUFFIX = re.compile(r"\s+(?:news agency|news)$")  # "Xinhua news agency", not "ABC News"
 
 

@@ -223,3 +223,12 @@ def test_both_names_of_a_result_line_are_teams():
     text = "Welsh division one\nHarlequins 75 Gloucester 19\nDuisburg 1 Luebeck 0 ( after extra time )\nHe ran 2 in 9\n"
     found = [(name, label) for name, label, _ in missed_names(text, [])]
     assert found == [("Harlequins", "ORG"), ("Gloucester", "ORG"), ("Duisburg", "ORG"), ("Luebeck", "ORG")]
+
+
+def test_links_handles_and_photo_credits_are_not_names():
+    assert clean_name("https://t.co/FeITuw0hPb", EntityType.ORGANIZATION) is None
+    assert clean_name("@michaelsheen & I", EntityType.ORGANIZATION) is None
+    assert clean_name("www.example.org", EntityType.ORGANIZATION) is None
+    assert clean_name("Steve Parsons/PA", EntityType.PERSON) is None  # a photographer's credit line
+    assert clean_name("AC/DC", EntityType.ORGANIZATION) == ("AC/DC", EntityType.ORGANIZATION)
+    assert clean_name("Ali Shamkhani", EntityType.PERSON) == ("Ali Shamkhani", EntityType.PERSON)
