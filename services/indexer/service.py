@@ -16,6 +16,7 @@ import time
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, RebalanceInProgressError
 
 from schemas import Stage
 from services.common.messaging import MAX_REQUEST_BYTES, ensure_topics, make_producer, publish_dead_letter
@@ -70,7 +71,12 @@ class ConsumeLoop:
         started = time.perf_counter()
         result = self.writer.write_until_done(records, self.consumer, self.stopping, self.available)
         self.producer.flush()  # dead letters are out before the offsets move past their messages
-        self.consumer.commit()
+        try:
+            self.consumer.commit()
+        except (CommitFailedError, RebalanceInProgressError) as error:
+            # The group is moving partitions: the next poll joins it, and whoever gets these partitions reads
+            # the batch again from the last commit — rewritten with the same ids and versions, so no harm.
+            log.warning("offsets not committed, the group is rebalancing (%s); the batch will be read again", error)
         STAGE_SECONDS.labels(stage="index").observe(time.perf_counter() - started)
         BATCH_SIZE.labels(stage="index").observe(len(records))
         ARTICLES.labels(stage="index", outcome="indexed").inc(result.indexed)
