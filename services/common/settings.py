@@ -139,7 +139,13 @@ class KafkaSettings(NewsflowSettings):
     def subscription_topics(self) -> list[str]:
         from schemas import SLUGS
 
-        return [f"{self.topic_subscription_prefix}{slug}" for slug in SLUGS.values()]
+        return [self.subscription_topic(code) for code in SLUGS]
+
+    def subscription_topic(self, code: str) -> str:
+        """The per-topic stream of an IPTC top-level code: <prefix><slug>."""
+        from schemas import SLUGS
+
+        return f"{self.topic_subscription_prefix}{SLUGS[code]}"
 
 
 class ElasticsearchSettings(NewsflowSettings):

@@ -236,7 +236,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
     code = find_media_topic(args.topic)
     if code is None:
         return _fail(f"unknown topic {args.topic!r}; choose one of: {', '.join(SLUGS.values())}", 2)
-    topic = f"{settings.topic_subscription_prefix}{SLUGS[code]}"
+    topic = settings.subscription_topic(code)
     try:
         consumer = KafkaConsumer(
             topic,

@@ -85,7 +85,7 @@ class OfflineRun:
     def _in_process(self, messages: Iterator[tuple[bytes, MessageOrigin]]) -> Iterator[Outcome]:
         for batch in batched(messages, BATCH):
             cleaned = [
-                (learn(clean_alone(value, origin), self.cleaner, value, origin), origin) for value, origin in batch
+                (learn_from(clean_alone(value, origin), self.cleaner, value, origin), origin) for value, origin in batch
             ]
             yield from _enrich(cleaned, self.settings.enrich_model)
 
@@ -98,7 +98,7 @@ class OfflineRun:
                 # Clean a window in the workers, learn from it here in order, then hand its batches on.
                 alone = pool.map(_clean_alone, batch, chunksize=CLEAN_CHUNK)
                 cleaned = [
-                    (learn(outcome, self.cleaner, value, origin), origin)
+                    (learn_from(outcome, self.cleaner, value, origin), origin)
                     for (value, origin), outcome in zip(batch, alone, strict=True)
                 ]
                 for part in batched(cleaned, BATCH):
@@ -119,10 +119,6 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 def warm_up(model: str) -> None:
     """Load the model and build the tables enrichment derives from it (topic vectors, the gazetteer)."""
     enrich_batch([clean(WARM_UP)], model=model)
-
-
-def learn(outcome: Outcome, cleaner: Cleaner, value: bytes, origin: MessageOrigin) -> Outcome:
-    return outcome if isinstance(outcome, DeadLetter) else learn_from(outcome, cleaner, value, origin)
 
 
 def _origin(index: int) -> MessageOrigin:

@@ -7,7 +7,7 @@ a list in the tests), so the routing is specified without a broker.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from schemas import CleanArticle, DeadLetter, EnrichedArticle, encode
 from services.common.observability import article_context, count_dead_letter
@@ -25,7 +25,7 @@ class Outputs:
         self._send = send
         self.dead_letter_topic = dead_letter_topic
 
-    async def article(self, article: CleanArticle | EnrichedArticle, topics: list[str]) -> None:
+    async def article(self, article: CleanArticle | EnrichedArticle, topics: Sequence[str]) -> None:
         """Send one article to each of ``topics``, encoded once."""
         encoded = encode(article)
         for topic in topics:

@@ -25,9 +25,7 @@ Outcome = CleanArticle | DeadLetter
 def clean_message(value: bytes | None, origin: MessageOrigin, cleaner: Cleaner | None = None) -> Outcome:
     """Decode, validate and clean one raw message; ``cleaner`` carries learned state between messages."""
     outcome = clean_alone(value, origin)
-    if cleaner is None or isinstance(outcome, DeadLetter):
-        return outcome
-    return learn_from(outcome, cleaner, value, origin)
+    return outcome if cleaner is None else learn_from(outcome, cleaner, value, origin)
 
 
 def clean_alone(value: bytes | None, origin: MessageOrigin) -> Outcome:
@@ -40,8 +38,11 @@ def clean_alone(value: bytes | None, origin: MessageOrigin) -> Outcome:
         return dead_letter(Stage.CLEAN, value, error, **origin)
 
 
-def learn_from(article: CleanArticle, cleaner: Cleaner, value: bytes | None, origin: MessageOrigin) -> Outcome:
-    """The part of cleaning with memory (boilerplate, duplicates, stories), in the order articles are judged."""
+def learn_from(article: Outcome, cleaner: Cleaner, value: bytes | None, origin: MessageOrigin) -> Outcome:
+    """The part of cleaning with memory (boilerplate, duplicates, stories), in the order articles are judged;
+    a dead letter passes through."""
+    if isinstance(article, DeadLetter):
+        return article
     try:
         return cleaner.learn(article)
     except Exception as error:

@@ -84,7 +84,7 @@ def test_the_enrich_agent_sends_each_article_to_news_enriched_and_its_topic_stre
         route(SETTINGS, Stage.ENRICH),
         Outputs(sent.send, SETTINGS.topic_dlq),
         model=SETTINGS.enrich_model,
-        subscription_prefix="t.",
+        streams=ProcessorSettings(topic_subscription_prefix="t."),
         subscription_threshold=SETTINGS.enrich_subscription_threshold,
     )
     seed = clean(next(iter(_seed_raws())))

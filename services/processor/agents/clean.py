@@ -42,7 +42,7 @@ class CleanAgent:
         if isinstance(outcome, DeadLetter):
             await self.outputs.dead_letter(outcome, key)
         else:
-            await self.outputs.article(outcome, list(self.route.output_topics))
+            await self.outputs.article(outcome, self.route.output_topics)
         STAGE_SECONDS.labels(stage=self.route.stage).observe(time.perf_counter() - started)
         if isinstance(outcome, CleanArticle):
             ARTICLES.labels(stage=self.route.stage, outcome="duplicate" if outcome.duplicate_of else "cleaned").inc()

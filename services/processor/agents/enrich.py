@@ -7,9 +7,10 @@ from typing import cast
 
 import faust
 
-from schemas import SLUGS, DeadLetter, EnrichedArticle
+from schemas import DeadLetter, EnrichedArticle
 from schemas.codec import MessageOrigin
 from services.common.observability import ARTICLES, BATCH_SIZE, STAGE_SECONDS
+from services.common.settings import KafkaSettings
 from services.common.topology import Route
 from services.processor.agents import ProcessorParts, origin
 from services.processor.enrich import subscription_codes
@@ -21,18 +22,18 @@ class EnrichAgent:
     """Enriches batches; each article goes to news.enriched and to the streams of its main topics."""
 
     def __init__(
-        self, route: Route, outputs: Outputs, *, model: str, subscription_prefix: str, subscription_threshold: float
+        self, route: Route, outputs: Outputs, *, model: str, streams: KafkaSettings, subscription_threshold: float
     ) -> None:
         self.route = route
         self.outputs = outputs
         self.model = model
-        self.subscription_prefix = subscription_prefix
+        self.streams = streams  # names the per-topic streams
         self.subscription_threshold = subscription_threshold
 
     def streams_of(self, article: EnrichedArticle) -> list[str]:
         """The per-topic streams an article goes to (<prefix><slug>)."""
         codes = subscription_codes(article, self.subscription_threshold)
-        return [f"{self.subscription_prefix}{SLUGS[code]}" for code in codes]
+        return [self.streams.subscription_topic(code) for code in codes]
 
     async def handle(
         self, values: list[bytes | None], origins: list[MessageOrigin], keys: list[bytes | None]
@@ -58,7 +59,7 @@ def register(parts: ProcessorParts, route: Route) -> EnrichAgent:
         route,
         parts.outputs,
         model=settings.enrich_model,
-        subscription_prefix=settings.topic_subscription_prefix,
+        streams=settings,
         subscription_threshold=settings.enrich_subscription_threshold,
     )
 
