@@ -227,6 +227,7 @@ class Stage(StrEnum):
     FETCH = "fetch"
     INGEST = "ingest"
     CLEAN = "clean"
+    GROUP = "group"
     ENRICH = "enrich"
     INDEX = "index"
 

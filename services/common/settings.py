@@ -76,6 +76,7 @@ class KafkaSettings(NewsflowSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_raw: str = "news.raw"
     topic_clean: str = "news.clean"
+    topic_grouped: str = "news.grouped"
     topic_enriched: str = "news.enriched"
     topic_dlq: str = "news.dlq"
     topic_alerts: str = "news.alerts"

@@ -46,9 +46,11 @@ SERVICES: tuple[ServiceSpec, ...] = (
 
 STAGES: tuple[StageSpec, ...] = (
     StageSpec(Stage.FETCH, "fetcher", None, ("topic_raw",), None),
+    # Cleaned articles are keyed by language: a partition's articles meet one grouper, in order.
     StageSpec(Stage.CLEAN, "processor", "topic_raw", ("topic_clean",), "processor_app_id"),
+    StageSpec(Stage.GROUP, "processor", "topic_clean", ("topic_grouped",), "processor_app_id"),
     # The enriched article also goes to its per-topic streams (<topic_subscription_prefix><slug>).
-    StageSpec(Stage.ENRICH, "processor", "topic_clean", ("topic_enriched",), "processor_app_id"),
+    StageSpec(Stage.ENRICH, "processor", "topic_grouped", ("topic_enriched",), "processor_app_id"),
     StageSpec(Stage.INDEX, "indexer", "topic_enriched", (), "indexer_group"),
 )
 

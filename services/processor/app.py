@@ -17,13 +17,11 @@ from typing import Any
 
 import faust
 
-from schemas import Stage
 from services.common.messaging import MAX_REQUEST_BYTES, KafkaProbe
 from services.common.observability import CONSUMER_LAG
 from services.common.topology import Route, routes
 from services.processor.agents import ProcessorParts
 from services.processor.handover import HandOverTransport
-from services.processor.learned import LearnedState
 from services.processor.outputs import Outputs, Send
 from services.processor.settings import ProcessorSettings
 
@@ -130,15 +128,13 @@ def register_stages(parts: ProcessorParts) -> dict[str, Any]:
 
 def create_app(settings: ProcessorSettings) -> faust.App:
     app = create_faust_app(settings)
-    learned = LearnedState(settings)
-    parts = ProcessorParts(app, settings, Outputs(faust_sender(app), settings.topic_dlq), learned)
+    parts = ProcessorParts(app, settings, Outputs(faust_sender(app), settings.topic_dlq))
     register_stages(parts)
     lag = LagGauge(settings, routes(settings, "processor"))
     app.timer(interval=10.0)(lag.measure)
 
     @app.on_before_shutdown.connect
     async def _stop(sender: Any, /, *args: Any, signal: Any, **kwargs: Any) -> None:
-        learned.stop()
         lag.close()
 
     # Operators and docker-compose ask these; faust's web server also serves /metrics (set up in main).
@@ -148,7 +144,7 @@ def create_app(settings: ProcessorSettings) -> faust.App:
 
     @app.page("/ready")
     async def ready(web: faust.web.View, request: faust.web.Request) -> faust.web.Response:
-        ok = (learned.is_ready or Stage.CLEAN not in settings.stages) and not app.rebalancing
+        ok = not app.rebalancing
         return web.text("ready\n" if ok else "not ready\n", status=200 if ok else 503)
 
     return app
@@ -160,10 +156,11 @@ def main() -> None:
     from services.common.messaging import ensure_topics
     from services.common.runtime import configure_logging
     from services.common.settings import load_settings
+    from services.processor.replicated import CHANGELOG_CONFIG
 
     settings = load_settings(ProcessorSettings)
     handler = configure_logging(settings.log_level, settings)
-    ensure_topics(settings, settings.changelog_topics())
+    ensure_topics(settings, {settings.group_changelog: CHANGELOG_CONFIG})
     app = create_app(settings)
     if settings.processor_web_enabled:
         setup_prometheus_sensors(app, name_prefix="newsflow_faust")

@@ -3,14 +3,15 @@
 Hand-written rules catch what one article shows (datelines, ``Read More:``); this catches what only a
 series shows — a press agency's "About us" footer, a newsletter plug, a standing disclaimer — so a new
 source needs no new rule. State per source is a small JSON-able dict kept in any mutable mapping: a plain
-dict offline, a ReplicatedMap (kept in a compacted topic) in the pipeline.
+dict offline, a partition of the group stage's table in the pipeline. At most ``max_sources`` are held,
+the source heard from least recently forgotten first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ class BoilerplateSettings:
     min_articles: int = 5  # learn nothing before a source has this many articles
     min_share: float = 0.3  # a paragraph in this share of recent articles is boilerplate…
     min_count: int = 3  # …and in at least this many of them
+    max_sources: int = 10_000
 
 
 def paragraph_key(paragraph: str) -> str:
@@ -38,6 +40,10 @@ class BoilerplateLearner:
     def __init__(self, store: MutableMapping[str, Any], settings: BoilerplateSettings | None = None) -> None:
         self.store = store
         self.settings = settings or BoilerplateSettings()
+        # Least recently heard from first: the order sources are forgotten in when there are too many.
+        held = sorted(((state.get("q", 0), source) for source, state in store.items()))
+        self._order: OrderedDict[str, None] = OrderedDict((source, None) for _, source in held)
+        self._clock = held[-1][0] if held else 0
 
     def recurring(self, source: str, *, excluding: str | None = None) -> set[str]:
         """Keys of paragraphs recurring in the source's recent articles (other than ``excluding``)."""
@@ -52,10 +58,19 @@ class BoilerplateLearner:
     def observe(self, source: str, article_id: str, paragraphs: list[str]) -> None:
         """Remember an article's paragraphs; seeing the same article again changes nothing."""
         state = dict(self.store.get(source) or {})
-        recent = [entry for entry in state.get("recent", []) if entry[0] != article_id]
+        if any(entry[0] == article_id for entry in state.get("recent", [])):
+            return
+        recent = list(state.get("recent", []))
         recent.append([article_id, sorted({paragraph_key(p) for p in paragraphs})])
         state["recent"] = recent[-self.settings.window :]
+        self._clock += 1
+        state["q"] = self._clock
         self.store[source] = state
+        self._order[source] = None
+        self._order.move_to_end(source)
+        while len(self._order) > self.settings.max_sources:
+            forgotten, _ = self._order.popitem(last=False)
+            self.store.pop(forgotten, None)
 
     def strip(self, source: str, article_id: str, body: str) -> tuple[str, int]:
         """The body without the source's recurring paragraphs (never all of it), and how many went.

@@ -15,8 +15,6 @@ from datetime import datetime
 
 from schemas import CleanArticle, Dateline, RawArticle
 from services.common.metadata import dedupe_names, parse_datetime, read_page_metadata
-from services.processor.boilerplate import BoilerplateLearner
-from services.processor.duplicates import DuplicateIndex
 from services.processor.language import detect_language
 
 # Bodies beyond this are truncated (and flagged): longer than any news story, and Elasticsearch
@@ -362,39 +360,3 @@ def content_hash(body: str) -> str:
     """SHA-256 of the body with case and whitespace folded, so trivial re-renders hash alike."""
     folded = " ".join(body.casefold().split())
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
-
-
-class Cleaner:
-    """The clean stage with memory: rules, then per-source learned boilerplate, then duplicates and stories.
-
-    The stores are plain mutable mappings: dicts for one offline batch, faust tables in the pipeline.
-    """
-
-    def __init__(
-        self,
-        boilerplate: BoilerplateLearner | None = None,
-        duplicates: DuplicateIndex | None = None,
-    ) -> None:
-        self.boilerplate = boilerplate or BoilerplateLearner({})
-        self.duplicates = duplicates or DuplicateIndex({})
-
-    def __call__(self, raw: RawArticle) -> CleanArticle:
-        return self.learn(clean(raw))
-
-    def learn(self, article: CleanArticle) -> CleanArticle:
-        """The part with memory, over an article ``clean`` made: learned boilerplate out, duplicate and story in.
-
-        Articles must come in the order they are to be judged in; ``clean`` itself may run anywhere.
-        """
-        body, _removed = self.boilerplate.strip(article.source, article.id, article.body)
-        digest = content_hash(body)
-        when = article.published_at or article.fetched_at
-        assignment = self.duplicates.assign(article.id, article.title, body, digest, when.timestamp())
-        return article.model_copy(
-            update={
-                "body": body,
-                "content_hash": digest,
-                "duplicate_of": assignment.duplicate_of,
-                "story_id": assignment.story_id,
-            }
-        )

@@ -1,16 +1,18 @@
-"""Exact and near duplicates, and stories: which earlier article is this one a copy of, which story is it part of.
+"""Exact and near duplicates: which earlier article is this one a copy of?
 
-Near duplicates (syndicated copies, lightly edited updates) share most 5-word shingles; articles of one
-story share their key terms. Both are found with MinHash signatures and locality-sensitive hashing
-(datasketch). The signatures are the state: one entry per article in a plain mutable mapping — a dict
-offline, a ReplicatedMap in the pipeline, so it survives restarts and every worker sees every
-article. The LSH indexes are in memory and rebuilt from those entries (:meth:`DuplicateIndex.remember`
-hears changes other workers made). Entries older than the window are ignored and expire.
+Near duplicates (syndicated copies, lightly edited updates) share most 5-word shingles. They are found
+with MinHash signatures and locality-sensitive hashing (datasketch). The entries are the state: one per
+article in a mutable mapping (a dict offline, a partition of a faust table in the pipeline), holding its
+time, content hash, signature (packed: 4 bytes a permutation), what it copies and its story. The LSH index
+is in memory and rebuilt from the entries. At most ``max_articles`` are held, the oldest forgotten first,
+so memory is bounded by a setting whatever the volume; entries older than the window expire too.
 """
 
 from __future__ import annotations
 
+import base64
 import re
+from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,23 +21,8 @@ import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 _WORD = re.compile(r"\w+")
-# Words that say nothing about which event a story is about.
-_STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are as at be because been before being below
-    between both but by can could did do does doing down during each few for from further had has have having
-    he her here hers herself him himself his how i if in into is it its itself just me more most my myself no
-    nor not now of off on once only or other our ours ourselves out over own same she should so some such than
-    that the their theirs them themselves then there these they this those through to too under until up very
-    was we were what when where which while who whom why will with would you your yours yourself yourselves
-    said says say new one two three year years last first told according people would could may might must time
-    week day
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-# An article with fewer key terms than this cannot be placed in a story by similarity: one shared word
-# between two tiny sets already looks like a strong overlap.
-_MIN_STORY_TERMS = 4
-# Stored signatures are only comparable with signatures of the same hashing scheme; pin it.
+# Stored signatures are only comparable with signatures of the same hashing scheme; pin it. Its hash values
+# are below 2**32, so they pack into 4 bytes each.
 _SCHEME = "affine32"
 
 
@@ -43,17 +30,16 @@ _SCHEME = "affine32"
 class DuplicateSettings:
     window_s: float = 7 * 24 * 3600
     near_threshold: float = 0.8  # estimated Jaccard of 5-word shingles
-    # Estimated Jaccard of key terms (headline words, names in the lead). Precision first: merging two
-    # stories misleads a reader more than splitting one (see docs/decisions.md for the measured curve).
-    story_threshold: float = 0.15
-    story_lead_words: int = 80
     num_perm: int = 128
     shingle_words: int = 5
+    max_articles: int = 200_000  # entries held at once; the oldest go first
 
 
 @dataclass(frozen=True)
-class Assignment:
-    duplicate_of: str | None
+class Original:
+    """The earlier article a new one copies, and that article's story."""
+
+    article_id: str
     story_id: str
 
 
@@ -64,117 +50,79 @@ def shingles(text: str, size: int) -> set[str]:
     return {" ".join(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def key_terms(title: str | None, body: str, lead_words: int) -> set[str]:
-    """What identifies an event: the headline's content words and the names (capitalised words) of the lead."""
-    headline = {w for w in _WORD.findall((title or "").casefold()) if len(w) > 2 and w not in _STOPWORDS}
-    lead = " ".join(body.split()[:lead_words])
-    names = {w.casefold() for w in re.findall(r"(?<![.!?]\s)\b[A-Z][\w'-]+", lead)}
-    return headline | {n for n in names if n not in _STOPWORDS and len(n) > 2}
+def pack(hashvalues: np.ndarray) -> str:
+    return base64.b64encode(np.asarray(hashvalues, dtype="<u4").tobytes()).decode("ascii")
 
 
-def _similarity(minhash: MinHash, stored: list[int]) -> float:
-    """Estimated Jaccard similarity of a signature and a stored one."""
-    return float(np.mean(minhash.hashvalues == np.asarray(stored, dtype=np.uint64)))
+def unpack(packed: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(packed), dtype="<u4").astype(np.uint64)
 
 
 class DuplicateIndex:
-    """``signatures`` maps article id → its signatures, time and assignment."""
+    """``entries`` maps article id → {t: time, h: content hash, m: packed signature, d: original, story}."""
 
-    def __init__(self, signatures: MutableMapping[str, Any], settings: DuplicateSettings | None = None) -> None:
-        self.signatures = signatures
+    def __init__(self, entries: MutableMapping[str, Any], settings: DuplicateSettings | None = None) -> None:
+        self.entries = entries
         self.settings = settings or DuplicateSettings()
-        self._near = MinHashLSH(threshold=self.settings.near_threshold, num_perm=self.settings.num_perm)
-        self._story = MinHashLSH(threshold=self.settings.story_threshold, num_perm=self.settings.num_perm)
-        self._indexed: set[str] = set()
+        self._lsh = MinHashLSH(threshold=self.settings.near_threshold, num_perm=self.settings.num_perm)
+        self._order: OrderedDict[str, None] = OrderedDict()  # oldest first: the order entries are forgotten in
         # Every signature uses the same permutations (seed 1); drawing them is most of making a MinHash.
         self._permutations = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME).permutations
-        for article_id, entry in list(signatures.items()):
-            self.remember(article_id, entry)
+        for article_id, entry in list(entries.items()):  # in the order they were written
+            self._index(article_id, self._restore(entry["m"]))
 
-    def _minhash(self, tokens: set[str]) -> MinHash:
+    def signature(self, body: str) -> MinHash:
         minhash = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME, permutations=self._permutations)
-        minhash.update_batch([token.encode("utf-8") for token in tokens])
+        minhash.update_batch([token.encode("utf-8") for token in shingles(body, self.settings.shingle_words)])
         return minhash
 
-    def _restore(self, values: list[int]) -> MinHash:
-        return MinHash(
-            seed=1,
-            scheme=_SCHEME,
-            hashvalues=np.asarray(values, dtype=np.uint64),
-            permutations=self._permutations,
-        )
+    def _restore(self, packed: str) -> MinHash:
+        return MinHash(seed=1, scheme=_SCHEME, hashvalues=unpack(packed), permutations=self._permutations)
 
-    def remember(self, article_id: str, entry: dict[str, Any] | None) -> None:
-        """Index an entry written here or by another worker (None: it was deleted)."""
-        if entry is None:
-            self._forget(article_id)
-            return
-        if article_id not in self._indexed:
-            self._index(article_id, self._restore(entry["m"]), self._restore(entry["s"]))
+    def _index(self, article_id: str, signature: MinHash) -> None:
+        self._lsh.insert(article_id, signature, check_duplication=False)
+        self._order[article_id] = None
 
-    def _index(self, article_id: str, near: MinHash, story: MinHash) -> None:
-        self._near.insert(article_id, near)
-        self._story.insert(article_id, story)
-        self._indexed.add(article_id)
+    def known(self, article_id: str) -> dict[str, Any] | None:
+        """The entry of an article seen before (assigning it again must give what it got the first time)."""
+        return self.entries.get(article_id)
 
-    def _forget(self, article_id: str) -> None:
-        if article_id in self._indexed:
-            self._near.remove(article_id)
-            self._story.remove(article_id)
-            self._indexed.discard(article_id)
-
-    def _candidates(self, ids: list[str], article_id: str, timestamp: float) -> list[tuple[str, dict[str, Any]]]:
+    def original_of(self, article_id: str, signature: MinHash, content_hash: str, timestamp: float) -> Original | None:
+        """The earliest article of the window that this one copies, if it was published before this one."""
         found = []
-        for other in ids:
-            entry = self.signatures.get(other) if other != article_id else None
-            if entry and abs(entry["t"] - timestamp) <= self.settings.window_s:
-                found.append((other, entry))
-        return found
+        for other in self._lsh.query(signature):
+            entry = self.entries.get(other) if other != article_id else None
+            if not entry or abs(entry["t"] - timestamp) > self.settings.window_s:
+                continue
+            similar = np.mean(signature.hashvalues == unpack(entry["m"])) >= self.settings.near_threshold
+            if entry["h"] == content_hash or similar:
+                found.append((entry["t"], other, entry))
+        if not found:
+            return None
+        when, first_id, first = min(found, key=lambda item: (item[0], item[1]))
+        if (when, first_id) >= (timestamp, article_id):
+            return None
+        return Original(first.get("d") or first_id, first["story"])
 
-    def assign(self, article_id: str, title: str | None, body: str, content_hash: str, timestamp: float) -> Assignment:
-        """Find the article's original (if it copies an earlier one) and its story; remember it.
-
-        Assigning the same article again returns what it got the first time.
-        """
-        known = self.signatures.get(article_id)
-        if known:
-            return Assignment(known.get("d"), known["story"])
-        near = self._minhash(shingles(body, self.settings.shingle_words))
-        terms = key_terms(title, body, self.settings.story_lead_words)
-        story = self._minhash(terms)
-
-        originals = [
-            (entry["t"], other, entry)
-            for other, entry in self._candidates(self._near.query(near), article_id, timestamp)
-            if entry["h"] == content_hash or _similarity(near, entry["m"]) >= self.settings.near_threshold
-        ]
-        duplicate_of = None
-        story_id = article_id
-        if originals:
-            _, first_id, first = min(originals, key=lambda item: (item[0], item[1]))
-            if (first["t"], first_id) < (timestamp, article_id):
-                duplicate_of = first.get("d") or first_id
-                story_id = first["story"]
-        if duplicate_of is None and len(terms) >= _MIN_STORY_TERMS:
-            scored = [
-                (_similarity(story, entry["s"]), entry["story"])
-                for _, entry in self._candidates(self._story.query(story), article_id, timestamp)
-            ]
-            scored = [item for item in scored if item[0] >= self.settings.story_threshold]
-            if scored:
-                story_id = max(scored)[1]
-        entry = {
-            "t": timestamp, "h": content_hash, "d": duplicate_of, "story": story_id,
-            "m": [int(v) for v in near.hashvalues], "s": [int(v) for v in story.hashvalues],
+    def remember(
+        self, article_id: str, signature: MinHash, content_hash: str, timestamp: float, original: str | None, story: str
+    ) -> None:
+        self.entries[article_id] = {
+            "t": timestamp, "h": content_hash, "m": pack(signature.hashvalues), "d": original, "story": story,
         }  # fmt: skip
-        self.signatures[article_id] = entry
-        self._index(article_id, near, story)
-        return Assignment(duplicate_of, story_id)
+        self._index(article_id, signature)
+        while len(self._order) > self.settings.max_articles:
+            self.forget(next(iter(self._order)))
+
+    def forget(self, article_id: str) -> None:
+        if article_id in self._order:
+            self._lsh.remove(article_id)
+            del self._order[article_id]
+        self.entries.pop(article_id, None)
 
     def expire(self, now: float) -> int:
         """Forget articles older than the window; returns how many were forgotten."""
-        old = [key for key, entry in list(self.signatures.items()) if now - entry["t"] > self.settings.window_s]
+        old = [key for key, entry in list(self.entries.items()) if now - entry["t"] > self.settings.window_s]
         for key in old:
-            del self.signatures[key]
-            self._forget(key)
+            self.forget(key)
         return len(old)

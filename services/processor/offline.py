@@ -1,9 +1,9 @@
-"""``newsflow process``: the clean and enrich stages over files, without Kafka, in batches, on every core.
+"""``newsflow process``: the clean, group and enrich stages over files, without Kafka, in batches, on every core.
 
-The same stage functions the agents run (stages.py). Cleaning's costly, memoryless part and enrichment run
-in worker processes, forked once the model is loaded so that they share it; the part of cleaning with
-memory (learned boilerplate, duplicates, stories) runs here, in input order, so the output is the same
-whatever the number of workers, and it comes out in input order.
+The same stage functions the agents run (stages.py). Cleaning (memoryless and costly) and enrichment run
+in worker processes, forked once the model is loaded so that they share it; grouping (learned boilerplate,
+duplicates, stories: the part with memory) runs here, in input order, so the output is the same whatever
+the number of workers, and it comes out in input order.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from typing import TypeVar
 
 from schemas import DeadLetter, RawArticle, encode
 from schemas.codec import MessageOrigin
-from services.processor.boilerplate import BoilerplateLearner
-from services.processor.clean import Cleaner, clean
-from services.processor.duplicates import DuplicateIndex
+from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
+from services.processor.grouping import Groupers
 from services.processor.settings import ProcessorSettings
-from services.processor.stages import Outcome, clean_alone, enrich_messages, learn_from
+from services.processor.stages import Outcome, clean_message, enrich_messages, group_article
 
 T = TypeVar("T")
 
@@ -49,7 +48,7 @@ def default_workers() -> int:
 
 
 class OfflineRun:
-    """One offline run: duplicates, stories and boilerplate are learned among its own articles."""
+    """One offline run: boilerplate, duplicates and stories are learned among its own articles."""
 
     def __init__(self, settings: ProcessorSettings, *, workers: int = 1) -> None:
         if workers < 1:
@@ -57,9 +56,7 @@ class OfflineRun:
         self.settings = settings
         self.workers = workers
         self.warm_up_s = 0.0  # how long loading the model and its tables took (one-time, not per article)
-        self.cleaner = Cleaner(
-            BoilerplateLearner({}, settings.boilerplate_settings()), DuplicateIndex({}, settings.duplicate_settings())
-        )
+        self.grouper = Groupers({}, settings.group_settings())
 
     def process(self, articles: Iterable[RawArticle]) -> Iterator[Outcome]:
         """Each article's outcome (an enriched article or a dead letter), in input order.
@@ -84,10 +81,12 @@ class OfflineRun:
 
     def _in_process(self, messages: Iterator[tuple[bytes, MessageOrigin]]) -> Iterator[Outcome]:
         for batch in batched(messages, BATCH):
-            cleaned = [
-                (learn_from(clean_alone(value, origin), self.cleaner, value, origin), origin) for value, origin in batch
-            ]
+            cleaned = [(self._group(clean_message(value, origin), value, origin), origin) for value, origin in batch]
             yield from _enrich(cleaned, self.settings.enrich_model)
+
+    def _group(self, cleaned: Outcome, value: bytes, origin: MessageOrigin) -> Outcome:
+        grouped = group_article(cleaned, self.grouper, value, origin)
+        return grouped if isinstance(grouped, DeadLetter) else grouped.article
 
     def _in_workers(self, messages: Iterator[tuple[bytes, MessageOrigin]]) -> Iterator[Outcome]:
         in_flight: deque[Future[list[Outcome]]] = deque()
@@ -96,9 +95,9 @@ class OfflineRun:
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
             for batch in batched(messages, BATCH * self.workers):
                 # Clean a window in the workers, learn from it here in order, then hand its batches on.
-                alone = pool.map(_clean_alone, batch, chunksize=CLEAN_CHUNK)
+                alone = pool.map(_clean_message, batch, chunksize=CLEAN_CHUNK)
                 cleaned = [
-                    (learn_from(outcome, self.cleaner, value, origin), origin)
+                    (self._group(outcome, value, origin), origin)
                     for (value, origin), outcome in zip(batch, alone, strict=True)
                 ]
                 for part in batched(cleaned, BATCH):
@@ -125,8 +124,8 @@ def _origin(index: int) -> MessageOrigin:
     return MessageOrigin(offset=index)
 
 
-def _clean_alone(message: tuple[bytes, MessageOrigin]) -> Outcome:
-    return clean_alone(*message)
+def _clean_message(message: tuple[bytes, MessageOrigin]) -> Outcome:
+    return clean_message(*message)
 
 
 def _enrich(cleaned: list[tuple[Outcome, MessageOrigin]], model: str) -> list[Outcome]:

@@ -19,17 +19,20 @@ Send = Callable[[str, bytes | None, bytes], Awaitable[None]]
 
 
 class Outputs:
-    """Routes outcomes; every article is keyed by its id, so a replay overwrites instead of duplicating."""
+    """Routes outcomes; an article is keyed by its id (so a replay overwrites instead of duplicating) unless
+    its stage names another key."""
 
     def __init__(self, send: Send, dead_letter_topic: str) -> None:
         self._send = send
         self.dead_letter_topic = dead_letter_topic
 
-    async def article(self, article: CleanArticle | EnrichedArticle, topics: Sequence[str]) -> None:
+    async def article(
+        self, article: CleanArticle | EnrichedArticle, topics: Sequence[str], key: bytes | None = None
+    ) -> None:
         """Send one article to each of ``topics``, encoded once."""
         encoded = encode(article)
         for topic in topics:
-            await self._send(topic, article.id.encode(), encoded)
+            await self._send(topic, key or article.id.encode(), encoded)
 
     async def dead_letter(self, letter: DeadLetter, key: bytes | None) -> None:
         """Park a message a stage could not handle, keyed as it came in; counted and logged."""

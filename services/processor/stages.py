@@ -1,4 +1,4 @@
-"""One message in, one message out: the clean and enrich stages as pure functions over bytes.
+"""One message in, one message out: the clean, group and enrich stages as functions over bytes.
 
 The faust agents call these and only move bytes; ``newsflow process`` (offline.py) and the tests call them
 directly.
@@ -11,8 +11,9 @@ import logging
 
 from schemas import CleanArticle, DeadLetter, RawArticle, Stage, dead_letter, decode
 from schemas.codec import MessageOrigin
-from services.processor.clean import Cleaner, clean
+from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
+from services.processor.grouping import Grouped, Groupers
 from services.processor.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,8 @@ log = logging.getLogger(__name__)
 Outcome = CleanArticle | DeadLetter
 
 
-def clean_message(value: bytes | None, origin: MessageOrigin, cleaner: Cleaner | None = None) -> Outcome:
-    """Decode, validate and clean one raw message; ``cleaner`` carries learned state between messages."""
-    outcome = clean_alone(value, origin)
-    return outcome if cleaner is None else learn_from(outcome, cleaner, value, origin)
-
-
-def clean_alone(value: bytes | None, origin: MessageOrigin) -> Outcome:
-    """The memoryless part of cleaning (rules and extraction): the costly part, which may run anywhere."""
+def clean_message(value: bytes | None, origin: MessageOrigin) -> Outcome:
+    """Decode, validate and clean one raw message: memoryless, so it may run on any worker, in any order."""
     try:
         return clean(decode(RawArticle, value))
     except Exception as error:
@@ -38,17 +33,27 @@ def clean_alone(value: bytes | None, origin: MessageOrigin) -> Outcome:
         return dead_letter(Stage.CLEAN, value, error, **origin)
 
 
-def learn_from(article: Outcome, cleaner: Cleaner, value: bytes | None, origin: MessageOrigin) -> Outcome:
-    """The part of cleaning with memory (boilerplate, duplicates, stories), in the order articles are judged;
-    a dead letter passes through."""
+def group_message(value: bytes | None, origin: MessageOrigin, grouper: Groupers) -> Grouped | DeadLetter:
+    """Judge one cleaned article against those before it (boilerplate, duplicates, stories), in order."""
+    try:
+        article = decode(CleanArticle, value)
+    except Exception as error:
+        return dead_letter(Stage.GROUP, value, error, **origin)
+    return group_article(article, grouper, value, origin)
+
+
+def group_article(
+    article: CleanArticle | DeadLetter, grouper: Groupers, value: bytes | None, origin: MessageOrigin
+) -> Grouped | DeadLetter:
+    """``group_message`` over an article already decoded; a dead letter passes through."""
     if isinstance(article, DeadLetter):
         return article
     try:
-        return cleaner.learn(article)
+        return grouper.assign(article)
     except Exception as error:
         if not isinstance(error, ValueError):
             log.exception("unexpected error while comparing %s with earlier articles", article.id)
-        return dead_letter(Stage.CLEAN, value, error, article_id=article.id, url=article.url, **origin)
+        return dead_letter(Stage.GROUP, value, error, article_id=article.id, url=article.url, **origin)
 
 
 def enrich_messages(

@@ -8,21 +8,27 @@ the recent window and joins the most similar one, or starts a story of its own.
   general English (wordfreq's Zipf scale: `the` ≈ 0.3, `shooting` ≈ 3.7, `Harambe` ≈ 6), more in the
   headline than in the lead, and more when it is written as a name.
 - A story is the sum of its articles' vectors (its centroid, cut to its heaviest terms so its size is
-  bounded), with the time it was first and last seen.
+  bounded), with the time it was first and last seen and the headline that started it.
 - Candidates are the stories of the window that share a term with the article (an inverted index over
   story terms); the score is the cosine of article and centroid, discounted by the days since the story was
   last seen. The best candidate at or above the threshold is the article's story.
+- An article that scores at or above the merge threshold with two stories shows they are one event told
+  twice: the younger story merges into the older, which keeps its id (the other remembers ``merged_into``).
 
-Pure and in memory: the same code serves one offline run and, behind a store, the pipeline.
+State lives in a mutable mapping (story id → a JSON-able record): a dict offline, a partition of a faust
+table in the pipeline. At most ``max_stories`` are held: past that, the story seen least recently is
+forgotten first, so memory is bounded by a setting whatever the volume.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from wordfreq import zipf_frequency
 
@@ -36,15 +42,18 @@ DAY_S = 86400.0
 
 @dataclass(frozen=True)
 class StorySettings:
-    # Chosen on the dev half of same-story (events with even ids), the middle of a plateau of equal F1;
-    # held on the other half (docs/decisions.md, 2026-12-02).
+    # Chosen on the dev half of same-story (events with even ids), in the middle of a plateau, and held on
+    # the other half (docs/decisions.md, 2026-12-02). Coverage runs for weeks (a death toll revised three
+    # weeks on), so the window is a month and the time discount does the rest.
     threshold: float = 0.2  # cosine of article and story, after the time discount
-    window_s: float = 7 * DAY_S  # a story not seen for this long takes no new articles
-    lead_words: int = 100
+    merge_threshold: float = 0.3  # an article this close to two stories merges them
+    window_s: float = 30 * DAY_S  # a story not seen for this long takes no new articles
+    lead_words: int = 200
     headline_weight: float = 3.0
     name_weight: float = 2.0  # a word written with a capital inside a sentence
     story_terms: int = 60  # terms a story's centroid keeps
-    decay_per_day: float = 0.03  # the score loses this share for each day since the story was last seen
+    decay_per_day: float = 0.02  # the score loses this share for each day since the story was last seen
+    max_stories: int = 200_000  # stories held at once; the least recently seen go first
 
 
 @lru_cache(maxsize=131_072)
@@ -78,26 +87,78 @@ class Story:
     id: str
     first_seen: float
     last_seen: float
+    headline: str | None = None
     centroid: dict[str, float] = field(default_factory=dict)
     articles: int = 0
+    touched: int = 0  # when an article last joined, counted in articles seen by the index
 
-    def add(self, vector: dict[str, float], timestamp: float, keep: int) -> None:
+    def add(self, vector: dict[str, float], timestamp: float, keep: int, articles: int = 1) -> None:
         for term, value in vector.items():
             self.centroid[term] = self.centroid.get(term, 0.0) + value
         if len(self.centroid) > keep:
             self.centroid = dict(sorted(self.centroid.items(), key=lambda item: -item[1])[:keep])
         self.first_seen = min(self.first_seen, timestamp)
         self.last_seen = max(self.last_seen, timestamp)
-        self.articles += 1
+        self.articles += articles
+
+    def record(self) -> dict[str, Any]:
+        centroid = {term: round(value, 2) for term, value in self.centroid.items()}
+        return {
+            "f": self.first_seen, "l": self.last_seen, "h": self.headline, "n": self.articles, "c": centroid,
+            "q": self.touched,
+        }  # fmt: skip
+
+    @classmethod
+    def from_record(cls, story_id: str, record: dict[str, Any]) -> Story:
+        return cls(story_id, record["f"], record["l"], record.get("h"), dict(record["c"]), record["n"], record["q"])
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Where an article went: its story, and the stories that turned out to be that one."""
+
+    story_id: str
+    merged: tuple[str, ...] = ()
 
 
 class StoryIndex:
-    """The stories of the window and an inverted index from term to the stories holding it."""
+    """The stories of the window over ``store``, an inverted index from term to the stories holding it."""
 
-    def __init__(self, settings: StorySettings | None = None) -> None:
+    def __init__(self, store: MutableMapping[str, Any] | None = None, settings: StorySettings | None = None) -> None:
         self.settings = settings or StorySettings()
-        self.stories: dict[str, Story] = {}
+        self.store: MutableMapping[str, Any] = store if store is not None else {}
+        # Least recently seen first: the order stories are forgotten in when there are too many.
+        self.stories: OrderedDict[str, Story] = OrderedDict()
         self._by_term: dict[str, set[str]] = defaultdict(set)
+        held = [Story.from_record(key, record) for key, record in self.store.items() if "m" not in record]
+        for story in sorted(held, key=lambda story: story.touched):  # as they were, after a restart
+            self._hold(story)
+        self._clock = max((story.touched for story in held), default=0)
+
+    def _hold(self, story: Story) -> None:
+        self.stories[story.id] = story
+        self.stories.move_to_end(story.id)
+        for term in story.centroid:
+            self._by_term[term].add(story.id)
+
+    def _release(self, story: Story) -> None:
+        for term in story.centroid:
+            holders = self._by_term.get(term)
+            if holders is not None:
+                holders.discard(story.id)
+                if not holders:
+                    del self._by_term[term]
+        self.stories.pop(story.id, None)
+
+    def resolve(self, story_id: str) -> str:
+        """The story an id stands for now: itself, or the story it was merged into."""
+        seen = {story_id}
+        record = self.store.get(story_id)
+        while record is not None and "m" in record and record["m"] not in seen:
+            story_id = record["m"]
+            seen.add(story_id)
+            record = self.store.get(story_id)
+        return story_id
 
     def score(self, vector: dict[str, float], story: Story, timestamp: float) -> float:
         norm = _norm(vector) * _norm(story.centroid)
@@ -109,32 +170,64 @@ class StoryIndex:
 
     def candidates(self, vector: dict[str, float], timestamp: float) -> list[Story]:
         ids = set().union(*(self._by_term.get(term, set()) for term in vector)) if vector else set()
-        found = [self.stories[story_id] for story_id in ids]
+        found = [self.stories[story_id] for story_id in sorted(ids)]
         window = self.settings.window_s
         return [s for s in found if s.first_seen - window <= timestamp <= s.last_seen + window]
 
-    def assign(self, article_id: str, title: str | None, body: str, timestamp: float) -> str:
+    def assign(self, article_id: str, title: str | None, body: str, timestamp: float) -> Joined:
         """The story the article joins (or starts: its own id); the story learns the article."""
         vector = article_vector(title, body, self.settings)
-        scored = [(self.score(vector, story, timestamp), story.id) for story in self.candidates(vector, timestamp)]
-        best = max(scored, default=(0.0, ""))
-        if best[0] >= self.settings.threshold:
-            story = self.stories[best[1]]
-        else:
-            story = self.stories[article_id] = Story(article_id, timestamp, timestamp)
-        before = set(story.centroid)
+        scored = sorted(
+            (
+                (self.score(vector, story, timestamp), story.first_seen, story.id)
+                for story in self.candidates(vector, timestamp)
+            ),
+            key=lambda item: (-item[0], item[1], item[2]),
+        )
+        if not scored or scored[0][0] < self.settings.threshold:
+            story = Story(article_id, timestamp, timestamp, title)
+            self._join(story, vector, timestamp)
+            return Joined(story.id)
+        # The same event told twice: fold every close story into the oldest of them.
+        close = [self.stories[story_id] for score, _, story_id in scored if score >= self.settings.merge_threshold]
+        survivor = min(close or [self.stories[scored[0][2]]], key=lambda story: (story.first_seen, story.id))
+        merged = tuple(story.id for story in close if story.id != survivor.id)
+        for story_id in merged:
+            self._merge(self.stories[story_id], survivor)
+        self._join(survivor, vector, timestamp)
+        return Joined(survivor.id, merged)
+
+    def _join(self, story: Story, vector: dict[str, float], timestamp: float) -> None:
+        self._release(story)
         story.add(vector, timestamp, self.settings.story_terms)
-        for term in before - set(story.centroid):
-            self._by_term[term].discard(story.id)
-        for term in story.centroid:
-            self._by_term[term].add(story.id)
-        return story.id
+        self._clock += 1
+        story.touched = self._clock
+        self._hold(story)
+        self.store[story.id] = story.record()
+        while len(self.stories) > self.settings.max_stories:
+            self.forget(next(iter(self.stories.values())))
+
+    def _merge(self, story: Story, into: Story) -> None:
+        self._release(story)
+        self._release(into)
+        into.add(story.centroid, story.first_seen, self.settings.story_terms, articles=story.articles)
+        into.last_seen = max(into.last_seen, story.last_seen)
+        self._hold(into)
+        self.store[story.id] = {"m": into.id, "l": story.last_seen}
+
+    def forget(self, story: Story) -> None:
+        """Drop a story from memory and from the store (the bound, or the window, has passed it)."""
+        self._release(story)
+        self.store.pop(story.id, None)
 
     def expire(self, now: float) -> int:
-        """Forget stories not seen within the window; returns how many."""
+        """Forget stories (and merge redirects) not seen within the window; returns how many stories."""
         old = [story for story in self.stories.values() if now - story.last_seen > self.settings.window_s]
         for story in old:
-            for term in story.centroid:
-                self._by_term[term].discard(story.id)
-            del self.stories[story.id]
+            self.forget(story)
+        redirects = [
+            key for key, record in self.store.items() if "m" in record and now - record["l"] > self.settings.window_s
+        ]
+        for key in redirects:
+            del self.store[key]
         return len(old)

@@ -22,7 +22,7 @@ from schemas import RawArticle, encode
 from schemas.codec import MAX_MESSAGE_BYTES
 from services.common.messaging import ensure_topics
 from services.fetcher.inputs import decode_text
-from services.processor.clean import Cleaner
+from services.processor.clean import clean
 from services.processor.settings import ProcessorSettings
 from tests.support import measurement_parser, private_pipeline_env, report, settings_values
 
@@ -42,11 +42,10 @@ def load_articles(data: Path, copies: int) -> list[RawArticle]:
 
 def pure_rate(articles: list[RawArticle]) -> float:
     """Articles/s of the cleaning code called in a loop (the first call, which loads models, not timed)."""
-    cleaner = Cleaner()
-    cleaner(RawArticle(url="https://bench.example/warm-up", text="A warm-up article. " * 20))
+    clean(RawArticle(url="https://bench.example/warm-up", text="A warm-up article. " * 20))
     started = time.perf_counter()
     for article in articles:
-        cleaner(article)
+        clean(article)
     return len(articles) / (time.perf_counter() - started)
 
 

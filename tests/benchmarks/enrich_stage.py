@@ -119,11 +119,11 @@ def stage_rate(articles: list[CleanArticle], workers: int) -> float:
     try:
         wait_until(lambda: _stable_members(admin, settings.processor_app_id) == workers, "join one group")
         warm_up = [_renamed(article, "warm-up") for article in articles]
-        _publish(producer, settings.topic_clean, warm_up)
+        _publish(producer, settings.topic_grouped, warm_up)
         wait_until(lambda: outputs() >= len(warm_up), "enrich the warm-up set")
         start = consumer.end_offsets(partitions)
         published = time.time()
-        _publish(producer, settings.topic_clean, articles)
+        _publish(producer, settings.topic_grouped, articles)
         wait_until(lambda: outputs() >= len(warm_up) + len(articles), "enrich the backlog")
         consumer.assign(partitions)
         for partition in partitions:

@@ -1,4 +1,4 @@
-"""Duplicate and story assignment measured on same-story groups (../shared/data/same-story).
+"""The group stage's duplicate and story assignment on all of same-story (../shared/data/same-story).
 
     python -m tests.eval.stories [--data ../shared/data] [--json out.json]
 
@@ -9,7 +9,6 @@ marked and whether each marked pair is of one event.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sys
 import time
@@ -17,7 +16,9 @@ from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
 
-from services.processor.duplicates import DuplicateIndex, DuplicateSettings
+from services.processor.grouping import Groupers, GroupSettings
+from services.processor.stories import StorySettings
+from tests.eval.story_clustering import as_clean
 from tests.support import measurement_parser, report
 
 
@@ -27,25 +28,24 @@ def _timestamp(value: str | None) -> float:
     return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
 
 
-def evaluate(data: Path, settings: DuplicateSettings) -> dict[str, float]:
+def evaluate(data: Path, settings: GroupSettings) -> dict[str, float]:
     articles = [json.loads(line) for line in (data / "same-story" / "articles.jsonl").read_text().splitlines()]
     articles.sort(key=lambda a: (a.get("date_publish") or "", a["doc_id"]))
-    index = DuplicateIndex({}, settings)
+    groupers = Groupers(settings=settings)
     stories, duplicates, events = {}, {}, {}
     started = time.perf_counter()
     for article in articles:
-        body = article.get("text") or article.get("description") or ""
-        digest = hashlib.sha256(" ".join(body.casefold().split()).encode()).hexdigest()
-        assigned = index.assign(
-            article["doc_id"], article.get("title"), body, digest, _timestamp(article.get("date_publish"))
-        )
-        stories[article["doc_id"]] = assigned.story_id
-        duplicates[article["doc_id"]] = assigned.duplicate_of
-        events[article["doc_id"]] = article["event_id"]
+        cleaned = as_clean(article)
+        assigned = groupers.assign(cleaned).article
+        stories[cleaned.id] = assigned.story_id
+        duplicates[cleaned.id] = assigned.duplicate_of
+        events[cleaned.id] = article["event_id"]
     seconds = time.perf_counter() - started
+    resolve = groupers.by_language["en"].stories.resolve
+    stories = {article_id: resolve(story_id or "") for article_id, story_id in stories.items()}
     tp = fp = fn = 0
     far_apart = 0
-    dates = {a["doc_id"]: _timestamp(a.get("date_publish")) for a in articles}
+    dates = {a["doc_id"][:32]: _timestamp(a.get("date_publish")) for a in articles}
     for first, second in combinations(events, 2):
         same_event = events[first] == events[second]
         same_story = stories[first] == stories[second]
@@ -73,9 +73,9 @@ def evaluate(data: Path, settings: DuplicateSettings) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = measurement_parser(__doc__)
-    parser.add_argument("--story-threshold", type=float, default=DuplicateSettings.story_threshold)
+    parser.add_argument("--story-threshold", type=float, default=StorySettings.threshold)
     args = parser.parse_args(argv)
-    result = evaluate(args.data, DuplicateSettings(story_threshold=args.story_threshold))
+    result = evaluate(args.data, GroupSettings(stories=StorySettings(threshold=args.story_threshold)))
     return report(result, args.json, label="same-story")
 
 

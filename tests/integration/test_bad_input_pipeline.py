@@ -99,7 +99,7 @@ def test_a_thousand_bad_inputs_become_dead_letters_and_valid_articles_still_arri
     by_key = Counter(letter["key"].rsplit("-", 1)[0] for letter in letters if (letter["key"] or "").startswith("bad-"))
     assert by_key == {"bad-raw": BAD_RAW, "bad-clean": BAD_CLEAN, "bad-enriched": BAD_ENRICHED}
     stages = Counter(letter["stage"] for letter in letters)
-    assert stages["clean"] == BAD_RAW and stages["enrich"] == BAD_CLEAN and stages["index"] == BAD_ENRICHED
+    assert stages["clean"] == BAD_RAW and stages["group"] == BAD_CLEAN and stages["index"] == BAD_ENRICHED
     fetched = [letter for letter in letters if letter["stage"] == "fetch"]
     assert len(fetched) == FEEDS and all("/bad/" in letter["url"] for letter in fetched), "each broken feed once"
     ingested = [letter for letter in letters if letter["stage"] == "ingest"]

@@ -221,6 +221,7 @@ def test_a_poison_message_in_each_topic_is_dead_lettered_and_the_stage_keeps_goi
     poison = {
         "topic_raw": b'{"url": "not a url", "text": 42}',
         "topic_clean": b"\x89PNG\r\n\x1a\n binary where an article should be",
+        "topic_grouped": b'{"id": "y", "body": ""}',
         "topic_enriched": b'{"id": "x", "url": "https://wire.example/a", "unexpected": true}',
     }
     for setting, value in poison.items():
@@ -235,12 +236,13 @@ def test_a_poison_message_in_each_topic_is_dead_lettered_and_the_stage_keeps_goi
 
     def letters() -> list[dict[str, object]] | None:
         found = pipeline.messages("topic_dlq")
-        return found if len(found) >= 3 else None
+        return found if len(found) >= 4 else None
 
     found = wait_for(letters, timeout=60)
     by_topic = {letter["source_topic"]: letter for letter in found}
     assert set(by_topic) == {pipeline.setting(setting) for setting in poison}
     assert by_topic[pipeline.setting("topic_raw")]["stage"] == "clean"
-    assert by_topic[pipeline.setting("topic_clean")]["stage"] == "enrich"
+    assert by_topic[pipeline.setting("topic_clean")]["stage"] == "group"
+    assert by_topic[pipeline.setting("topic_grouped")]["stage"] == "enrich"
     assert by_topic[pipeline.setting("topic_enriched")]["stage"] == "index"
     assert all(letter["reason"] and str(letter["key"]).startswith("poison-") for letter in found)

@@ -8,7 +8,6 @@ import random
 import pytest
 
 from schemas import CleanArticle, DeadLetter
-from services.processor.clean import Cleaner
 from services.processor.stages import clean_message
 
 BILLION_LAUGHS = """<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">
@@ -46,7 +45,7 @@ READABLE = {
 
 
 def _clean(name: str) -> CleanArticle | DeadLetter:
-    return clean_message(_message(HOSTILE_HTML[name]), {"source_topic": "news.raw", "offset": 0}, Cleaner())
+    return clean_message(_message(HOSTILE_HTML[name]), {"source_topic": "news.raw", "offset": 0})
 
 
 @pytest.mark.parametrize("name", sorted(READABLE))

@@ -12,9 +12,10 @@ from schemas.codec import MessageOrigin
 from services.common.topology import route
 from services.processor.agents.clean import CleanAgent
 from services.processor.agents.enrich import EnrichAgent
+from services.processor.agents.group import GroupAgent
 from services.processor.clean import clean
-from services.processor.learned import LearnedState
 from services.processor.outputs import Outputs
+from services.processor.replicated import PartitionState, decode_change
 from services.processor.settings import ProcessorSettings
 from tests.conftest import SAMPLES
 
@@ -28,8 +29,13 @@ class Sent(list[tuple[str, bytes | None, bytes | None]]):
     async def send(self, topic: str, key: bytes | None, value: bytes) -> None:
         self.append((topic, key, value))
 
-    async def send_change(self, topic: str, key: bytes, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+    async def send_change(self, topic: str, key: bytes, value: bytes | None, partition: int) -> None:
         self.append((topic, key, value))
+        self.partitions.append(partition)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.partitions: list[int] = []
 
     def topics(self) -> list[str]:
         return [topic for topic, _, _ in self]
@@ -50,25 +56,71 @@ def sent() -> Sent:
 
 @pytest.fixture
 def clean_agent(sent: Sent) -> CleanAgent:
-    outputs = Outputs(sent.send, SETTINGS.topic_dlq)
-    return CleanAgent(route(SETTINGS, Stage.CLEAN), outputs, LearnedState(SETTINGS), sent.send_change)
+    return CleanAgent(route(SETTINGS, Stage.CLEAN), Outputs(sent.send, SETTINGS.topic_dlq))
 
 
-def test_a_raw_article_goes_to_news_clean_keyed_by_its_id_after_what_the_worker_learned(clean_agent, sent):
+def test_a_raw_article_goes_to_news_clean_keyed_by_its_language_and_nothing_else_goes_out(clean_agent, sent):
     outcome = asyncio.run(clean_agent.handle(_raw("https://wire.example/a"), _origin(0), b"k0"))
     assert isinstance(outcome, CleanArticle)
-    topic, key, value = sent[-1]
-    assert (topic, key) == (SETTINGS.topic_clean, outcome.id.encode())
-    assert decode(CleanArticle, value).body == outcome.body
-    # What it learned reached the changelogs before the article left: a crash between them loses no state.
-    assert set(sent.topics()[:-1]) == {SETTINGS.changelog_topic("boilerplate"), SETTINGS.changelog_topic("signatures")}
+    assert [(topic, key) for topic, key, _ in sent] == [(SETTINGS.topic_clean, b"en")]
+    assert decode(CleanArticle, sent[0][2]).body == outcome.body
 
 
-def test_a_copy_under_another_url_is_marked_as_a_duplicate_of_the_first(clean_agent, sent):
-    first = asyncio.run(clean_agent.handle(_raw("https://wire.example/a"), _origin(0), b"k0"))
-    copy = asyncio.run(clean_agent.handle(_raw("https://mirror.example/a"), _origin(1), b"k1"))
-    assert isinstance(first, CleanArticle) and isinstance(copy, CleanArticle)
-    assert copy.duplicate_of == first.id and first.duplicate_of is None
+class Changelog:
+    """What the group agent restores a partition from: the changes it sent, per partition."""
+
+    def __init__(self, sent: Sent) -> None:
+        self.sent = sent
+        self.restored: list[int] = []
+
+    def restore(self, partition: int) -> PartitionState:
+        self.restored.append(partition)
+        state = PartitionState(partition)
+        for (_, key, value), at in zip(
+            [m for m in self.sent if m[0] == SETTINGS.group_changelog], self.sent.partitions, strict=True
+        ):
+            if at == partition:
+                state.apply(*decode_change(key, value))
+        return state
+
+
+@pytest.fixture
+def group_agent(sent: Sent) -> GroupAgent:
+    changelog = Changelog(sent)
+    return GroupAgent(
+        route(SETTINGS, Stage.GROUP),
+        Outputs(sent.send, SETTINGS.topic_dlq),
+        SETTINGS.group_settings(),
+        changelog=SETTINGS.group_changelog,
+        restore=changelog.restore,
+        send_change=sent.send_change,
+    )
+
+
+def _cleaned(url: str, partition: int, offset: int) -> tuple[bytes, MessageOrigin]:
+    where = MessageOrigin(source_topic=SETTINGS.topic_clean, partition=partition, offset=offset, key="en")
+    return encode(clean(RawArticle(url=url, title="Landslide", text=STORY))), where
+
+
+def test_the_group_agent_sends_its_state_changes_to_the_partition_s_changelog_before_the_article(group_agent, sent):
+    outcome = asyncio.run(group_agent.handle(*_cleaned("https://wire.example/a", 2, 0), b"en"))
+    topics = sent.topics()
+    assert topics[-1] == SETTINGS.topic_grouped and sent[-1][1] == outcome.article.id.encode()
+    assert set(topics[:-1]) == {SETTINGS.group_changelog} and set(sent.partitions) == {2}
+
+
+def test_a_copy_under_another_url_is_marked_as_a_duplicate_of_the_first(group_agent, sent):
+    first = asyncio.run(group_agent.handle(*_cleaned("https://wire.example/a", 0, 0), b"en"))
+    copy = asyncio.run(group_agent.handle(*_cleaned("https://mirror.example/a", 0, 1), b"en"))
+    assert copy.article.duplicate_of == first.article.id and first.article.duplicate_of is None
+
+
+def test_a_partition_handed_back_after_a_rebalance_is_restored_from_its_changelog(group_agent, sent):
+    first = asyncio.run(group_agent.handle(*_cleaned("https://wire.example/a", 1, 0), b"en"))
+    group_agent.revoke([1])
+    copy = asyncio.run(group_agent.handle(*_cleaned("https://mirror.example/a", 1, 1), b"en"))
+    assert group_agent.restore.__self__.restored == [1, 1]
+    assert copy.article.duplicate_of == first.article.id
 
 
 def test_an_invalid_message_becomes_a_dead_letter_keyed_as_it_came_and_nothing_else_goes_out(clean_agent, sent):

@@ -16,8 +16,10 @@ def test_defaults_work_on_a_developer_machine(monkeypatch):
     settings = IndexerSettings()
     assert settings.bootstrap_servers == ["127.0.0.1:9092"]
     assert settings.es_url == "http://127.0.0.1:9200"
-    assert settings.pipeline_topics[:5] == ["news.raw", "news.clean", "news.enriched", "news.dlq", "news.alerts"]
-    assert len(settings.subscription_topics) == 17 and settings.pipeline_topics[5:] == settings.subscription_topics
+    assert settings.pipeline_topics[:6] == [
+        "news.raw", "news.clean", "news.grouped", "news.enriched", "news.dlq", "news.alerts"
+    ]  # fmt: skip
+    assert len(settings.subscription_topics) == 17 and settings.pipeline_topics[6:] == settings.subscription_topics
     assert "news.topic.conflict-war-and-peace" in settings.subscription_topics
 
 

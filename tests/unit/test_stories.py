@@ -36,21 +36,21 @@ def test_two_outlets_reporting_one_event_share_a_story_and_another_event_starts_
         "c", "Tourist ship strikes Rhine bridge near Duisburg",
         "A Swiss river cruise ship hit a pillar of a motorway bridge on the Rhine near Duisburg.", T0 + 7200,
     )  # fmt: skip
-    assert first == second == "a"
-    assert other == "c"
+    assert first.story_id == second.story_id == "a"
+    assert other.story_id == "c"
     assert stories.stories["a"].articles == 2 and stories.stories["a"].last_seen == T0 + 3600
 
 
 def test_a_story_not_seen_within_the_window_takes_no_new_articles_and_is_forgotten():
-    stories = StoryIndex(StorySettings(window_s=2 * DAY_S))
+    stories = StoryIndex(settings=StorySettings(window_s=2 * DAY_S))
     stories.assign("a", "Harambe the gorilla shot at Cincinnati Zoo", "Harambe was shot in Cincinnati.", T0)
     late = stories.assign("b", "Harambe the gorilla shot at Cincinnati Zoo", "Harambe, Cincinnati.", T0 + 3 * DAY_S)
-    assert late == "b"
+    assert late.story_id == "b"
     assert stories.expire(T0 + 3 * DAY_S) == 1 and set(stories.stories) == {"b"}
 
 
 def test_a_story_keeps_a_bounded_number_of_terms_however_many_articles_join():
-    stories = StoryIndex(StorySettings(story_terms=10))
+    stories = StoryIndex(settings=StorySettings(story_terms=10))
     for number in range(30):
         stories.assign(f"a{number}", "Harambe gorilla Cincinnati zoo", f"Harambe word{number} Cincinnati.", T0)
     assert len(stories.stories) == 1

@@ -17,8 +17,8 @@ from services.processor.app import create_app
 from services.processor.settings import ProcessorSettings
 
 
-def test_the_flow_reads_fetch_clean_enrich_index_each_stage_consuming_what_the_one_before_writes():
-    assert stage_names() == ["fetch", "clean", "enrich", "index"]
+def test_the_flow_reads_fetch_clean_group_enrich_index_each_stage_consuming_what_the_one_before_writes():
+    assert stage_names() == ["fetch", "clean", "group", "enrich", "index"]
     declared = routes(PipelineSettings())
     for before, after in itertools.pairwise(declared):
         assert after.input_topic in before.output_topics
@@ -43,11 +43,11 @@ def test_each_declared_processor_stage_has_exactly_one_agent_module_and_the_app_
 def test_topic_and_group_names_come_from_the_settings_in_force():
     settings = PipelineSettings(topic_clean="x.clean", processor_app_id="x-proc", indexer_group="x-idx")
     assert route(settings, Stage.CLEAN).output_topics == ("x.clean",)
-    assert route(settings, Stage.ENRICH).input_topic == "x.clean"
+    assert route(settings, Stage.GROUP).input_topic == "x.clean"
     assert route(settings, Stage.ENRICH).group == "x-proc"
     assert route(settings, Stage.INDEX).group == "x-idx"
     app = create_app(ProcessorSettings(topic_clean="x.clean"))
-    assert {agent.name: agent.channel.topics for agent in app.agents.values()}["enrich"] == ("x.clean",)
+    assert {agent.name: agent.channel.topics for agent in app.agents.values()}["group"] == ("x.clean",)
 
 
 def test_a_service_settings_class_is_refused_for_stages_it_does_not_hold():
@@ -56,7 +56,7 @@ def test_a_service_settings_class_is_refused_for_stages_it_does_not_hold():
 
 
 def test_a_processor_worker_can_only_be_asked_for_the_processors_declared_stages():
-    with pytest.raises(ValueError, match="clean, enrich"):
+    with pytest.raises(ValueError, match="clean, group, enrich"):
         ProcessorSettings(processor_stages="index")
     with pytest.raises(ValueError):
         ProcessorSettings(processor_stages="")
@@ -65,7 +65,7 @@ def test_a_processor_worker_can_only_be_asked_for_the_processors_declared_stages
 
 def test_the_status_tool_and_the_supervisor_see_the_declared_stages_and_services():
     settings = PipelineSettings()
-    assert [found.stage for found in consuming_routes(settings)] == ["clean", "enrich", "index"]
+    assert [found.stage for found in consuming_routes(settings)] == ["clean", "group", "enrich", "index"]
     assert {spec.name: spec.module for spec in SERVICES} == SERVICE_MODULES
     assert set(parse_workers([])) == {spec.name for spec in SERVICES}
     for spec in SERVICES:

@@ -14,7 +14,6 @@ import faust
 
 from schemas.codec import MessageOrigin
 from services.common.topology import Route
-from services.processor.learned import LearnedState
 from services.processor.outputs import Outputs
 from services.processor.settings import ProcessorSettings
 
@@ -26,7 +25,6 @@ class ProcessorParts:
     app: faust.App
     settings: ProcessorSettings
     outputs: Outputs
-    learned: LearnedState
 
     def input_of(self, route: Route) -> str:
         """The topic a stage's agent reads; faust's group is the app's id, so the declaration must name it."""
@@ -39,9 +37,9 @@ class ProcessorParts:
         """A topic read as raw bytes: a value faust failed to deserialise would be dropped, not dead-lettered."""
         return self.app.topic(topic, key_serializer="raw", value_serializer="raw")
 
-    async def send_change(self, topic: str, key: bytes, value: bytes | None, headers: list[tuple[str, bytes]]) -> None:
+    async def send_change(self, topic: str, key: bytes, value: bytes | None, partition: int) -> None:
         """A learned-state change, through the app's producer: faust flushes it before committing the input."""
-        await self.app.producer.send(topic, key, value, None, None, headers)
+        await self.app.producer.send(topic, key, value, partition, None, None)
 
 
 def origin(event: Any) -> MessageOrigin:

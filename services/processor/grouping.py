@@ -1,0 +1,138 @@
+"""The group stage's core: the part of cleaning with memory. What does the source repeat in every article
+(learned boilerplate), is the article a copy of an earlier one, and which story is it part of?
+
+A copy joins the story of its original; any other article goes through the story clusterer. Both judge an
+article against those that came before it, so one ``Grouper`` must see its articles in one order. There is
+one grouper per language (``Groupers``; a reader follows a story in one language), and the pipeline keys
+news.clean by language, so a language's articles meet its grouper in partition order, whichever worker
+holds the partition: four workers assign exactly what one would, and what ``newsflow process`` does.
+
+The state is a mutable mapping per partition (a dict offline, a prefix of a faust table in the pipeline),
+bounded by ``max_articles``, ``max_stories`` and ``max_sources``. A source writes in one language, so its
+boilerplate is learned in one partition too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas import CleanArticle
+from services.processor.boilerplate import BoilerplateLearner, BoilerplateSettings
+from services.processor.clean import content_hash
+from services.processor.duplicates import DuplicateIndex, DuplicateSettings
+from services.processor.stories import StoryIndex, StorySettings
+
+# How often (in articles) entries that fell out of the window are looked for.
+EXPIRE_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class GroupSettings:
+    boilerplate: BoilerplateSettings = field(default_factory=BoilerplateSettings)
+    duplicates: DuplicateSettings = field(default_factory=DuplicateSettings)
+    stories: StorySettings = field(default_factory=StorySettings)
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """An article with its original and story set, and the stories found to be that story."""
+
+    article: CleanArticle
+    merged: tuple[str, ...] = ()
+
+
+def partition_key(article: CleanArticle) -> bytes:
+    """What news.clean is keyed by: the language, which no story crosses."""
+    return (article.language or "und").encode()
+
+
+class PrefixedMapping(MutableMapping[str, Any]):
+    """The keys of a shared mapping that start with a prefix, seen without it: one partition's share."""
+
+    def __init__(self, shared: MutableMapping[str, Any], prefix: str) -> None:
+        self.shared = shared
+        self.prefix = prefix
+
+    def __getitem__(self, key: str) -> Any:
+        return self.shared[self.prefix + key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.shared[self.prefix + key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.shared[self.prefix + key]
+
+    def __iter__(self) -> Iterator[str]:
+        size = len(self.prefix)
+        return (key[size:] for key in list(self.shared) if key.startswith(self.prefix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class Grouper:
+    """One language's boilerplate, duplicates and stories over one store.
+
+    Keys: ``b/<source>`` (boilerplate), ``a/<article id>`` (duplicates), ``s/<story id>`` (stories).
+    """
+
+    def __init__(self, store: MutableMapping[str, Any] | None = None, settings: GroupSettings | None = None) -> None:
+        store = store if store is not None else {}
+        self.settings = settings or GroupSettings()
+        self.boilerplate = BoilerplateLearner(PrefixedMapping(store, "b/"), self.settings.boilerplate)
+        self.duplicates = DuplicateIndex(PrefixedMapping(store, "a/"), self.settings.duplicates)
+        self.stories = StoryIndex(PrefixedMapping(store, "s/"), self.settings.stories)
+        self._since_expiry = 0
+
+    def assign(self, article: CleanArticle) -> Grouped:
+        """Strip learned boilerplate, set ``duplicate_of`` and ``story_id``; the same article again gets
+        what it got the first time."""
+        body, removed = self.boilerplate.strip(article.source, article.id, article.body)
+        if removed:
+            article = article.model_copy(update={"body": body, "content_hash": content_hash(body)})
+        when = (article.published_at or article.fetched_at).timestamp()
+        known = self.duplicates.known(article.id)
+        if known is not None:
+            return Grouped(self._with(article, known["d"], self.stories.resolve(known["story"])))
+        digest = article.content_hash or content_hash(article.body)
+        signature = self.duplicates.signature(article.body)
+        original = self.duplicates.original_of(article.id, signature, digest, when)
+        merged: tuple[str, ...] = ()
+        if original is not None:
+            story_id = self.stories.resolve(original.story_id)
+        else:
+            joined = self.stories.assign(article.id, article.title, article.body, when)
+            story_id, merged = joined.story_id, joined.merged
+        duplicate_of = original.article_id if original is not None else None
+        self.duplicates.remember(article.id, signature, digest, when, duplicate_of, story_id)
+        self._expire(min(when, time.time()))  # a date in the future must not expire everything
+        return Grouped(self._with(article, duplicate_of, story_id), merged)
+
+    @staticmethod
+    def _with(article: CleanArticle, duplicate_of: str | None, story_id: str) -> CleanArticle:
+        return article.model_copy(update={"duplicate_of": duplicate_of, "story_id": story_id})
+
+    def _expire(self, now: float) -> None:
+        self._since_expiry += 1
+        if self._since_expiry >= EXPIRE_EVERY:
+            self._since_expiry = 0
+            self.duplicates.expire(now)
+            self.stories.expire(now)
+
+
+class Groupers:
+    """One grouper per language over one store (its keys prefixed ``<language>|``), made when first needed."""
+
+    def __init__(self, store: MutableMapping[str, Any] | None = None, settings: GroupSettings | None = None) -> None:
+        self.store = store if store is not None else {}
+        self.settings = settings or GroupSettings()
+        self.by_language: dict[str, Grouper] = {}
+
+    def assign(self, article: CleanArticle) -> Grouped:
+        language = partition_key(article).decode()
+        if language not in self.by_language:
+            self.by_language[language] = Grouper(PrefixedMapping(self.store, f"{language}|"), self.settings)
+        return self.by_language[language].assign(article)
