@@ -19,6 +19,7 @@ def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INF
         **os.environ,
         "NEWSFLOW_TOPIC_RAW": f"{run}.raw",
         "NEWSFLOW_TOPIC_CLEAN": f"{run}.clean",
+        "NEWSFLOW_TOPIC_GROUPED": f"{run}.grouped",
         "NEWSFLOW_TOPIC_ENRICHED": f"{run}.enriched",
         "NEWSFLOW_TOPIC_DLQ": f"{run}.dlq",
         "NEWSFLOW_TOPIC_ALERTS": f"{run}.alerts",

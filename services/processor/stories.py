@@ -52,6 +52,7 @@ class StorySettings:
     headline_weight: float = 3.0
     name_weight: float = 2.0  # a word written with a capital inside a sentence
     story_terms: int = 60  # terms a story's centroid keeps
+    lookup_terms: int = 12  # an article's heaviest terms, by which candidate stories are looked up
     decay_per_day: float = 0.02  # the score loses this share for each day since the story was last seen
     max_stories: int = 200_000  # stories held at once; the least recently seen go first
 
@@ -91,12 +92,17 @@ class Story:
     centroid: dict[str, float] = field(default_factory=dict)
     articles: int = 0
     touched: int = 0  # when an article last joined, counted in articles seen by the index
+    norm: float = 0.0  # of the centroid, kept with it
+
+    def __post_init__(self) -> None:
+        self.norm = _norm(self.centroid)
 
     def add(self, vector: dict[str, float], timestamp: float, keep: int, articles: int = 1) -> None:
         for term, value in vector.items():
             self.centroid[term] = self.centroid.get(term, 0.0) + value
         if len(self.centroid) > keep:
             self.centroid = dict(sorted(self.centroid.items(), key=lambda item: -item[1])[:keep])
+        self.norm = _norm(self.centroid)
         self.first_seen = min(self.first_seen, timestamp)
         self.last_seen = max(self.last_seen, timestamp)
         self.articles += articles
@@ -160,16 +166,19 @@ class StoryIndex:
             record = self.store.get(story_id)
         return story_id
 
-    def score(self, vector: dict[str, float], story: Story, timestamp: float) -> float:
-        norm = _norm(vector) * _norm(story.centroid)
+    def score(self, vector: dict[str, float], story: Story, timestamp: float, norm: float | None = None) -> float:
+        norm = (_norm(vector) if norm is None else norm) * story.norm
         if not norm:
             return 0.0
-        cosine = sum(value * story.centroid.get(term, 0.0) for term, value in vector.items()) / norm
+        centroid = story.centroid
+        cosine = sum(value * centroid[term] for term, value in vector.items() if term in centroid) / norm
         days = abs(timestamp - story.last_seen) / DAY_S
         return cosine * max(0.0, 1.0 - self.settings.decay_per_day * days)
 
     def candidates(self, vector: dict[str, float], timestamp: float) -> list[Story]:
-        ids = set().union(*(self._by_term.get(term, set()) for term in vector)) if vector else set()
+        """Stories of the window holding one of the article's heaviest terms."""
+        heaviest = sorted(vector, key=lambda term: -vector[term])[: self.settings.lookup_terms]
+        ids = set().union(*(self._by_term.get(term, set()) for term in heaviest)) if heaviest else set()
         found = [self.stories[story_id] for story_id in sorted(ids)]
         window = self.settings.window_s
         return [s for s in found if s.first_seen - window <= timestamp <= s.last_seen + window]
@@ -177,9 +186,10 @@ class StoryIndex:
     def assign(self, article_id: str, title: str | None, body: str, timestamp: float) -> Joined:
         """The story the article joins (or starts: its own id); the story learns the article."""
         vector = article_vector(title, body, self.settings)
+        norm = _norm(vector)
         scored = sorted(
             (
-                (self.score(vector, story, timestamp), story.first_seen, story.id)
+                (self.score(vector, story, timestamp, norm), story.first_seen, story.id)
                 for story in self.candidates(vector, timestamp)
             ),
             key=lambda item: (-item[0], item[1], item[2]),

@@ -14,7 +14,7 @@ from schemas import RawArticle, encode
 from schemas.codec import MAX_MESSAGE_BYTES
 from tests.badinputs import StaticSite, bad_documents, bad_feeds, bad_jsonl_lines, bad_messages
 from tests.conftest import Pipeline, wait_for
-from tests.unit.test_learned_state import WIRE
+from tests.unit.test_grouping import WIRE
 
 pytestmark = pytest.mark.integration
 

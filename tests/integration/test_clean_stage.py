@@ -1,4 +1,4 @@
-"""The clean agent in the pipeline: duplicates found across a restart, bad messages dead-lettered."""
+"""The clean and group agents in the pipeline: duplicates found across a restart, replays change nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from schemas import RawArticle
 from tests.conftest import Pipeline, wait_for
-from tests.unit.test_learned_state import WIRE
+from tests.unit.test_grouping import WIRE
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def test_a_copy_published_after_a_restart_is_marked_as_a_duplicate(pipeline: Pip
     processor.send_signal(signal.SIGTERM)
     assert processor.wait(timeout=90) == 0
 
-    pipeline.start("run", "processor")  # a new worker: what it knows comes from the tables' changelogs
+    pipeline.start("run", "processor")  # a new worker: what it knows comes from the changelog
     assert pipeline.newsflow("ingest", str(tmp_path / "copy.jsonl")).returncode == 0
     second = wait_for(lambda: _indexed(pipeline, copy.id), timeout=120)
     assert second is not None

@@ -21,7 +21,7 @@ from elasticsearch import Elasticsearch
 from deploy.local.stack import StackSettings, components, up
 from schemas import RawArticle, encode
 from tests.conftest import Pipeline, wait_for
-from tests.unit.test_learned_state import WIRE
+from tests.unit.test_grouping import WIRE
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import pytest
 from schemas import DeadLetter, RawArticle, Stage, encode
 from tests.conftest import SAMPLES, Pipeline, wait_for
 from tests.support import free_port
-from tests.unit.test_learned_state import WIRE
+from tests.unit.test_grouping import WIRE
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from services.processor.agents.enrich import EnrichAgent
 from services.processor.agents.group import GroupAgent
 from services.processor.clean import clean
 from services.processor.outputs import Outputs
-from services.processor.replicated import PartitionState, decode_change
+from services.processor.replicated import PartitionState, decode_key
 from services.processor.settings import ProcessorSettings
 from tests.conftest import SAMPLES
 
@@ -80,7 +80,7 @@ class Changelog:
             [m for m in self.sent if m[0] == SETTINGS.group_changelog], self.sent.partitions, strict=True
         ):
             if at == partition:
-                state.apply(*decode_change(key, value))
+                state.apply(decode_key(key), value)
         return state
 
 
