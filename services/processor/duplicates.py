@@ -32,7 +32,7 @@ class DuplicateSettings:
     near_threshold: float = 0.8  # estimated Jaccard of 5-word shingles
     num_perm: int = 128
     shingle_words: int = 5
-    max_articles: int = 200_000  # entries held at once; the oldest go first
+    max_articles: int = 50_000  # entries held at once; the oldest go first
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class StorySettings:
     story_terms: int = 60  # terms a story's centroid keeps
     lookup_terms: int = 12  # an article's heaviest terms, by which candidate stories are looked up
     decay_per_day: float = 0.02  # the score loses this share for each day since the story was last seen
-    max_stories: int = 200_000  # stories held at once; the least recently seen go first
+    max_stories: int = 20_000  # stories held at once; the least recently joined go first
 
 
 @lru_cache(maxsize=131_072)
