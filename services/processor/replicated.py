@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
@@ -84,6 +85,9 @@ class PartitionState(MutableMapping[str, Any]):
             self._data[key] = value
 
 
+# A restore that reads nothing for this long gives up (the caller retries), rather than hang on a lost broker.
+STALLED_S = 60.0
+
 # (topic, key, value, partition): the app's producer.
 SendChange = Callable[[str, bytes, bytes | None, int], Awaitable[Any]]
 
@@ -100,8 +104,12 @@ def restore_partition(client_options: dict[str, Any], changelog: str, partition:
         consumer.assign([where])
         consumer.seek_to_beginning(where)
         end = consumer.end_offsets([where])[where]
+        progressed = time.monotonic()
         while consumer.position(where) < end:
+            if time.monotonic() - progressed > STALLED_S:
+                raise RuntimeError(f"restoring {changelog}[{partition}] read nothing for {STALLED_S:.0f} s")
             for records in consumer.poll(timeout_ms=1000).values():
+                progressed = time.monotonic()
                 for record in records:
                     state.apply(decode_key(record.key), record.value)
     finally:

@@ -67,7 +67,12 @@ def test_a_supervised_run_restarts_a_killed_service_and_stops_cleanly(pipeline: 
         lambda: (s := _status(pipeline))["documents"] == 3 and all(stage["lag"] == 0 for stage in s["stages"]) and s,
         timeout=180,
     )
-    assert {stage["stage"]: stage["lag"] for stage in status["stages"]} == {"clean": 0, "enrich": 0, "index": 0}
+    assert {stage["stage"]: stage["lag"] for stage in status["stages"]} == {
+        "clean": 0,
+        "group": 0,
+        "enrich": 0,
+        "index": 0,
+    }
     assert {stage["group_state"] for stage in status["stages"]} == {"Stable"}
     assert status["kafka"] == "ok" and status["problems"] == []
     progress = wait_for(lambda: [e for e in _events(log, "progress") if e["documents"] == 3], timeout=30)[-1]

@@ -162,3 +162,24 @@ def _seed_raws() -> list[CleanArticle]:
     from services.fetcher.inputs import read_file
 
     return [item for path in sorted(SAMPLES.glob("*.txt")) for item in read_file(path)]  # type: ignore[misc]
+
+
+def test_a_partition_whose_changelog_cannot_be_read_yet_is_retried_and_its_article_waits(
+    group_agent, sent, monkeypatch
+):
+    """A broker down or restarting: the article is judged once the state is back, never skipped."""
+    import services.processor.agents.group as group
+
+    monkeypatch.setattr(group, "RETRY_FIRST_S", 0.01)
+    restore, failures = group_agent.restore, []
+
+    def flaky(partition: int) -> PartitionState:
+        if len(failures) < 2:
+            failures.append(partition)
+            raise RuntimeError("no brokers available")
+        return restore(partition)
+
+    group_agent.restore = flaky
+    outcome = asyncio.run(group_agent.handle(*_cleaned("https://wire.example/a", 0, 0), b"en"))
+    assert failures == [0, 0]
+    assert sent.topics()[-1] == SETTINGS.topic_grouped and outcome.article.story_id == outcome.article.id

@@ -7,6 +7,7 @@ partition's first article is judged, and dropped when a rebalance takes the part
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -23,7 +24,12 @@ from services.processor.outputs import Outputs
 from services.processor.replicated import PartitionState, SendChange, send_writes
 from services.processor.stages import group_message
 
+log = logging.getLogger(__name__)
+
 Restore = Callable[[int], PartitionState]
+# Restoring waits out a broker that is down or still starting: the article waits, it is never skipped.
+RETRY_FIRST_S = 1.0
+RETRY_MOST_S = 30.0
 
 
 class GroupAgent:
@@ -49,8 +55,17 @@ class GroupAgent:
 
     async def grouper(self, partition: int) -> tuple[PartitionState, Groupers]:
         """The partition's state and grouper, restored from the changelog when this worker has none yet."""
-        if partition not in self.groupers:
-            state = await asyncio.to_thread(self.restore, partition)
+        delay = RETRY_FIRST_S
+        while partition not in self.groupers:
+            try:
+                state = await asyncio.to_thread(self.restore, partition)
+            except Exception as error:  # the broker down or restarting; the changelog unreadable for now
+                log.warning(
+                    "restoring group state of partition %d failed (%s); retrying in %.0f s", partition, error, delay
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RETRY_MOST_S)
+                continue
             self.groupers[partition] = (state, Groupers(state, self.settings))
         return self.groupers[partition]
 
