@@ -77,7 +77,7 @@ def test_a_supervised_run_restarts_a_killed_service_and_stops_cleanly(pipeline: 
     assert status["kafka"] == "ok" and status["problems"] == []
     progress = wait_for(lambda: [e for e in _events(log, "progress") if e["documents"] == 3], timeout=30)[-1]
     assert progress["services"]["indexer"]["restarts"] == 1
-    assert set(progress["stages"]) == {"fetch", "clean", "enrich", "index"}
+    assert set(progress["stages"]) == {"fetch", "clean", "group", "enrich", "index"}
 
     run.send_signal(signal.SIGTERM)
     assert run.wait(timeout=120) == 0
