@@ -61,12 +61,17 @@ def test_a_supervised_run_restarts_a_killed_service_and_stops_cleanly(pipeline: 
     later = RawArticle(url="https://wire.example/landslide", title="Landslide near Kathmandu", text=WIRE)
     (tmp_path / "later.jsonl").write_text(later.model_dump_json() + "\n")
     assert pipeline.newsflow("ingest", str(tmp_path / "later.jsonl")).returncode == 0
+
     # The indexer commits a batch's offsets just after its bulk lands, so for a moment the third document is
-    # searchable while its offset is not committed yet: wait for both, then check the whole snapshot.
-    status = wait_for(
-        lambda: (s := _status(pipeline))["documents"] == 3 and all(stage["lag"] == 0 for stage in s["stages"]) and s,
-        timeout=180,
-    )
+    # searchable while its offset is not committed yet; and the killed indexer's member leaves its group only
+    # when its session times out, which rebalances the group once more: wait for all of it, then check the
+    # whole snapshot.
+    def settled() -> dict | None:
+        s = _status(pipeline)
+        quiet = all(stage["lag"] == 0 and stage["group_state"] == "Stable" for stage in s["stages"])
+        return s if s["documents"] == 3 and quiet else None
+
+    status = wait_for(settled, timeout=180)
     assert {stage["stage"]: stage["lag"] for stage in status["stages"]} == {
         "clean": 0,
         "group": 0,
