@@ -135,6 +135,8 @@ class CleanArticle(Contract):
     truncated: bool = False
     duplicate_of: ArticleId | None = None
     story_id: str | None = None
+    # Stories this article showed to be its own story told twice: they merge into ``story_id``.
+    merged_stories: list[str] = Field(default_factory=list)
     backfill: bool = False
     cleaned_at: UtcDatetime = Field(default_factory=_utc_now)
 

@@ -34,6 +34,7 @@ def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INF
         "NEWSFLOW_INDEXER_POLL_TIMEOUT_MS": "200",
         "NEWSFLOW_ES_ALIAS": f"{run}-news",
         "NEWSFLOW_ES_INDEX_PREFIX": f"{run}-news",
+        "NEWSFLOW_ES_STORIES_ALIAS": f"{run}-news-stories",
         "NEWSFLOW_LOG_LEVEL": log_level,
         # Metrics endpoints on free ports, so a test's services never collide with anything running here.
         "NEWSFLOW_FETCHER_METRICS_PORT": "0",

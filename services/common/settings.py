@@ -163,5 +163,7 @@ class ElasticsearchSettings(NewsflowSettings):
     es_request_timeout_s: float = Field(default=30.0, gt=0)
     # The index settings and mapping (versioned JSON); the one shipped in deploy/elasticsearch by default.
     es_index_definition: Path | None = None
+    # One document per story, summarised from its articles (index <alias>-v<version> behind this alias).
+    es_stories_alias: str = "news-stories"
     # Saved searches (alerts) and the matches already published, so each fires once per article.
     es_alerts_index: str = "newsflow-alerts"

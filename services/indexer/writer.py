@@ -21,6 +21,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from schemas import DeadLetter, EnrichedArticle, InvalidMessage, Stage, dead_letter, decode
 from services.indexer.documents import bulk_action, mapping_version
 from services.indexer.settings import IndexerSettings
+from services.indexer.stories import StoryBook
 
 log = logging.getLogger(__name__)
 
@@ -51,20 +52,28 @@ class BulkWriter:
         self.settings = settings
         self.dead_letters = dead_letters
         self.version = mapping_version(settings.es_index_definition)
+        self.stories = StoryBook(client, settings)
 
     def write(self, records: Iterable[ConsumerRecord]) -> BatchResult:
         """Index one batch; invalid messages and rejected documents are dead-lettered, the rest land."""
         result = BatchResult()
-        actions: list[dict[str, Any]] = []
-        origins: dict[str, ConsumerRecord] = {}
+        articles: list[tuple[EnrichedArticle, ConsumerRecord]] = []
         for record in records:
             try:
-                article = decode(EnrichedArticle, record.value)
+                articles.append((decode(EnrichedArticle, record.value), record))
             except InvalidMessage as error:
                 self._dead_letter(record, error)
                 result.dead_lettered += 1
-                continue
-            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=record.value))
+        survivors = self.stories.survivors({article.story_id for article, _ in articles if article.story_id})
+        actions: list[dict[str, Any]] = []
+        origins: dict[str, ConsumerRecord] = {}
+        for article, record in articles:
+            message: bytes | None = record.value
+            if article.story_id and survivors.get(article.story_id, article.story_id) != article.story_id:
+                # Its story was merged since the group stage saw it (a replay, a late copy): index it there.
+                article = article.model_copy(update={"story_id": survivors[article.story_id]})
+                message = None
+            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=message))
             origins[article.id] = record
         for ok, item in streaming_bulk(
             self.client,
@@ -87,7 +96,21 @@ class BulkWriter:
                 record = origins[outcome.get("_id", "")]
                 self._dead_letter(record, ValueError(reason), reason=reason, error_class="MappingRejected")
                 result.dead_lettered += 1
+        self._update_stories([article for article, _ in articles], survivors)
         return result
+
+    def _update_stories(self, articles: list[EnrichedArticle], survivors: dict[str, str]) -> None:
+        """Apply the merges the batch reports, then summarise every story it touched."""
+        touched: set[str] = set()
+        for article in articles:
+            if not article.story_id:
+                continue
+            story = survivors.get(article.story_id, article.story_id)
+            touched.add(story)
+            if article.merged_stories:
+                self.stories.merge(story, article.merged_stories)
+        if touched:
+            self.stories.summarise(touched)
 
     def write_until_done(
         self,

@@ -421,6 +421,92 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------ stories
+
+
+def _when(value: str | None) -> str:
+    return (value or "")[:16].replace("T", " ")
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _stories_client() -> tuple[Any, Any]:
+    from services.common.settings import ElasticsearchSettings
+    from services.indexer.elastic import make_client
+
+    settings = ElasticsearchSettings()
+    return settings, make_client(settings)
+
+
+def cmd_stories(args: argparse.Namespace) -> int:
+    from elasticsearch import ApiError, TransportError
+
+    from services.indexer.stories import top_stories
+
+    settings, client = _stories_client()
+    try:
+        stories = top_stories(client, settings, hours=args.hours, size=args.size)
+    except TransportError as error:
+        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
+    except ApiError as error:
+        return _fail(f"stories failed: {error.message} ({error.meta.status})")
+    if args.json:
+        for story in stories:
+            print(json.dumps(story, ensure_ascii=False))
+        return 0
+    print(f"{len(stories)} top stor{'ies' if len(stories) != 1 else 'y'} seen in the last {args.hours:g} h")
+    if stories:
+        print(f"\n{'articles':>8} {'outlets':>7}  {'first seen (UTC)':16}  {'last seen':16}  story")
+    for story in stories:
+        print(f"{story['article_count']:>8} {story['source_count']:>7}  {_when(story['first_seen']):16}  "
+              f"{_when(story['last_seen']):16}  {_clip(story['headline'] or '(untitled)', 70)}\n"
+              f"{'':55}{story['id']}")  # fmt: skip
+    return 0
+
+
+def cmd_story(args: argparse.Namespace) -> int:
+    from elasticsearch import ApiError, TransportError
+
+    from services.indexer.stories import MAX_MERGE_HOPS, StoryNotFound, get_story, story_timeline
+
+    settings, client = _stories_client()
+    try:
+        story = get_story(client, settings, args.id)
+        for _ in range(MAX_MERGE_HOPS):  # a merged story stands for the one it was merged into
+            if not story.get("merged_into"):
+                break
+            print(f"story {story['id']} was merged into {story['merged_into']}")
+            story = get_story(client, settings, story["merged_into"])
+        articles = story_timeline(client, settings, story["id"], size=args.size)
+    except StoryNotFound as error:
+        return _fail(str(error))
+    except TransportError as error:
+        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
+    except ApiError as error:
+        return _fail(f"story failed: {error.message} ({error.meta.status})")
+    if args.json:
+        print(json.dumps({**story, "articles": articles}, ensure_ascii=False))
+        return 0
+    print(f"{story['headline'] or '(untitled)'}\nstory {story['id']}")
+    print(f"{story['article_count']} articles ({story['duplicate_count']} copies) from {story['source_count']} "
+          f"outlets, {_when(story['first_seen'])} → {_when(story['last_seen'])} UTC")  # fmt: skip
+    for label, key in (("persons", "persons"), ("organisations", "organizations"), ("places", "locations"),
+                       ("topics", "topic_labels")):  # fmt: skip
+        if story.get(key):
+            print(f"{label}: {', '.join(story[key])}")
+    print()
+    for article in articles:
+        copy = f"  (copy of {article['duplicate_of'][:8]})" if article.get("duplicate_of") else ""
+        print(f"{_when(article.get('timestamp'))}  {_clip(article.get('source', ''), 24):24}  "
+              f"{_clip(article.get('title') or '(untitled)', 70)}{copy}")  # fmt: skip
+    if len(articles) < story["article_count"]:
+        print(f"… {story['article_count'] - len(articles)} more (--size)")
+    return 0
+
+
 # ---------------------------------------------------------------------------------- status and dlq
 
 
@@ -590,6 +676,18 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--json", action="store_true", help="list: one JSON object per letter (payload left out)")
     dlq.add_argument("--dry-run", action="store_true", help="replay: only say what would be replayed")
     dlq.set_defaults(handler=cmd_dlq)
+
+    stories = commands.add_parser("stories", help="the top stories of the last hours: articles, outlets, first seen")
+    stories.add_argument("--hours", type=float, default=24.0, help="stories seen in this many hours (default 24)")
+    stories.add_argument("--size", type=int, default=20)
+    stories.add_argument("--json", action="store_true", help="one JSON document per story")
+    stories.set_defaults(handler=cmd_stories)
+
+    story = commands.add_parser("story", help="one story's timeline: its articles oldest first")
+    story.add_argument("id", metavar="ID", help="a story id, as `newsflow stories` prints it")
+    story.add_argument("--size", type=int, default=200, help="at most this many articles")
+    story.add_argument("--json", action="store_true", help="the story and its articles as one JSON document")
+    story.set_defaults(handler=cmd_story)
 
     search_parser = commands.add_parser("search", help="full-text search over the news alias")
     search_parser.add_argument("query", nargs="+")

@@ -38,10 +38,14 @@ class GroupSettings:
 
 @dataclass(frozen=True)
 class Grouped:
-    """An article with its original and story set, and the stories found to be that story."""
+    """An article with its original and story set; ``article.merged_stories`` are the stories it showed to
+    be that story, which the indexer folds into it."""
 
     article: CleanArticle
-    merged: tuple[str, ...] = ()
+
+    @property
+    def merged(self) -> tuple[str, ...]:
+        return tuple(self.article.merged_stories)
 
 
 def partition_key(article: CleanArticle) -> bytes:
@@ -109,11 +113,15 @@ class Grouper:
         duplicate_of = original.article_id if original is not None else None
         self.duplicates.remember(article.id, signature, digest, when, duplicate_of, story_id)
         self._expire(min(when, time.time()))  # a date in the future must not expire everything
-        return Grouped(self._with(article, duplicate_of, story_id), merged)
+        return Grouped(self._with(article, duplicate_of, story_id, merged))
 
     @staticmethod
-    def _with(article: CleanArticle, duplicate_of: str | None, story_id: str) -> CleanArticle:
-        return article.model_copy(update={"duplicate_of": duplicate_of, "story_id": story_id})
+    def _with(
+        article: CleanArticle, duplicate_of: str | None, story_id: str, merged: tuple[str, ...] = ()
+    ) -> CleanArticle:
+        return article.model_copy(
+            update={"duplicate_of": duplicate_of, "story_id": story_id, "merged_stories": list(merged)}
+        )
 
     def _expire(self, now: float) -> None:
         self._since_expiry += 1

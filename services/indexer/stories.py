@@ -1,0 +1,224 @@
+"""Stories as documents: one per story in the stories index (behind its own alias), summarised from the
+articles that carry its id and rewritten after every batch that touched it.
+
+A story document is derived, never accumulated: the indexer aggregates the story's articles again, so a
+replayed batch, a second indexer or a reindex writes the same document. When the group stage finds that two
+stories are one (an article's ``merged_stories``), the absorbed story's articles are re-pointed to the
+survivor and its document keeps its last summary plus ``merged_into``; an article that still carries the
+old id (a replay, a late copy) is indexed under the survivor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from elasticsearch import Elasticsearch, NotFoundError
+from elasticsearch.helpers import bulk, scan
+
+from services.common.settings import ElasticsearchSettings
+
+log = logging.getLogger(__name__)
+
+DEFINITION_FILE = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch" / "stories-index.json"
+# Merges can chain (C into B, B into A); a longer chain than this is a loop, and resolution stops.
+MAX_MERGE_HOPS = 16
+TOP_TERMS = 5  # entities, places, topics and sources kept per story
+_SUMMARISED = {"persons": "persons", "organizations": "organizations", "locations": "locations",
+               "topic_labels": "topic_labels", "sources": "source"}  # fmt: skip
+
+
+class StoryNotFound(LookupError):
+    """No story has this id (never seen, or its articles were dropped with their index)."""
+
+
+def stories_index(settings: ElasticsearchSettings) -> str:
+    version = json.loads(DEFINITION_FILE.read_text())["mapping_version"]
+    return f"{settings.es_stories_alias}-v{version}"
+
+
+def ensure_stories_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
+    """Create the stories index behind its alias if it is not there yet; its name."""
+    index = stories_index(settings)
+    if not client.indices.exists(index=index):
+        definition = json.loads(DEFINITION_FILE.read_text())
+        try:
+            client.indices.create(
+                index=index,
+                settings=definition["settings"],
+                mappings=definition["mappings"],
+                aliases={settings.es_stories_alias: {}},
+            )
+        except Exception as error:  # created concurrently by another indexer
+            if "resource_already_exists_exception" not in str(error):
+                raise
+    return index
+
+
+def summary_aggregation(story_ids: list[str]) -> dict[str, Any]:
+    """One terms bucket per story id, with what its document shows."""
+    top = {name: {"terms": {"field": field, "size": TOP_TERMS}} for name, field in _SUMMARISED.items()}
+    return {
+        "stories": {
+            "terms": {"field": "story_id", "include": story_ids, "size": len(story_ids)},
+            "aggs": {
+                **top,
+                "first_seen": {"min": {"field": "timestamp"}},
+                "last_seen": {"max": {"field": "timestamp"}},
+                "source_count": {"cardinality": {"field": "source"}},
+                "duplicates": {"filter": {"exists": {"field": "duplicate_of"}}},
+                "language": {"terms": {"field": "language", "size": 1}},
+                "first": {"top_hits": {"size": 1, "sort": [{"timestamp": "asc"}], "_source": ["title", "url"]}},
+            },
+        }
+    }
+
+
+def story_document(bucket: dict[str, Any], updated_at: datetime | None = None) -> dict[str, Any]:
+    """A story's document from its aggregation bucket: headline of its first article, counts, top terms."""
+    first = bucket["first"]["hits"]["hits"][0]["_source"] if bucket["first"]["hits"]["hits"] else {}
+    languages = bucket["language"]["buckets"]
+    return {
+        "id": bucket["key"],
+        "headline": first.get("title") or "",
+        "headline_url": first.get("url"),
+        "language": languages[0]["key"] if languages else None,
+        "first_seen": bucket["first_seen"].get("value_as_string"),
+        "last_seen": bucket["last_seen"].get("value_as_string"),
+        "article_count": bucket["doc_count"],
+        "duplicate_count": bucket["duplicates"]["doc_count"],
+        "source_count": bucket["source_count"]["value"],
+        **{name: [term["key"] for term in bucket[name]["buckets"]] for name in _SUMMARISED},
+        "merged_into": None,
+        "merged_at": None,
+        "updated_at": (updated_at or datetime.now(UTC)).isoformat(),
+    }
+
+
+def follow_merges(story_id: str, merged_into: dict[str, str | None]) -> str:
+    """The story an id stands for now: itself, or where its merges lead (a loop stops where it closes)."""
+    seen = {story_id}
+    for _ in range(MAX_MERGE_HOPS):
+        target = merged_into.get(story_id)
+        if not target or target in seen:
+            break
+        seen.add(target)
+        story_id = target
+    return story_id
+
+
+class StoryBook:
+    """The stories index as the indexer keeps it: resolve ids through merges, apply merges, re-summarise."""
+
+    def __init__(self, client: Elasticsearch, settings: ElasticsearchSettings) -> None:
+        self.client = client
+        self.settings = settings
+        self.index = stories_index(settings)
+
+    def survivors(self, story_ids: Iterable[str]) -> dict[str, str]:
+        """Each id → the story it stands for now (itself unless it was merged)."""
+        merged_into: dict[str, str | None] = {}
+        pending = set(story_ids)
+        for _ in range(MAX_MERGE_HOPS):
+            pending -= merged_into.keys()
+            if not pending:
+                break
+            docs = self.client.mget(index=self.index, ids=sorted(pending), source_includes=["merged_into"])["docs"]
+            for doc in docs:
+                merged_into[doc["_id"]] = (doc.get("_source") or {}).get("merged_into")
+            pending = {target for target in merged_into.values() if target}
+        return {story_id: follow_merges(story_id, merged_into) for story_id in merged_into}
+
+    def merge(self, survivor: str, absorbed: Iterable[str]) -> int:
+        """Fold stories into ``survivor``: their documents keep ``merged_into``, their articles move. The
+        number of articles moved."""
+        absorbed = sorted({story for story in absorbed if story and story != survivor})
+        if not absorbed:
+            return 0
+        now = datetime.now(UTC).isoformat()
+        marks = [
+            {"_op_type": "update", "_index": self.index, "_id": story, "doc_as_upsert": True,
+             "doc": {"id": story, "merged_into": survivor, "merged_at": now, "updated_at": now}}
+            for story in absorbed
+        ]  # fmt: skip
+        bulk(self.client, marks, refresh=True)
+        alias = self.settings.es_alias
+        self.client.indices.refresh(index=alias)
+        moves = [
+            {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"story_id": survivor}}
+            for hit in scan(self.client, index=alias, query={"query": {"terms": {"story_id": absorbed}}}, _source=False)
+        ]
+        if moves:
+            bulk(self.client, moves, raise_on_error=False)
+        log.info("stories %s merged into %s (%d articles moved)", ", ".join(absorbed), survivor, len(moves))
+        return len(moves)
+
+    def summarise(self, story_ids: Iterable[str]) -> int:
+        """Write the documents of these stories from their articles as indexed now; how many were written."""
+        survivors = self.survivors(set(story_ids))
+        wanted = sorted({story for story, now in survivors.items() if story == now})
+        if not wanted:
+            return 0
+        alias = self.settings.es_alias
+        self.client.indices.refresh(index=alias)
+        buckets = self.client.search(
+            index=alias, size=0, query={"terms": {"story_id": wanted}}, aggs=summary_aggregation(wanted)
+        )["aggregations"]["stories"]["buckets"]
+        updated_at = datetime.now(UTC)
+        documents = [
+            {"_index": self.index, "_id": bucket["key"], "_source": story_document(bucket, updated_at)}
+            for bucket in buckets
+        ]
+        if documents:
+            bulk(self.client, documents)
+        return len(documents)
+
+
+def get_story(client: Elasticsearch, settings: ElasticsearchSettings, story_id: str) -> dict[str, Any]:
+    """A story's document as stored (a merged one carries ``merged_into``); ``StoryNotFound`` if none has the id."""
+    try:
+        return client.get(index=settings.es_stories_alias, id=story_id)["_source"]
+    except NotFoundError as error:
+        raise StoryNotFound(f"no story has the id {story_id!r}") from error
+
+
+def top_stories(
+    client: Elasticsearch, settings: ElasticsearchSettings, *, hours: float, size: int = 20
+) -> list[dict[str, Any]]:
+    """Stories seen in the last ``hours``, most articles first (merged stories left out)."""
+    try:
+        hits = client.search(
+            index=settings.es_stories_alias,
+            query={
+                "bool": {
+                    "filter": [{"range": {"last_seen": {"gte": f"now-{int(hours * 60)}m"}}}],
+                    "must_not": [{"exists": {"field": "merged_into"}}],
+                }
+            },
+            sort=[{"article_count": "desc"}, {"source_count": "desc"}, {"last_seen": "desc"}],
+            size=size,
+        )["hits"]["hits"]
+    except NotFoundError:
+        return []
+    return [hit["_source"] for hit in hits]
+
+
+def story_timeline(
+    client: Elasticsearch, settings: ElasticsearchSettings, story_id: str, size: int = 200
+) -> list[dict[str, Any]]:
+    """The story's articles, oldest first."""
+    try:
+        hits = client.search(
+            index=settings.es_alias,
+            query={"term": {"story_id": story_id}},
+            sort=[{"timestamp": "asc"}, {"id": "asc"}],
+            size=size,
+            source_includes=["id", "title", "url", "source", "timestamp", "duplicate_of"],
+        )["hits"]["hits"]
+    except NotFoundError:
+        return []
+    return [hit["_source"] for hit in hits]

@@ -1,0 +1,94 @@
+"""Stories as documents on the real Elasticsearch: summarised from their articles as they are indexed, merged
+when the group stage finds two to be one, and read back with `newsflow stories` and `newsflow story`."""
+
+from __future__ import annotations
+
+import json
+import signal
+from datetime import timedelta
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from schemas import EnrichedArticle
+from tests.conftest import Pipeline, wait_for
+from tests.support import NOW, enriched_article, publish_enriched
+
+pytestmark = pytest.mark.integration
+
+QUAKE, FLOOD = f"{1:032x}", f"{4:032x}"  # a story's id is the id of the article that started it
+
+
+def _article(number: int, story: str, source: str, minutes: int, **changes: object) -> EnrichedArticle:
+    base = enriched_article(number, title=f"Report {number}", published_at=NOW + timedelta(minutes=minutes))
+    return base.model_copy(update={"story_id": story, "source": source, **changes})
+
+
+def _story(client: Elasticsearch, pipeline: Pipeline, story_id: str) -> dict:
+    """The story's document, or an empty dict while it is not there."""
+    alias = pipeline.setting("es_stories_alias")
+    if not client.indices.exists_alias(name=alias):
+        return {}
+    found = client.options(ignore_status=404).get(index=alias, id=story_id)
+    return found.body.get("_source") or {}
+
+
+def _stories_of_articles(client: Elasticsearch, pipeline: Pipeline) -> dict[str, str]:
+    alias = pipeline.setting("es_alias")
+    client.indices.refresh(index=alias)
+    hits = client.search(index=alias, size=100, source_includes=["story_id"])["hits"]["hits"]
+    return {hit["_id"]: hit["_source"]["story_id"] for hit in hits}
+
+
+def test_stories_are_summarised_merged_and_listed(pipeline: Pipeline):
+    client = Elasticsearch("http://127.0.0.1:9200")
+    quake = [
+        _article(1, QUAKE, "outlet-a", 0, title="Earthquake strikes coastal city"),
+        _article(2, QUAKE, "outlet-b", 30),
+        _article(3, QUAKE, "outlet-a", 60, duplicate_of=f"{1:032x}"),
+    ]
+    flood = [_article(4, FLOOD, "outlet-c", 10, title="Flood warning issued"), _article(5, FLOOD, "outlet-d", 20)]
+    publish_enriched(pipeline.env, quake + flood)
+    indexer = pipeline.start("run", "indexer")
+
+    wait_for(lambda: _story(client, pipeline, QUAKE).get("article_count") == 3)
+    summary = _story(client, pipeline, QUAKE)
+    assert summary["headline"] == "Earthquake strikes coastal city", "the first article's headline"
+    assert (summary["source_count"], summary["duplicate_count"]) == (2, 1)
+    assert summary["first_seen"].startswith(NOW.strftime("%Y-%m-%dT%H:%M"))
+    wait_for(lambda: _story(client, pipeline, FLOOD).get("article_count") == 2)
+
+    # An article finds the flood and quake reports to be one event: the flood story folds into the quake story.
+    joiner = _article(6, QUAKE, "outlet-e", 90, merged_stories=[FLOOD])
+    publish_enriched(pipeline.env, [joiner])
+    wait_for(lambda: _story(client, pipeline, QUAKE).get("article_count") == 6)
+    assert _story(client, pipeline, QUAKE)["source_count"] == 5
+    assert _story(client, pipeline, FLOOD)["merged_into"] == QUAKE
+    assert set(_stories_of_articles(client, pipeline).values()) == {QUAKE}, "the absorbed story's articles moved"
+
+    # A late article still carrying the absorbed story's id is indexed under the survivor.
+    publish_enriched(pipeline.env, [_article(7, FLOOD, "outlet-f", 120)])
+    wait_for(lambda: _story(client, pipeline, QUAKE).get("article_count") == 7)
+    assert _stories_of_articles(client, pipeline)[f"{7:032x}"] == QUAKE
+
+    listed = pipeline.newsflow("stories", "--hours", str(24 * 365 * 50))
+    assert listed.returncode == 0, listed.stderr
+    assert "Earthquake strikes coastal city" in listed.stdout and QUAKE in listed.stdout
+    assert FLOOD not in listed.stdout, "a merged story is not listed on its own"
+    rows = [json.loads(line) for line in pipeline.newsflow("stories", "--json", "--hours", "1e6").stdout.splitlines()]
+    assert [(row["id"], row["article_count"], row["source_count"]) for row in rows] == [(QUAKE, 7, 6)]
+
+    timeline = pipeline.newsflow("story", FLOOD)
+    assert timeline.returncode == 0, timeline.stderr
+    assert f"story {FLOOD} was merged into {QUAKE}" in timeline.stdout
+    assert "7 articles (1 copies) from 6 outlets" in timeline.stdout
+    lines = [line for line in timeline.stdout.splitlines() if "outlet-" in line]
+    assert [line.split()[2] for line in lines] == ["outlet-a", "outlet-c", "outlet-d", "outlet-b", "outlet-a",
+                                                   "outlet-e", "outlet-f"], "oldest first"  # fmt: skip
+    assert "(copy of 00000000)" in lines[4]
+
+    unknown = pipeline.newsflow("story", "f" * 32)
+    assert unknown.returncode == 1 and f"no story has the id '{'f' * 32}'" in unknown.stderr
+    indexer.send_signal(signal.SIGTERM)
+    assert indexer.wait(timeout=60) == 0
+    client.close()
