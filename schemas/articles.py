@@ -256,7 +256,8 @@ class DeadLetter(Contract):
 
 
 class AlertMatch(Contract):
-    """A newly indexed article that matches a saved search (topic ``news.alerts``, key ``<alert>:<article id>``)."""
+    """A newly indexed article that matches a saved search (topic ``news.alerts``, key ``<alert>:<article id>``,
+    or ``<alert>:story:<story id>`` for an alert that fires once per story)."""
 
     alert: str = Field(min_length=1, max_length=200)
     article_id: ArticleId
@@ -265,6 +266,7 @@ class AlertMatch(Contract):
     source: str = ""
     matched: list[str] = Field(default_factory=list)  # which of query, topic, entity the alert asked for
     indexed_at: UtcDatetime
+    story_id: str | None = None  # the article's story (an alert made per story fires once for each)
     matched_at: UtcDatetime = Field(default_factory=_utc_now)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from deploy.kibana.build import MAP_FIELD, objects
+from deploy.kibana.build import MAP_FIELD, STORIES_QUERY, STORIES_SORT, objects
 
 # Field types Elasticsearch can aggregate on (text cannot).
 AGGREGATABLE = {"keyword", "date", "long", "integer", "float", "double", "boolean", "geo_point"}
@@ -40,3 +40,13 @@ def aggregations_of(vis_state: dict[str, Any]) -> dict[str, Any]:
 
 def map_aggregation() -> dict[str, Any]:
     return {"grid": {"geotile_grid": {"field": MAP_FIELD, "precision": 3}}}
+
+
+def top_stories_query() -> dict[str, Any]:
+    """The top-stories table's request: its KQL filter (``not merged_into:*``) and its sort."""
+    assert STORIES_QUERY == "not merged_into:*", "translate the new filter here"
+    return {
+        "query": {"bool": {"must_not": [{"exists": {"field": "merged_into"}}]}},
+        "sort": [{field: order} for field, order in STORIES_SORT],
+        "size": 20,
+    }

@@ -1,4 +1,5 @@
-"""Writes ``deploy/kibana/newsflow.ndjson``: the data view, visualisations, map and dashboard of newsflow.
+"""Writes ``deploy/kibana/newsflow.ndjson``: the data views (articles, stories), visualisations, map, top-stories
+table and dashboard of newsflow.
 
     python -m deploy.kibana.build
 
@@ -80,6 +81,14 @@ VISUALISATIONS: list[tuple[str, str, str, dict[str, Any], list[dict[str, Any]]]]
 ]
 MAP_ID = "newsflow-places-map"
 MAP_FIELD = "places"
+# Stories: their own data view over the stories alias, and a table of the largest, newest first.
+STORIES_VIEW_ID = "newsflow-stories"
+STORIES_VIEW_TITLE = "news-stories"  # `newsflow kibana import` puts NEWSFLOW_ES_STORIES_ALIAS here
+STORIES_TIME_FIELD = "last_seen"
+STORIES_SEARCH_ID = "newsflow-top-stories"
+STORIES_COLUMNS = ["headline", "article_count", "source_count", "first_seen", "persons", "locations", "topic_labels"]
+STORIES_SORT = [["article_count", "desc"], ["last_seen", "desc"]]
+STORIES_QUERY = "not merged_into:*"  # a merged story is shown through the one it went into
 
 
 def _search_source() -> str:
@@ -111,6 +120,40 @@ def objects() -> list[dict[str, Any]]:
                 "references": [{"name": INDEX_REF, "type": "index-pattern", "id": DATA_VIEW_ID}],
             }
         )
+    built.append(
+        {
+            "id": STORIES_VIEW_ID,
+            "type": "index-pattern",
+            "attributes": {
+                "title": STORIES_VIEW_TITLE,
+                "name": "newsflow stories",
+                "timeFieldName": STORIES_TIME_FIELD,
+            },
+            "references": [],
+        }
+    )
+    built.append(
+        {
+            "id": STORIES_SEARCH_ID,
+            "type": "search",
+            "attributes": {
+                "title": "Top stories",
+                "description": "Each event once: its articles and outlets, first and last seen, who and where.",
+                "columns": STORIES_COLUMNS,
+                "sort": STORIES_SORT,
+                "kibanaSavedObjectMeta": {
+                    "searchSourceJSON": json.dumps(
+                        {
+                            "query": {"query": STORIES_QUERY, "language": "kuery"},
+                            "filter": [],
+                            "indexRefName": INDEX_REF,
+                        }
+                    )
+                },
+            },
+            "references": [{"name": INDEX_REF, "type": "index-pattern", "id": STORIES_VIEW_ID}],
+        }
+    )
     layers = [
         {"id": "basemap", "type": "EMS_VECTOR_TILE", "sourceDescriptor": {"type": "EMS_TMS", "isAutoSelect": True}},
         {
@@ -145,6 +188,7 @@ def objects() -> list[dict[str, Any]]:
     )
     panels, references = [], []
     members = [(vis_id, "visualization") for vis_id, *_ in VISUALISATIONS] + [(MAP_ID, "map")]
+    members.append((STORIES_SEARCH_ID, "search"))
     for index, (member, member_type) in enumerate(members):
         panels.append(
             {
@@ -162,7 +206,8 @@ def objects() -> list[dict[str, Any]]:
             "type": "dashboard",
             "attributes": {
                 "title": "newsflow — news at a glance",
-                "description": "What the pipeline indexed: topics over time, who and where, sources, key phrases.",
+                "description": "What the pipeline indexed: topics over time, who and where, sources, key phrases, "
+                "top stories.",
                 "panelsJSON": json.dumps(panels),
                 "optionsJSON": json.dumps({"useMargins": True, "hidePanelTitles": False}),
                 "timeRestore": False,

@@ -1,5 +1,6 @@
 """Saved-search alerts: each newly indexed article that matches a saved search is published once to
-``news.alerts`` (and POSTed to the alert's webhook, if it has one).
+``news.alerts`` (and POSTed to the alert's webhook, if it has one). An alert made ``per_story`` fires once
+per story instead: for the first matching article of each story, not for every outlet's report of it.
 
 It works on the minimal node, which has no percolator: like Kibana's query rules, each saved search runs over
 the articles indexed since its last run (``indexed_at`` after its watermark, up to a few seconds ago so that
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 # Articles indexed this recently are left for the next run: their bulk request may still be in flight.
 SETTLE = timedelta(seconds=2)
 WEBHOOK_ATTEMPTS = 3
-_MAPPING = {
+_MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
         "kind": {"type": "keyword"},  # "alert" or "fired"
@@ -41,6 +42,8 @@ _MAPPING = {
         "created_at": {"type": "date"},
         "checked_until": {"type": "date"},
         "article_id": {"type": "keyword"},
+        "per_story": {"type": "boolean"},
+        "story_id": {"type": "keyword"},
     },
 }
 
@@ -56,6 +59,8 @@ def ensure_alerts_index(client: Elasticsearch, index: str) -> None:
         except Exception as error:  # created concurrently
             if "resource_already_exists_exception" not in str(error):
                 raise
+    else:  # an index made by an earlier version gets the fields added since
+        client.indices.put_mapping(index=index, properties=_MAPPING["properties"])
 
 
 def add_alert(
@@ -67,8 +72,9 @@ def add_alert(
     topic: str | None = None,
     entity: str | None = None,
     webhook: str | None = None,
+    per_story: bool = False,
 ) -> dict[str, Any]:
-    """Store a saved search; it fires for articles indexed from now on."""
+    """Store a saved search; it fires for articles indexed from now on (once per story if ``per_story``)."""
     if not (query or topic or entity):
         raise AlertError("an alert needs at least one of --query, --topic, --entity")
     code = find_media_topic(topic) if topic else None
@@ -79,7 +85,7 @@ def add_alert(
     ensure_alerts_index(client, index)
     now = datetime.now(UTC).isoformat()
     alert = {"kind": "alert", "name": name, "query": query, "topic": code, "entity": entity, "webhook": webhook,
-             "created_at": now, "checked_until": now}  # fmt: skip
+             "per_story": per_story, "created_at": now, "checked_until": now}  # fmt: skip
     client.index(index=index, id=f"alert:{name}", document=alert, refresh=True)
     return alert
 
@@ -200,15 +206,17 @@ class AlertRunner:
             index=self.settings.es_alias,
             query=match_query(alert, since, until),
             size=1000,
-            source_includes=["id", "url", "title", "source", "indexed_at"],
+            source_includes=["id", "url", "title", "source", "indexed_at", "story_id"],
             sort=[{"indexed_at": "asc"}],
         )["hits"]["hits"]
         fired = 0
         for hit in hits:
             document = hit["_source"]
-            marker = f"fired:{alert['name']}:{hit['_id']}"
+            story_id = document.get("story_id")
+            subject = f"story:{story_id}" if alert.get("per_story") and story_id else hit["_id"]
+            marker = f"fired:{alert['name']}:{subject}"
             if self.client.exists(index=index, id=marker):
-                continue  # an update of an article this alert already reported
+                continue  # an update of an article (or a story) this alert already reported
             match = AlertMatch(
                 alert=alert["name"],
                 article_id=hit["_id"],
@@ -217,14 +225,15 @@ class AlertRunner:
                 source=document.get("source", ""),
                 matched=[key for key in ("query", "topic", "entity") if alert.get(key)],
                 indexed_at=document["indexed_at"],
+                story_id=story_id,
             )
             self.producer.send(
-                self.settings.topic_alerts, key=f"{alert['name']}:{hit['_id']}".encode(), value=encode(match)
+                self.settings.topic_alerts, key=f"{alert['name']}:{subject}".encode(), value=encode(match)
             ).get(timeout=60)
             if alert.get("webhook"):
                 self._post(alert["webhook"], match)
             with contextlib.suppress(ConflictError):  # already noted by an earlier, interrupted run
-                note = {"kind": "fired", "name": alert["name"], "article_id": hit["_id"]}
+                note = {"kind": "fired", "name": alert["name"], "article_id": hit["_id"], "story_id": story_id}
                 self.client.create(index=index, id=marker, document=note)
             fired += 1
         # A full page may not be the whole window: move the watermark only as far as what was seen.

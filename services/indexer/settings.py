@@ -19,5 +19,7 @@ class IndexerSettings(AlertSettings):
     indexer_max_backoff_s: float = Field(default=30.0, gt=0)
     # Saved searches run over what was indexed since their last run, at most this often.
     indexer_alerts_interval_s: float = Field(default=5.0, gt=0)
+    # Story documents are summarised from the articles indexed since the last run, at most this often.
+    indexer_stories_interval_s: float = Field(default=2.0, gt=0)
     # /metrics, /health, /ready; 0 picks a free port, "none" turns the endpoint off.
     indexer_metrics_port: int | None = Field(default=9102, ge=0, le=65535)

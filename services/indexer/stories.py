@@ -1,19 +1,24 @@
 """Stories as documents: one per story in the stories index (behind its own alias), summarised from the
-articles that carry its id and rewritten after every batch that touched it.
+articles that carry its id.
 
 A story document is derived, never accumulated: the indexer aggregates the story's articles again, so a
-replayed batch, a second indexer or a reindex writes the same document. When the group stage finds that two
-stories are one (an article's ``merged_stories``), the absorbed story's articles are re-pointed to the
-survivor and its document keeps its last summary plus ``merged_into``; an article that still carries the
-old id (a replay, a late copy) is indexed under the survivor.
+replayed batch, a second indexer or a reindex writes the same document. ``StoryRunner`` does it off the
+bulk path, like a saved search: every few seconds it takes the articles indexed since its watermark, applies
+the merges they report and summarises every story they touched, then moves the watermark (kept in
+Elasticsearch, so a restarted indexer carries on where the last one stopped).
+
+When the group stage finds that two stories are one (an article's ``merged_stories``), the absorbed story's
+articles are re-pointed to the survivor and its document keeps its last summary plus ``merged_into``; an
+article that still carries the old id (a replay, a late copy) is indexed under the survivor.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,10 @@ DEFINITION_FILE = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearc
 # Merges can chain (C into B, B into A); a longer chain than this is a loop, and resolution stops.
 MAX_MERGE_HOPS = 16
 TOP_TERMS = 5  # entities, places, topics and sources kept per story
+SUMMARY_CHUNK = 500  # stories summarised per aggregation
+# Articles indexed this recently are left for the next run: their bulk request may still be in flight.
+SETTLE = timedelta(seconds=2)
+WATERMARK_ID = "watermark:stories"
 _SUMMARISED = {"persons": "persons", "organizations": "organizations", "locations": "locations",
                "topic_labels": "topic_labels", "sources": "source"}  # fmt: skip
 
@@ -153,18 +162,17 @@ class StoryBook:
             for hit in scan(self.client, index=alias, query={"query": {"terms": {"story_id": absorbed}}}, _source=False)
         ]
         if moves:
-            bulk(self.client, moves, raise_on_error=False)
+            bulk(self.client, moves, raise_on_error=False, refresh=True)
         log.info("stories %s merged into %s (%d articles moved)", ", ".join(absorbed), survivor, len(moves))
         return len(moves)
 
     def summarise(self, story_ids: Iterable[str]) -> int:
-        """Write the documents of these stories from their articles as indexed now; how many were written."""
+        """Write the documents of these stories from their articles as searchable now; how many were written."""
         survivors = self.survivors(set(story_ids))
         wanted = sorted({story for story, now in survivors.items() if story == now})
         if not wanted:
             return 0
         alias = self.settings.es_alias
-        self.client.indices.refresh(index=alias)
         buckets = self.client.search(
             index=alias, size=0, query={"terms": {"story_id": wanted}}, aggs=summary_aggregation(wanted)
         )["aggregations"]["stories"]["buckets"]
@@ -176,6 +184,84 @@ class StoryBook:
         if documents:
             bulk(self.client, documents)
         return len(documents)
+
+
+class StoryRunner:
+    """Keeps story documents current from what was indexed since the last run (see the module's docstring).
+
+    The watermark lives in the indexer's bookkeeping index (``es_alerts_index``) as ``watermark:stories``.
+    """
+
+    def __init__(self, client: Elasticsearch, settings: ElasticsearchSettings, *, interval_s: float = 2.0) -> None:
+        self.client = client
+        self.settings = settings
+        self.book = StoryBook(client, settings)
+        self.interval_s = interval_s
+        self._last_run = 0.0
+        self.summarised = 0
+
+    def maybe_run(self) -> int:
+        if time.monotonic() - self._last_run < self.interval_s:
+            return 0
+        self._last_run = time.monotonic()
+        return self.run_once()
+
+    def run_once(self, until: datetime | None = None) -> int:
+        """Merge and summarise what was indexed in (watermark, until]; the number of stories written."""
+        alias = self.settings.es_alias
+        if not self.client.indices.exists_alias(name=alias):
+            return 0
+        until_text = (until or datetime.now(UTC) - SETTLE).isoformat()
+        since = self._watermark()
+        if since is not None and since >= until_text:
+            return 0
+        window = {"range": {"indexed_at": {"lte": until_text, **({"gt": since} if since else {})}}}
+        self.client.indices.refresh(index=alias)
+        merges = scan(
+            self.client,
+            index=alias,
+            query={"query": {"bool": {"filter": [window, {"exists": {"field": "merged_stories"}}]}}},
+            _source=["story_id", "merged_stories"],
+        )
+        for hit in merges:
+            source = hit["_source"]
+            survivor = self.book.survivors([source["story_id"]]).get(source["story_id"], source["story_id"])
+            self.book.merge(survivor, source["merged_stories"])
+        touched = sorted(self._stories_in(window))
+        written = sum(
+            self.book.summarise(touched[start : start + SUMMARY_CHUNK])
+            for start in range(0, len(touched), SUMMARY_CHUNK)
+        )
+        self.client.index(
+            index=self.settings.es_alerts_index,
+            id=WATERMARK_ID,
+            document={"kind": "watermark", "name": "stories", "checked_until": until_text},
+        )
+        self.summarised += written
+        return written
+
+    def _stories_in(self, window: dict[str, Any]) -> set[str]:
+        """Every story id carried by an article of the window (a composite aggregation, page by page)."""
+        stories: set[str] = set()
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {"size": 1000, "sources": [{"story": {"terms": {"field": "story_id"}}}]}
+            if after:
+                composite["after"] = after
+            page = self.client.search(
+                index=self.settings.es_alias, size=0, query=window, aggs={"stories": {"composite": composite}}
+            )["aggregations"]["stories"]
+            stories.update(bucket["key"]["story"] for bucket in page["buckets"])
+            after = page.get("after_key")
+            if not page["buckets"] or not after:
+                return stories
+
+    def _watermark(self) -> str | None:
+        try:
+            found = self.client.get(index=self.settings.es_alerts_index, id=WATERMARK_ID)
+        except NotFoundError:
+            return None
+        return str(found["_source"]["checked_until"])
 
 
 def get_story(client: Elasticsearch, settings: ElasticsearchSettings, story_id: str) -> dict[str, Any]:

@@ -96,21 +96,7 @@ class BulkWriter:
                 record = origins[outcome.get("_id", "")]
                 self._dead_letter(record, ValueError(reason), reason=reason, error_class="MappingRejected")
                 result.dead_lettered += 1
-        self._update_stories([article for article, _ in articles], survivors)
         return result
-
-    def _update_stories(self, articles: list[EnrichedArticle], survivors: dict[str, str]) -> None:
-        """Apply the merges the batch reports, then summarise every story it touched."""
-        touched: set[str] = set()
-        for article in articles:
-            if not article.story_id:
-                continue
-            story = survivors.get(article.story_id, article.story_id)
-            touched.add(story)
-            if article.merged_stories:
-                self.stories.merge(story, article.merged_stories)
-        if touched:
-            self.stories.summarise(touched)
 
     def write_until_done(
         self,

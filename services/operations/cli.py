@@ -329,7 +329,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             alert = add_alert(client, settings.es_alerts_index, args.name, query=args.query, topic=args.topic,
-                              entity=args.entity, webhook=args.webhook)  # fmt: skip
+                              entity=args.entity, webhook=args.webhook, per_story=args.per_story)  # fmt: skip
             print(f"alert {args.name} added; it fires for articles indexed from now on: {json.dumps(alert)}")
         elif args.action == "remove":
             if not remove_alert(client, settings.es_alerts_index, args.name):
@@ -340,6 +340,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
                 print(json.dumps(alert) if args.json else
                       f"{alert['name']:<24} query={alert.get('query')!r} topic={alert.get('topic')} "
                       f"entity={alert.get('entity')!r} webhook={alert.get('webhook') or '-'} "
+                      f"{'once per story, ' if alert.get('per_story') else ''}"
                       f"checked until {alert['checked_until']}")  # fmt: skip
     except AlertError as error:
         return _fail(str(error), 2)
@@ -378,10 +379,13 @@ def cmd_kibana(args: argparse.Namespace) -> int:
         auth = (settings.es_username, settings.es_password.get_secret_value())
     api_key = settings.es_api_key.get_secret_value() if settings.es_api_key else None
     try:
-        answer = import_saved_objects(args.url, settings.es_alias, api_key=api_key, auth=auth)
+        answer = import_saved_objects(
+            args.url, settings.es_alias, stories_alias=settings.es_stories_alias, api_key=api_key, auth=auth
+        )
     except KibanaError as error:
         return _fail(str(error))
-    print(f"imported {answer.get('successCount', 0)} saved objects into {args.url} (data view '{settings.es_alias}')")
+    print(f"imported {answer.get('successCount', 0)} saved objects into {args.url} "
+          f"(data views '{settings.es_alias}' and '{settings.es_stories_alias}')")  # fmt: skip
     return 0
 
 
@@ -651,6 +655,7 @@ def build_parser() -> argparse.ArgumentParser:
     alerts.add_argument("--topic", help="IPTC top-level topic: slug, label or code")
     alerts.add_argument("--entity", help="an entity named: a name or alias, or whole words of one")
     alerts.add_argument("--webhook", help="also POST each match here as JSON (retried)")
+    alerts.add_argument("--per-story", action="store_true", help="add: fire once per story, not once per article")
     alerts.add_argument("--json", action="store_true", help="list: one JSON object per alert")
     alerts.add_argument("--from-beginning", action="store_true", help="tail: from the oldest match kept")
     alerts.add_argument("--max", type=int, default=0, help="tail: stop after this many matches")

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from elasticsearch import Elasticsearch
 
+from deploy.kibana.build import STORIES_COLUMNS
 from tests.conftest import SAMPLES, Pipeline, wait_for
 from tests.eval.extraction import DEFAULT_DATA
-from tests.kibana_queries import aggregations_of, map_aggregation, visualisations
+from tests.kibana_queries import aggregations_of, map_aggregation, top_stories_query, visualisations
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +54,9 @@ def test_every_visualisation_of_the_dashboard_finds_data(pipeline: Pipeline, tmp
             assert buckets[0]["3"]["buckets"], "topics within the time buckets"
     grid = client.search(index=alias, size=0, aggs=map_aggregation())["aggregations"]["grid"]["buckets"]
     assert grid, "the map has points"
+    stories = client.search(index=pipeline.setting("es_stories_alias"), **top_stories_query())["hits"]["hits"]
+    assert stories and stories[0]["_source"]["article_count"] >= 1, "the top-stories table has rows"
+    assert all(column in stories[0]["_source"] for column in STORIES_COLUMNS)
     client.close()
     services.send_signal(signal.SIGTERM)
     assert services.wait(timeout=90) == 0

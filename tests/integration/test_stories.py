@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from datetime import timedelta
 
 import pytest
@@ -92,3 +93,36 @@ def test_stories_are_summarised_merged_and_listed(pipeline: Pipeline):
     indexer.send_signal(signal.SIGTERM)
     assert indexer.wait(timeout=60) == 0
     client.close()
+
+
+def test_an_alert_made_per_story_fires_once_for_each_story_not_for_each_report(pipeline: Pipeline):
+    from kafka import KafkaConsumer
+
+    from schemas import AlertMatch, decode
+
+    for name, extra in (("quake-stories", ["--per-story"]), ("quake-reports", [])):
+        added = pipeline.newsflow("alerts", "add", name, "--query", "earthquake", *extra)
+        assert added.returncode == 0, added.stderr
+    reports = [_article(n, QUAKE, f"outlet-{n}", n, body=f"An earthquake, report {n}.") for n in (1, 2, 3)]
+    other = _article(4, FLOOD, "outlet-4", 4, body="An earthquake far away.")
+    unrelated = _article(5, FLOOD, "outlet-5", 5, body="A flood.")
+    indexer = pipeline.start("run", "indexer", env={"NEWSFLOW_INDEXER_ALERTS_INTERVAL_S": "0.5"})
+    publish_enriched(pipeline.env, [*reports, other, unrelated])
+
+    def fired() -> list[AlertMatch]:
+        consumer = KafkaConsumer(pipeline.setting("topic_alerts"), bootstrap_servers="127.0.0.1:9092",
+                                 auto_offset_reset="earliest", consumer_timeout_ms=2000)  # fmt: skip
+        try:
+            return [decode(AlertMatch, record.value) for record in consumer]
+        finally:
+            consumer.close()
+
+    wait_for(lambda: len(fired()) >= 6, timeout=120)
+    time.sleep(3)  # further alert runs: nothing more may fire
+    indexer.send_signal(signal.SIGTERM)
+    assert indexer.wait(timeout=60) == 0
+    matches = fired()
+    per_story = sorted(match.story_id or "" for match in matches if match.alert == "quake-stories")
+    per_report = sorted(match.article_id for match in matches if match.alert == "quake-reports")
+    assert per_story == sorted([QUAKE, FLOOD]), "one match per story"
+    assert per_report == sorted(article.id for article in [*reports, other]), "one match per article"

@@ -10,9 +10,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-from deploy.kibana.build import MAP_FIELD, OUTPUT, objects, render
+from deploy.kibana.build import MAP_FIELD, OUTPUT, STORIES_VIEW_ID, objects, render
 from services.indexer.documents import load_index_definition
 from services.indexer.kibana import KibanaError, import_saved_objects
+from services.indexer.stories import DEFINITION_FILE as STORIES_DEFINITION
 from tests.kibana_queries import AGGREGATABLE, fields_of, visualisations
 
 
@@ -36,10 +37,21 @@ def test_every_field_a_visualisation_aggregates_on_is_mapped_and_aggregatable():
     assert _field_type("timestamp") == "date"
 
 
-def test_the_dashboard_holds_every_visualisation_and_the_map():
+def test_the_top_stories_table_shows_and_sorts_by_fields_of_the_stories_mapping():
+    properties = json.loads(STORIES_DEFINITION.read_text())["mappings"]["properties"]
+    (search,) = [item for item in objects() if item["type"] == "search"]
+    assert search["references"][0]["id"] == STORIES_VIEW_ID
+    assert set(search["attributes"]["columns"]) <= properties.keys()
+    for field, _order in search["attributes"]["sort"]:
+        assert properties[field]["type"] in AGGREGATABLE
+    (view,) = [item for item in objects() if item["id"] == STORIES_VIEW_ID]
+    assert properties[view["attributes"]["timeFieldName"]]["type"] == "date"
+
+
+def test_the_dashboard_holds_every_visualisation_the_map_and_the_stories():
     (dashboard,) = [item for item in objects() if item["type"] == "dashboard"]
     panels = {reference["id"] for reference in dashboard["references"]}
-    assert panels == {item["id"] for item in objects() if item["type"] in {"visualization", "map"}}
+    assert panels == {item["id"] for item in objects() if item["type"] in {"visualization", "map", "search"}}
     assert len(json.loads(dashboard["attributes"]["panelsJSON"])) == len(panels)
 
 
@@ -72,12 +84,13 @@ def kibana() -> Iterator[str]:
 
 def test_the_import_posts_the_objects_with_the_deployments_alias(kibana):
     _Kibana.received.clear()
-    answer = import_saved_objects(kibana, "press-news")
+    answer = import_saved_objects(kibana, "press-news", stories_alias="press-stories")
     assert answer["successCount"] == 9
     ((path, headers, body),) = _Kibana.received
     assert path == "/api/saved_objects/_import?overwrite=true"
     assert headers["kbn-xsrf"] and "multipart/form-data" in headers["Content-Type"]
     assert b'"title": "press-news"' in body and b'"type": "dashboard"' in body
+    assert b'"title": "press-stories"' in body, "the stories view points at the deployment's stories alias"
 
 
 def test_a_partial_import_is_an_error_naming_what_was_refused(kibana):
