@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,14 @@ _BY_TYPE = {
     EntityType.LOCATION: "locations",
     EntityType.MISC: "misc",
 }
+
+
+@dataclass(frozen=True)
+class Revision:
+    """An article's history as its document shows it: earlier versions kept, and when the text last changed."""
+
+    revisions: int = 0
+    revised_at: str | None = None
 
 
 def load_index_definition(path: Path | None = None) -> dict[str, Any]:
@@ -59,13 +68,19 @@ def document_version(article: EnrichedArticle) -> int:
     return int(article.enriched_at.timestamp() * 1_000_000)
 
 
-def to_document(article: EnrichedArticle, indexed_at: datetime | None = None) -> dict[str, Any]:
-    """The indexed form: the article itself plus flat, aggregatable fields for Kibana."""
-    return {**article.model_dump(mode="json"), **_flat_fields(article, indexed_at)}
+def to_document(
+    article: EnrichedArticle, indexed_at: datetime | None = None, revision: Revision | None = None
+) -> dict[str, Any]:
+    """The indexed form: the article itself plus flat, aggregatable fields for Kibana, and its history."""
+    return {**article.model_dump(mode="json"), **_flat_fields(article, indexed_at, revision)}
 
 
 def document_json(
-    article: EnrichedArticle, indexed_at: datetime | None = None, *, message: bytes | None = None
+    article: EnrichedArticle,
+    indexed_at: datetime | None = None,
+    *,
+    message: bytes | None = None,
+    revision: Revision | None = None,
 ) -> bytes:
     """:func:`to_document` as the JSON bytes the bulk request carries.
 
@@ -75,11 +90,12 @@ def document_json(
     sent (the processor writes every field, times in UTC); without it pydantic serialises the article.
     """
     article_json = message.rstrip() if message is not None else article.model_dump_json().encode()
-    flat_json = json.dumps(_flat_fields(article, indexed_at), ensure_ascii=False, separators=(",", ":")).encode()
+    flat = _flat_fields(article, indexed_at, revision)
+    flat_json = json.dumps(flat, ensure_ascii=False, separators=(",", ":")).encode()
     return article_json[:-1] + b"," + flat_json[1:]
 
 
-def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None) -> dict[str, Any]:
+def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None, revision: Revision | None) -> dict[str, Any]:
     fields: dict[str, Any] = {field: [] for field in _BY_TYPE.values()}
     places = []
     countries = set()
@@ -96,15 +112,25 @@ def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None) -> dict[
     fields["indexed_at"] = (indexed_at or datetime.now(UTC)).isoformat()
     # The one time every article has (publication, else fetch): time-based views and dashboards use it.
     fields["timestamp"] = (article.published_at or article.fetched_at).isoformat()
+    revision = revision or Revision()
+    fields["revisions"] = revision.revisions
+    fields["revised_at"] = revision.revised_at
     return fields
 
 
-def bulk_action(article: EnrichedArticle, prefix: str, version: int, *, message: bytes | None = None) -> dict[str, Any]:
+def bulk_action(
+    article: EnrichedArticle,
+    prefix: str,
+    version: int,
+    *,
+    message: bytes | None = None,
+    revision: Revision | None = None,
+) -> dict[str, Any]:
     return {
         "_op_type": "index",
         "_index": index_for(article, prefix, version),
         "_id": article.id,
         "version": document_version(article),
         "version_type": "external_gte",
-        "_source": document_json(article, message=message),
+        "_source": document_json(article, message=message, revision=revision),
     }

@@ -11,6 +11,7 @@ from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 from services.common.settings import ElasticsearchSettings
 from services.indexer.documents import index_template, mapping_version
 from services.indexer.stories import ensure_stories_index
+from services.indexer.versions import ensure_versions_index
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,7 @@ def alias_holders(client: Elasticsearch, alias: str) -> list[str]:
 
 def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
     """Install the template and create this month's index, so the alias exists before the first write (and
-    the stories index behind its own alias).
+    the stories index behind its own alias, and the versions index).
 
     While the alias still points at indices of another mapping version, this version's indices are built
     beside them, outside the alias, until `newsflow reindex` swaps it: searches never see half an index.
@@ -84,6 +85,7 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
             if "resource_already_exists_exception" not in str(error):
                 raise
     ensure_stories_index(client, settings)
+    ensure_versions_index(client, settings)
     if building:
         log.info("alias %s serves another mapping version; v%d is built beside it until `newsflow reindex`",
                  settings.es_alias, version)  # fmt: skip

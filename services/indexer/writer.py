@@ -22,6 +22,7 @@ from schemas import DeadLetter, EnrichedArticle, InvalidMessage, Stage, dead_let
 from services.indexer.documents import bulk_action, mapping_version
 from services.indexer.settings import IndexerSettings
 from services.indexer.stories import StoryBook
+from services.indexer.versions import VersionBook
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class BulkWriter:
         self.dead_letters = dead_letters
         self.version = mapping_version(settings.es_index_definition)
         self.stories = StoryBook(client, settings)
+        self.versions = VersionBook(client, settings)
 
     def write(self, records: Iterable[ConsumerRecord]) -> BatchResult:
         """Index one batch; invalid messages and rejected documents are dead-lettered, the rest land."""
@@ -65,6 +67,7 @@ class BulkWriter:
                 self._dead_letter(record, error)
                 result.dead_lettered += 1
         survivors = self.stories.survivors({article.story_id for article, _ in articles if article.story_id})
+        revisions = self.versions.record([article for article, _ in articles])
         actions: list[dict[str, Any]] = []
         origins: dict[str, ConsumerRecord] = {}
         for article, record in articles:
@@ -73,7 +76,9 @@ class BulkWriter:
                 # Its story was merged since the group stage saw it (a replay, a late copy): index it there.
                 article = article.model_copy(update={"story_id": survivors[article.story_id]})
                 message = None
-            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=message))
+            revision = revisions.get(article.id)
+            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=message,
+                                       revision=revision))  # fmt: skip
             origins[article.id] = record
         for ok, item in streaming_bulk(
             self.client,

@@ -511,6 +511,38 @@ def cmd_story(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_versions(args: argparse.Namespace) -> int:
+    from elasticsearch import ApiError, TransportError
+
+    from services.indexer.versions import article_versions
+
+    settings, client = _stories_client()
+    try:
+        versions = article_versions(client, settings, args.id)
+    except TransportError as error:
+        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
+    except ApiError as error:
+        return _fail(f"versions failed: {error.message} ({error.meta.status})")
+    if args.json:
+        for version in versions:
+            print(json.dumps(version, ensure_ascii=False))
+        return 0
+    if not versions:
+        print(f"article {args.id} has no earlier versions")
+        return 0
+    print(f"article {args.id}: {len(versions)} earlier version{'s' if len(versions) != 1 else ''}")
+    for version in versions:
+        print(f"\nversion {version['version']}, seen {_when(version.get('seen_at'))}, replaced "
+              f"{_when(version.get('replaced_at'))} UTC: {version['added_count']} sentences added, "
+              f"{version['removed_count']} removed")  # fmt: skip
+        if version.get("title") != version.get("new_title"):
+            print(f"  title: {version.get('title')!r} → {version.get('new_title')!r}")
+        for sign, key in (("+", "sentences_added"), ("-", "sentences_removed")):
+            for sentence in version.get(key, []):
+                print(f"  {sign} {_clip(sentence, 110)}")
+    return 0
+
+
 # ---------------------------------------------------------------------------------- status and dlq
 
 
@@ -693,6 +725,11 @@ def build_parser() -> argparse.ArgumentParser:
     story.add_argument("--size", type=int, default=200, help="at most this many articles")
     story.add_argument("--json", action="store_true", help="the story and its articles as one JSON document")
     story.set_defaults(handler=cmd_story)
+
+    versions = commands.add_parser("versions", help="an article's earlier texts: when, and what changed")
+    versions.add_argument("id", metavar="ARTICLE_ID")
+    versions.add_argument("--json", action="store_true", help="one JSON document per earlier version")
+    versions.set_defaults(handler=cmd_versions)
 
     search_parser = commands.add_parser("search", help="full-text search over the news alias")
     search_parser.add_argument("query", nargs="+")

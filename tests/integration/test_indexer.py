@@ -3,6 +3,7 @@ reordered, and a document Elasticsearch refuses goes to the DLQ while its batch-
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import time
@@ -108,5 +109,36 @@ def test_elasticsearch_stopped_mid_run_and_restarted_loses_and_duplicates_nothin
     wait_for(lambda: len(_documents(client, alias)) == 50, timeout=180)
     assert sorted(_documents(client, alias)) == sorted(_article(n).id for n in range(1, 51))
     assert client.count(index=alias)["count"] == 50, "nothing twice"
+    indexer.send_signal(signal.SIGTERM)
+    assert indexer.wait(timeout=60) == 0
+
+
+def test_an_article_republished_with_changed_text_keeps_its_earlier_version(pipeline: Pipeline, client: Elasticsearch):
+    first = _article(1, title="Quake strikes").model_copy(update={"body": "A quake struck. Two people died."})
+    revised = first.model_copy(
+        update={"title": "Quake toll rises", "body": "A quake struck. Twelve people died. Aid is on its way.",
+                "content_hash": "e" * 64, "fetched_at": NOW + timedelta(hours=1),
+                "enriched_at": NOW + timedelta(hours=1)}
+    )  # fmt: skip
+    alias = pipeline.setting("es_alias")
+    indexer = pipeline.start("run", "indexer")
+    _publish(pipeline, [first])
+    wait_for(lambda: first.id in _documents(client, alias), timeout=120)
+    _publish(pipeline, [revised, first, revised])  # the new text, then a replay of both
+    wait_for(lambda: _documents(client, alias)[first.id]["title"] == "Quake toll rises", timeout=60)
+    time.sleep(2)  # the replays land too
+    document = _documents(client, alias)[first.id]
+    assert (document["revisions"], document["revised_at"]) == (1, revised.fetched_at.isoformat())
+
+    versions = pipeline.newsflow("versions", first.id, "--json")
+    assert versions.returncode == 0, versions.stderr
+    (earlier,) = [json.loads(line) for line in versions.stdout.splitlines()]
+    assert (earlier["version"], earlier["title"], earlier["body"]) == (1, "Quake strikes", first.body)
+    assert earlier["sentences_added"] == ["Twelve people died.", "Aid is on its way."]
+    assert earlier["sentences_removed"] == ["Two people died."]
+    found = client.search(index=f"{pipeline.setting('es_index_prefix')}-versions", query={"match": {"body": "two"}})
+    assert found["hits"]["total"]["value"] == 1, "the earlier text is searchable"
+    shown = pipeline.newsflow("versions", first.id).stdout
+    assert "2 sentences added, 1 removed" in shown and "+ Twelve people died." in shown
     indexer.send_signal(signal.SIGTERM)
     assert indexer.wait(timeout=60) == 0
