@@ -2,8 +2,9 @@
 
 At-least-once delivery with idempotent writes (document id = article id, external versions) makes the
 index exactly-once in effect: a replayed batch rewrites the same documents. The service is three parts:
-``ConsumeLoop`` (poll, write, commit), ``BulkWriter`` (writer.py), and what runs between batches: the
-story summaries' ``StoryRunner`` (stories.py) and the saved-search ``AlertRunner`` (alerts.py).
+``ConsumeLoop`` (poll, write, commit), ``BulkWriter`` (writer.py) and the saved-search ``AlertRunner``
+(alerts.py), which runs between batches; story documents are kept by a ``StoryRunner`` (stories.py) in a
+thread of its own.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ class ConsumeLoop:
         writer: BulkWriter,
         producer: KafkaProducer,
         alerts: AlertRunner,
-        stories: StoryRunner,
         *,
         stopping: threading.Event,
         available: threading.Event,
@@ -54,10 +54,10 @@ class ConsumeLoop:
         self.writer = writer
         self.producer = producer
         self.alerts = alerts
-        self.stories = stories
         self.stopping = stopping
         self.available = available
         self.totals = BatchResult()
+        self.busy = False  # the last poll brought a full batch: there is a backlog
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -65,7 +65,8 @@ class ConsumeLoop:
                 timeout_ms=self.settings.indexer_poll_timeout_ms, max_records=self.settings.indexer_batch_size
             )
             records = [record for batch in polled.values() for record in batch]
-            self._run_between_batches()
+            self.busy = len(records) >= self.settings.indexer_batch_size
+            self._run_alerts()
             if records:
                 self._index(records)
             self._measure_lag()
@@ -102,14 +103,12 @@ class ConsumeLoop:
                 lag += max(0, end - self.consumer.position(partition))
         CONSUMER_LAG.labels(stage="index").set(lag)
 
-    def _run_between_batches(self) -> None:
-        """Story documents and saved searches over what was indexed since their last run; their failure never
-        stops indexing (they pick up from their watermark next time)."""
-        for what, runner in (("story summaries", self.stories), ("saved-search alerts", self.alerts)):
-            try:
-                runner.maybe_run()
-            except Exception as error:
-                log.warning("%s skipped this time: %s: %s", what, type(error).__name__, error)
+    def _run_alerts(self) -> None:
+        """Saved searches over what was indexed since their last run; their failure never stops indexing."""
+        try:
+            self.alerts.maybe_run()
+        except Exception as error:
+            log.warning("saved-search alerts skipped this time: %s: %s", type(error).__name__, error)
 
 
 class Indexer:
@@ -142,9 +141,10 @@ class Indexer:
             writer = BulkWriter(client, settings, functools.partial(publish_dead_letter, producer, settings))
             alerts = AlertRunner(settings, client, producer, interval_s=settings.indexer_alerts_interval_s)
             stories = StoryRunner(client, settings, interval_s=settings.indexer_stories_interval_s)
-            loop = ConsumeLoop(
-                settings, consumer, writer, producer, alerts, stories, stopping=self._stop, available=self._ready
-            )
+            loop = ConsumeLoop(settings, consumer, writer, producer, alerts, stopping=self._stop, available=self._ready)
+            threading.Thread(
+                target=stories.run_forever, args=(self._stop, lambda: loop.busy), name="stories", daemon=True
+            ).start()
             log.info("indexer consuming %s into alias %s", self.route.input_topic, settings.es_alias)
             self._ready.set()
             loop.run()

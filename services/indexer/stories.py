@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ SUMMARY_CHUNK = 500  # stories summarised per aggregation
 # Articles indexed this recently are left for the next run: their bulk request may still be in flight.
 SETTLE = timedelta(seconds=2)
 WATERMARK_ID = "watermark:stories"
+BUSY_FACTOR = 5
 _SUMMARISED = {"persons": "persons", "organizations": "organizations", "locations": "locations",
                "topic_labels": "topic_labels", "sources": "source"}  # fmt: skip
 
@@ -197,14 +198,23 @@ class StoryRunner:
         self.settings = settings
         self.book = StoryBook(client, settings)
         self.interval_s = interval_s
-        self._last_run = 0.0
         self.summarised = 0
 
-    def maybe_run(self) -> int:
-        if time.monotonic() - self._last_run < self.interval_s:
-            return 0
-        self._last_run = time.monotonic()
-        return self.run_once()
+    def run_forever(self, stopping: threading.Event, busy: Callable[[], bool] = lambda: False) -> None:
+        """Run every ``interval_s`` until ``stopping``, beside the consume loop (a thread of its own, so a
+        summary never holds up a batch). While ``busy()`` (the indexer has a backlog) only every
+        ``BUSY_FACTOR`` intervals: summaries are then written for many articles at once. A failed run is
+        logged and picked up from the watermark next time."""
+        intervals = 0
+        while not stopping.wait(self.interval_s):
+            intervals += 1
+            if busy() and intervals < BUSY_FACTOR:
+                continue
+            intervals = 0
+            try:
+                self.run_once()
+            except Exception as error:
+                log.warning("story summaries skipped this time: %s: %s", type(error).__name__, error)
 
     def run_once(self, until: datetime | None = None) -> int:
         """Merge and summarise what was indexed in (watermark, until]; the number of stories written."""
@@ -227,7 +237,12 @@ class StoryRunner:
             source = hit["_source"]
             survivor = self.book.survivors([source["story_id"]]).get(source["story_id"], source["story_id"])
             self.book.merge(survivor, source["merged_stories"])
-        touched = sorted(self._stories_in(window))
+        stories = self._stories_in(window)
+        # An article that arrived after its story was merged (a replay, a late copy) moves to the survivor.
+        for story, survivor in self.book.survivors(stories).items():
+            if survivor != story:
+                self.book.merge(survivor, [story])
+        touched = sorted(stories)
         written = sum(
             self.book.summarise(touched[start : start + SUMMARY_CHUNK])
             for start in range(0, len(touched), SUMMARY_CHUNK)

@@ -20,7 +20,7 @@ from elasticsearch.helpers import bulk
 
 from schemas import EnrichedArticle
 from services.common.settings import ElasticsearchSettings
-from services.indexer.documents import Revision
+from services.indexer.documents import Revision, index_for, mapping_version
 
 DEFINITION_FILE = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch" / "versions-index.json"
 SHOWN_CHANGES = 20  # sentences added or removed kept per version (the counts are exact)
@@ -84,11 +84,12 @@ class VersionBook:
         self.client = client
         self.settings = settings
         self.index = versions_index(settings)
+        self.prefix = settings.es_index_prefix
+        self.version = mapping_version(settings.es_index_definition)
 
     def record(self, articles: list[EnrichedArticle]) -> dict[str, Revision]:
         """Keep the versions the batch replaces; each article id → its revision count (absent: unchanged)."""
-        indexed = self._indexed([article.id for article in articles], ["content_hash", "enriched_at", "revisions",
-                                                                       "revised_at"])  # fmt: skip
+        indexed = self._indexed(articles, ["content_hash", "enriched_at", "revisions", "revised_at"])
         kept: dict[str, Revision] = {}
         changed: list[EnrichedArticle] = []
         for article in articles:
@@ -104,7 +105,7 @@ class VersionBook:
                 changed.append(article)
         if not changed:
             return kept
-        previous = self._indexed([article.id for article in changed], None)
+        previous = self._indexed(changed, None)
         documents = []
         for article in changed:
             number = kept[article.id].revisions + 1
@@ -114,15 +115,17 @@ class VersionBook:
         bulk(self.client, documents)
         return kept
 
-    def _indexed(self, ids: list[str], fields: list[str] | None) -> dict[str, dict[str, Any]]:
-        """The indexed sources of these articles (only ``fields`` if given)."""
-        if not ids or not self.client.indices.exists_alias(name=self.settings.es_alias):
+    def _indexed(self, articles: list[EnrichedArticle], fields: list[str] | None) -> dict[str, dict[str, Any]]:
+        """The indexed sources of these articles (only ``fields`` if given), read in real time from the index
+        each would be written to: a direct get, which sees a write of a second ago that a search would not."""
+        if not articles:
             return {}
         options: dict[str, Any] = {"source_includes": fields} if fields else {}
-        hits = self.client.search(
-            index=self.settings.es_alias, query={"ids": {"values": ids}}, size=len(ids), **options
-        )["hits"]["hits"]
-        return {hit["_id"]: hit["_source"] for hit in hits}
+        docs = self.client.mget(
+            docs=[{"_index": index_for(article, self.prefix, self.version), "_id": article.id} for article in articles],
+            **options,
+        )["docs"]
+        return {doc["_id"]: doc["_source"] for doc in docs if doc.get("found")}
 
 
 def article_versions(client: Elasticsearch, settings: ElasticsearchSettings, article_id: str) -> list[dict[str, Any]]:

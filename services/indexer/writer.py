@@ -21,7 +21,6 @@ from kafka.consumer.fetcher import ConsumerRecord
 from schemas import DeadLetter, EnrichedArticle, InvalidMessage, Stage, dead_letter, decode
 from services.indexer.documents import bulk_action, mapping_version
 from services.indexer.settings import IndexerSettings
-from services.indexer.stories import StoryBook
 from services.indexer.versions import VersionBook
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,6 @@ class BulkWriter:
         self.settings = settings
         self.dead_letters = dead_letters
         self.version = mapping_version(settings.es_index_definition)
-        self.stories = StoryBook(client, settings)
         self.versions = VersionBook(client, settings)
 
     def write(self, records: Iterable[ConsumerRecord]) -> BatchResult:
@@ -66,18 +64,12 @@ class BulkWriter:
             except InvalidMessage as error:
                 self._dead_letter(record, error)
                 result.dead_lettered += 1
-        survivors = self.stories.survivors({article.story_id for article, _ in articles if article.story_id})
         revisions = self.versions.record([article for article, _ in articles])
         actions: list[dict[str, Any]] = []
         origins: dict[str, ConsumerRecord] = {}
         for article, record in articles:
-            message: bytes | None = record.value
-            if article.story_id and survivors.get(article.story_id, article.story_id) != article.story_id:
-                # Its story was merged since the group stage saw it (a replay, a late copy): index it there.
-                article = article.model_copy(update={"story_id": survivors[article.story_id]})
-                message = None
             revision = revisions.get(article.id)
-            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=message,
+            actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=record.value,
                                        revision=revision))  # fmt: skip
             origins[article.id] = record
         for ok, item in streaming_bulk(

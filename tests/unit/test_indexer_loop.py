@@ -39,7 +39,7 @@ class _Writer:
 def _loop(consumer: _Consumer, writer: _Writer, flushed: list[int]) -> ConsumeLoop:
     producer = SimpleNamespace(flush=lambda: flushed.append(len(writer.batches)))
     return ConsumeLoop(
-        IndexerSettings(), consumer, writer, producer, SimpleNamespace(), SimpleNamespace(),  # type: ignore[arg-type]
+        IndexerSettings(), consumer, writer, producer, SimpleNamespace(),  # type: ignore[arg-type]
         stopping=threading.Event(), available=threading.Event(),
     )  # fmt: skip
 
@@ -56,16 +56,3 @@ def test_a_rebalance_during_the_commit_leaves_the_batch_to_be_read_again_instead
     loop._index(["r1"])
     loop._index(["r2"])
     assert consumer.commits == 2 and loop.totals.indexed == 2
-
-
-def test_a_failing_story_summary_neither_stops_indexing_nor_the_saved_searches():
-    ran: list[str] = []
-
-    def broken() -> int:
-        raise ConnectionError("Elasticsearch went away")
-
-    loop = _loop(_Consumer(fail_commit=False), _Writer(), [])
-    loop.stories = SimpleNamespace(maybe_run=broken)
-    loop.alerts = SimpleNamespace(maybe_run=lambda: ran.append("alerts") or 0)
-    loop._run_between_batches()
-    assert ran == ["alerts"]

@@ -47,3 +47,27 @@ def test_merges_are_followed_to_the_surviving_story_and_a_loop_ends():
     assert follow_merges("a", {"a": "b", "b": "a"}) in {"a", "b"}, "a loop stops instead of spinning"
     chain = {f"s{n}": f"s{n + 1}" for n in range(100)}
     assert follow_merges("s0", chain) == f"s{MAX_MERGE_HOPS}", "a chain longer than any real one is cut"
+
+
+def test_the_story_runner_outlives_a_failed_run_and_stops_when_told():
+    import threading
+
+    from services.indexer.stories import StoryRunner
+
+    runner = StoryRunner.__new__(StoryRunner)
+    runner.interval_s = 0.01
+    stopping, runs = threading.Event(), []
+
+    def run_once() -> int:
+        runs.append(len(runs))
+        if len(runs) == 1:
+            raise ConnectionError("Elasticsearch went away")
+        if len(runs) == 3:
+            stopping.set()
+        return 0
+
+    runner.run_once = run_once
+    worker = threading.Thread(target=runner.run_forever, args=(stopping,))
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive() and runs == [0, 1, 2]
