@@ -137,6 +137,9 @@ class CleanArticle(Contract):
     story_id: str | None = None
     # Stories this article showed to be its own story told twice: they merge into ``story_id``.
     merged_stories: list[str] = Field(default_factory=list)
+    # The article earlier copies were taken to be copies of: this one was published before it, and arrived
+    # after. They are copies of this one now (the indexer re-points them).
+    supersedes: ArticleId | None = None
     backfill: bool = False
     cleaned_at: UtcDatetime = Field(default_factory=_utc_now)
 

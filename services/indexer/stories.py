@@ -4,8 +4,9 @@ articles that carry its id.
 A story document is derived, never accumulated: the indexer aggregates the story's articles again, so a
 replayed batch, a second indexer or a reindex writes the same document. ``StoryRunner`` does it off the
 bulk path, like a saved search: every few seconds it takes the articles indexed since its watermark, applies
-the merges they report and summarises every story they touched, then moves the watermark (kept in
-Elasticsearch, so a restarted indexer carries on where the last one stopped).
+the merges and the re-pointed copies they report (``merged_stories``, ``supersedes``) and summarises every
+story they touched, then moves the watermark (kept in Elasticsearch, so a restarted indexer carries on where
+the last one stopped).
 
 When the group stage finds that two stories are one (an article's ``merged_stories``), the absorbed story's
 articles are re-pointed to the survivor and its document keeps its last summary plus ``merged_into``; an
@@ -167,6 +168,19 @@ class StoryBook:
         log.info("stories %s merged into %s (%d articles moved)", ", ".join(absorbed), survivor, len(moves))
         return len(moves)
 
+    def repoint_copies(self, original: str, superseded: str) -> int:
+        """``original`` was published before the article its copies were taken to copy (``superseded``), but
+        arrived after them: that article and its copies become copies of ``original``. How many moved."""
+        query = {"bool": {"should": [{"ids": {"values": [superseded]}}, {"term": {"duplicate_of": superseded}}],
+                          "must_not": [{"ids": {"values": [original]}}]}}  # fmt: skip
+        moves = [
+            {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"duplicate_of": original}}
+            for hit in scan(self.client, index=self.settings.es_alias, query={"query": query}, _source=False)
+        ]
+        if moves:
+            bulk(self.client, moves, raise_on_error=False, refresh=True)
+        return len(moves)
+
     def summarise(self, story_ids: Iterable[str]) -> int:
         """Write the documents of these stories from their articles as searchable now; how many were written."""
         survivors = self.survivors(set(story_ids))
@@ -237,6 +251,14 @@ class StoryRunner:
             source = hit["_source"]
             survivor = self.book.survivors([source["story_id"]]).get(source["story_id"], source["story_id"])
             self.book.merge(survivor, source["merged_stories"])
+        originals = scan(
+            self.client,
+            index=alias,
+            query={"query": {"bool": {"filter": [window, {"exists": {"field": "supersedes"}}]}}},
+            _source=["supersedes"],
+        )
+        for hit in originals:
+            self.book.repoint_copies(hit["_id"], hit["_source"]["supersedes"])
         stories = self._stories_in(window)
         # An article that arrived after its story was merged (a replay, a late copy) moves to the survivor.
         for story, survivor in self.book.survivors(stories).items():

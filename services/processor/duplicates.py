@@ -43,6 +43,16 @@ class Original:
     story_id: str
 
 
+@dataclass(frozen=True)
+class Copy:
+    """An article of the window with the same or nearly the same text: when, which, whose copy, its story."""
+
+    when: float
+    article_id: str
+    original: str | None
+    story: str
+
+
 def shingles(text: str, size: int) -> set[str]:
     words = _WORD.findall(text.casefold())
     if len(words) < size:
@@ -87,8 +97,8 @@ class DuplicateIndex:
         """The entry of an article seen before (assigning it again must give what it got the first time)."""
         return self.entries.get(article_id)
 
-    def original_of(self, article_id: str, signature: MinHash, content_hash: str, timestamp: float) -> Original | None:
-        """The earliest article of the window that this one copies, if it was published before this one."""
+    def copies(self, article_id: str, signature: MinHash, content_hash: str, timestamp: float) -> list[Copy]:
+        """The articles of the window this one is a copy of, or that copy it: earliest published first."""
         found = []
         for other in self._lsh.query(signature):
             entry = self.entries.get(other) if other != article_id else None
@@ -96,13 +106,23 @@ class DuplicateIndex:
                 continue
             similar = np.mean(signature.hashvalues == unpack(entry["m"])) >= self.settings.near_threshold
             if entry["h"] == content_hash or similar:
-                found.append((entry["t"], other, entry))
-        if not found:
+                found.append(Copy(entry["t"], other, entry.get("d"), entry["story"]))
+        return sorted(found, key=lambda copy: (copy.when, copy.article_id))
+
+    @staticmethod
+    def original_among(copies: list[Copy], article_id: str, timestamp: float) -> Original | None:
+        """The earliest of ``copies`` (as ``copies`` returns them), if it was published before this article."""
+        if not copies or (copies[0].when, copies[0].article_id) >= (timestamp, article_id):
             return None
-        when, first_id, first = min(found, key=lambda item: (item[0], item[1]))
-        if (when, first_id) >= (timestamp, article_id):
-            return None
-        return Original(first.get("d") or first_id, first["story"])
+        return Original(copies[0].original or copies[0].article_id, copies[0].story)
+
+    def repoint(self, copies: list[Copy], original: str) -> None:
+        """These copies (and the article they took for their original) copy ``original`` now: it was published
+        before them, though it arrived after."""
+        for article_id in {copy.article_id for copy in copies} | {copy.original for copy in copies if copy.original}:
+            entry = self.entries.get(article_id)
+            if entry is not None and article_id != original:
+                self.entries[article_id] = {**entry, "d": original}
 
     def remember(
         self, article_id: str, signature: MinHash, content_hash: str, timestamp: float, original: str | None, story: str

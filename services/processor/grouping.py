@@ -103,17 +103,28 @@ class Grouper:
             return Grouped(self._with(article, known["d"], self.stories.resolve(known["story"])))
         digest = article.content_hash or content_hash(article.body)
         signature = self.duplicates.signature(article.body)
-        original = self.duplicates.original_of(article.id, signature, digest, when)
+        copies = self.duplicates.copies(article.id, signature, digest, when)
+        original = self.duplicates.original_among(copies, article.id, when)
         merged: tuple[str, ...] = ()
+        superseded: str | None = None
         if original is not None:
             story_id = self.stories.resolve(original.story_id)
+        elif copies:
+            # Published before every copy seen so far, though it arrived after them: it is their original,
+            # and joins their story. The index re-points the copies (``supersedes``).
+            superseded = copies[0].original or copies[0].article_id
+            self.duplicates.repoint(copies, article.id)
+            story_id = self.stories.resolve(copies[0].story)
         else:
             joined = self.stories.assign(article.id, article.title, article.body, when)
             story_id, merged = joined.story_id, joined.merged
         duplicate_of = original.article_id if original is not None else None
         self.duplicates.remember(article.id, signature, digest, when, duplicate_of, story_id)
         self._expire(min(when, time.time()))  # a date in the future must not expire everything
-        return Grouped(self._with(article, duplicate_of, story_id, merged))
+        grouped = self._with(article, duplicate_of, story_id, merged)
+        if superseded is not None:
+            grouped = grouped.model_copy(update={"supersedes": superseded})
+        return Grouped(grouped)
 
     @staticmethod
     def _with(

@@ -72,21 +72,33 @@ def test_stories_are_summarised_merged_and_listed(pipeline: Pipeline):
     wait_for(lambda: _story(client, pipeline, QUAKE).get("article_count") == 7)
     assert _stories_of_articles(client, pipeline)[f"{7:032x}"] == QUAKE
 
+    # The agency's original, published before report 1 but arriving last: report 1 and its copy now copy it.
+    original = _article(8, QUAKE, "agency", -30, supersedes=f"{1:032x}")
+    publish_enriched(pipeline.env, [original])
+
+    def copies_of_original() -> set[str]:
+        client.indices.refresh(index=pipeline.setting("es_alias"))
+        hits = client.search(index=pipeline.setting("es_alias"), query={"term": {"duplicate_of": original.id}})
+        return {hit["_id"] for hit in hits["hits"]["hits"]}
+
+    wait_for(lambda: copies_of_original() == {f"{1:032x}", f"{3:032x}"})
+    wait_for(lambda: _story(client, pipeline, QUAKE).get("article_count") == 8)
+
     listed = pipeline.newsflow("stories", "--hours", str(24 * 365 * 50))
     assert listed.returncode == 0, listed.stderr
     assert "Earthquake strikes coastal city" in listed.stdout and QUAKE in listed.stdout
     assert FLOOD not in listed.stdout, "a merged story is not listed on its own"
     rows = [json.loads(line) for line in pipeline.newsflow("stories", "--json", "--hours", "1e6").stdout.splitlines()]
-    assert [(row["id"], row["article_count"], row["source_count"]) for row in rows] == [(QUAKE, 7, 6)]
+    assert [(row["id"], row["article_count"], row["source_count"]) for row in rows] == [(QUAKE, 8, 7)]
 
     timeline = pipeline.newsflow("story", FLOOD)
     assert timeline.returncode == 0, timeline.stderr
     assert f"story {FLOOD} was merged into {QUAKE}" in timeline.stdout
-    assert "7 articles (1 copies) from 6 outlets" in timeline.stdout
-    lines = [line for line in timeline.stdout.splitlines() if "outlet-" in line]
-    assert [line.split()[2] for line in lines] == ["outlet-a", "outlet-c", "outlet-d", "outlet-b", "outlet-a",
-                                                   "outlet-e", "outlet-f"], "oldest first"  # fmt: skip
-    assert "(copy of 00000000)" in lines[4]
+    assert "8 articles (2 copies) from 7 outlets" in timeline.stdout
+    lines = [line for line in timeline.stdout.splitlines() if "outlet-" in line or "agency" in line]
+    assert [line.split()[2] for line in lines] == ["agency", "outlet-a", "outlet-c", "outlet-d", "outlet-b",
+                                                   "outlet-a", "outlet-e", "outlet-f"], "oldest first"  # fmt: skip
+    assert "(copy of 00000000)" in lines[1] and "(copy of 00000000)" in lines[5]
 
     unknown = pipeline.newsflow("story", "f" * 32)
     assert unknown.returncode == 1 and f"no story has the id '{'f' * 32}'" in unknown.stderr

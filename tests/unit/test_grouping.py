@@ -91,12 +91,18 @@ def test_exact_and_near_copies_point_at_the_first_article_and_join_its_story():
     assert exact.story_id == edited.story_id == first.story_id == first.id
 
 
-def test_a_copy_published_earlier_than_the_article_it_arrived_after_is_not_its_duplicate():
+def test_a_copy_published_earlier_than_those_it_arrived_after_becomes_their_original():
     grouper = Grouper()
     later = _assign(grouper, "https://wire.example/1", WIRE, 5)
-    earlier = _assign(grouper, "https://paper.example/1", WIRE, 1)
-    assert later.duplicate_of is None and earlier.duplicate_of is None
+    copy = _assign(grouper, "https://paper.example/1", WIRE, 6)
+    earlier = _assign(grouper, "https://agency.example/1", WIRE, 1)
+    assert copy.duplicate_of == later.id and later.duplicate_of is None, "as it looked before the earlier one came"
+    assert earlier.duplicate_of is None and earlier.supersedes == later.id, "the index re-points later's copies"
     assert earlier.story_id == later.story_id
+    # From now on the earliest is the original of every copy, whatever order the rest arrives in.
+    assert grouper.duplicates.known(later.id)["d"] == grouper.duplicates.known(copy.id)["d"] == earlier.id
+    another = _assign(grouper, "https://radio.example/1", WIRE, 7)
+    assert another.duplicate_of == earlier.id and another.supersedes is None
 
 
 def test_a_different_article_is_neither_a_duplicate_nor_in_the_story():
