@@ -83,7 +83,9 @@ def summary_aggregation(story_ids: list[str]) -> dict[str, Any]:
                 "source_count": {"cardinality": {"field": "source"}},
                 "duplicates": {"filter": {"exists": {"field": "duplicate_of"}}},
                 "language": {"terms": {"field": "language", "size": 1}},
-                "first": {"top_hits": {"size": 1, "sort": [{"timestamp": "asc"}], "_source": ["title", "url"]}},
+                "first": {
+                    "top_hits": {"size": 1, "sort": [{"timestamp": "asc"}, {"id": "asc"}], "_source": ["title", "url"]}
+                },
             },
         }
     }

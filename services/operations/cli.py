@@ -432,6 +432,10 @@ def _when(value: str | None) -> str:
     return (value or "")[:16].replace("T", " ")
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -500,7 +504,7 @@ def cmd_story(args: argparse.Namespace) -> int:
     for label, key in (("persons", "persons"), ("organisations", "organizations"), ("places", "locations"),
                        ("topics", "topic_labels")):  # fmt: skip
         if story.get(key):
-            print(f"{label}: {', '.join(story[key])}")
+            print(f"{label}: {'; '.join(story[key])}")
     print()
     for article in articles:
         copy = f"  (copy of {article['duplicate_of'][:8]})" if article.get("duplicate_of") else ""
@@ -530,10 +534,10 @@ def cmd_versions(args: argparse.Namespace) -> int:
     if not versions:
         print(f"article {args.id} has no earlier versions")
         return 0
-    print(f"article {args.id}: {len(versions)} earlier version{'s' if len(versions) != 1 else ''}")
+    print(f"article {args.id}: {_count(len(versions), 'earlier version')}")
     for version in versions:
         print(f"\nversion {version['version']}, seen {_when(version.get('seen_at'))}, replaced "
-              f"{_when(version.get('replaced_at'))} UTC: {version['added_count']} sentences added, "
+              f"{_when(version.get('replaced_at'))} UTC: {_count(version['added_count'], 'sentence')} added, "
               f"{version['removed_count']} removed")  # fmt: skip
         if version.get("title") != version.get("new_title"):
             print(f"  title: {version.get('title')!r} → {version.get('new_title')!r}")
