@@ -176,8 +176,9 @@ def _keyword_fields(properties: dict, prefix: str = "") -> dict[str, dict]:
 def test_no_keyword_value_can_exceed_lucenes_term_limit():
     """A keyword longer than 32,766 bytes makes Elasticsearch reject the whole document; free text in
     keyword fields is cut off (ignore_above, in characters: 4 bytes each at most) rather than rejected."""
-    bounded_by_schema = {"id", "language", "content_hash", "duplicate_of", "supersedes", "entities.type", "entities.geo.country_code",
-                         "country_codes", "topics.code", "topic_codes", "dates.calendar"}  # fmt: skip
+    bounded_by_schema = {"id", "language", "content_hash", "duplicate_of", "supersedes", "entities.type",
+                         "entities.geo.country_code", "country_codes", "topics.code", "topic_codes",
+                         "dates.calendar"}  # fmt: skip
     for name, spec in _keyword_fields(load_index_definition()["mappings"]["properties"]).items():
         if name not in bounded_by_schema:
             assert spec.get("ignore_above", 10**9) <= 32_766 // 4, name
