@@ -3,9 +3,10 @@
 Near duplicates (syndicated copies, lightly edited updates) share most 5-word shingles. They are found
 with MinHash signatures and locality-sensitive hashing (datasketch). The entries are the state: one per
 article in a mutable mapping (a dict offline, a partition of a faust table in the pipeline), holding its
-time, content hash, signature (packed: 4 bytes a permutation), what it copies and its story. The LSH index
-is in memory and rebuilt from the entries. At most ``max_articles`` are held, the oldest forgotten first,
-so memory is bounded by a setting whatever the volume; entries older than the window expire too.
+time, content hash, signature (packed: 4 bytes a permutation), what it copies and its story. The LSH band
+index (``BandIndex``) is in memory and rebuilt from the entries. At most ``max_articles`` are held, the
+oldest forgotten first, so memory is bounded by a setting whatever the volume; entries older than the window
+expire too.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 
 _WORD = re.compile(r"\w+")
 # Stored signatures are only comparable with signatures of the same hashing scheme; pin it. Its hash values
@@ -68,29 +70,78 @@ def unpack(packed: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(packed), dtype="<u4").astype(np.uint64)
 
 
+class BandIndex:
+    """Locality-sensitive hashing over MinHash signatures, compact: ``bands`` dicts from a band's hash (an
+    int) to the article id, or a list of ids when several share it. Articles whose signatures agree on
+    every row of some band are candidates; their estimated similarity is checked by the caller.
+
+    datasketch's MinHashLSH keeps each band as a bytes key with a set per bucket and a list of keys per
+    article, about 5 KB an article at 128 permutations; this holds the same buckets in well under 1 KB.
+    The band hashes are Python's (randomised per process): the index is rebuilt from the stored signatures
+    at every start, and a hash collision only adds a candidate the similarity check then drops.
+    """
+
+    def __init__(self, threshold: float, num_perm: int) -> None:
+        self.bands_count, self.rows = _optimal_param(threshold, num_perm, 0.5, 0.5)
+        self.bands: list[dict[int, str | list[str]]] = [{} for _ in range(self.bands_count)]
+
+    def _keys(self, hashvalues: np.ndarray) -> list[int]:
+        rows = self.rows
+        values = np.asarray(hashvalues, dtype="<u8")
+        return [hash(values[band * rows : (band + 1) * rows].tobytes()) for band in range(self.bands_count)]
+
+    def insert(self, article_id: str, hashvalues: np.ndarray) -> None:
+        for table, key in zip(self.bands, self._keys(hashvalues), strict=True):
+            held = table.get(key)
+            if held is None:
+                table[key] = article_id
+            elif isinstance(held, list):
+                if article_id not in held:
+                    held.append(article_id)
+            elif held != article_id:
+                table[key] = [held, article_id]
+
+    def remove(self, article_id: str, hashvalues: np.ndarray) -> None:
+        for table, key in zip(self.bands, self._keys(hashvalues), strict=True):
+            held = table.get(key)
+            if held == article_id:
+                del table[key]
+            elif isinstance(held, list) and article_id in held:
+                held.remove(article_id)
+                if len(held) == 1:
+                    table[key] = held[0]
+
+    def query(self, hashvalues: np.ndarray) -> set[str]:
+        found: set[str] = set()
+        for table, key in zip(self.bands, self._keys(hashvalues), strict=True):
+            held = table.get(key)
+            if isinstance(held, list):
+                found.update(held)
+            elif held is not None:
+                found.add(held)
+        return found
+
+
 class DuplicateIndex:
     """``entries`` maps article id → {t: time, h: content hash, m: packed signature, d: original, story}."""
 
     def __init__(self, entries: MutableMapping[str, Any], settings: DuplicateSettings | None = None) -> None:
         self.entries = entries
         self.settings = settings or DuplicateSettings()
-        self._lsh = MinHashLSH(threshold=self.settings.near_threshold, num_perm=self.settings.num_perm)
+        self._lsh = BandIndex(self.settings.near_threshold, self.settings.num_perm)
         self._order: OrderedDict[str, None] = OrderedDict()  # oldest first: the order entries are forgotten in
         # Every signature uses the same permutations (seed 1); drawing them is most of making a MinHash.
         self._permutations = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME).permutations
         for article_id, entry in list(entries.items()):  # in the order they were written
-            self._index(article_id, self._restore(entry["m"]))
+            self._index(article_id, unpack(entry["m"]))
 
     def signature(self, body: str) -> MinHash:
         minhash = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME, permutations=self._permutations)
         minhash.update_batch([token.encode("utf-8") for token in shingles(body, self.settings.shingle_words)])
         return minhash
 
-    def _restore(self, packed: str) -> MinHash:
-        return MinHash(seed=1, scheme=_SCHEME, hashvalues=unpack(packed), permutations=self._permutations)
-
-    def _index(self, article_id: str, signature: MinHash) -> None:
-        self._lsh.insert(article_id, signature, check_duplication=False)
+    def _index(self, article_id: str, hashvalues: np.ndarray) -> None:
+        self._lsh.insert(article_id, hashvalues)
         self._order[article_id] = None
 
     def known(self, article_id: str) -> dict[str, Any] | None:
@@ -100,7 +151,7 @@ class DuplicateIndex:
     def copies(self, article_id: str, signature: MinHash, content_hash: str, timestamp: float) -> list[Copy]:
         """The articles of the window this one is a copy of, or that copy it: earliest published first."""
         found = []
-        for other in self._lsh.query(signature):
+        for other in sorted(self._lsh.query(signature.hashvalues)):
             entry = self.entries.get(other) if other != article_id else None
             if not entry or abs(entry["t"] - timestamp) > self.settings.window_s:
                 continue
@@ -127,18 +178,22 @@ class DuplicateIndex:
     def remember(
         self, article_id: str, signature: MinHash, content_hash: str, timestamp: float, original: str | None, story: str
     ) -> None:
+        earlier = self.entries.get(article_id)
+        if earlier is not None and article_id in self._order:  # remembered again: one set of buckets
+            self._lsh.remove(article_id, unpack(earlier["m"]))
         self.entries[article_id] = {
             "t": timestamp, "h": content_hash, "m": pack(signature.hashvalues), "d": original, "story": story,
         }  # fmt: skip
-        self._index(article_id, signature)
+        self._index(article_id, signature.hashvalues)
         while len(self._order) > self.settings.max_articles:
             self.forget(next(iter(self._order)))
 
     def forget(self, article_id: str) -> None:
+        entry = self.entries.pop(article_id, None)
         if article_id in self._order:
-            self._lsh.remove(article_id)
+            if entry is not None:
+                self._lsh.remove(article_id, unpack(entry["m"]))
             del self._order[article_id]
-        self.entries.pop(article_id, None)
 
     def expire(self, now: float) -> int:
         """Forget articles older than the window; returns how many were forgotten."""

@@ -230,3 +230,20 @@ def test_a_message_the_group_stage_cannot_read_becomes_a_dead_letter(bad: bytes)
     letter = group_message(bad, {"source_topic": "news.clean", "partition": 0, "offset": 3}, Groupers())
     assert not isinstance(letter, Grouped)
     assert letter.stage == "group" and letter.offset == 3
+
+
+def test_the_band_index_finds_near_copies_forgets_what_it_is_told_and_keeps_buckets_small():
+    from services.processor.duplicates import BandIndex, DuplicateIndex
+
+    index = DuplicateIndex({})
+    wire, edited = index.signature(WIRE), index.signature(WIRE.replace("more rain", "heavier rain"))
+    other = index.signature(TOKYO)
+    bands = BandIndex(0.8, 128)
+    bands.insert("wire", wire.hashvalues)
+    bands.insert("again", wire.hashvalues)
+    assert bands.query(edited.hashvalues) >= {"wire", "again"} and not bands.query(other.hashvalues)
+    bands.remove("again", wire.hashvalues)
+    assert bands.query(wire.hashvalues) == {"wire"}
+    assert all(value == "wire" for table in bands.bands for value in table.values()), "a lone id is no list"
+    bands.remove("wire", wire.hashvalues)
+    assert not any(bands.bands), "nothing is left behind"
