@@ -23,6 +23,7 @@ from elasticsearch import ConflictError, Elasticsearch, NotFoundError
 from kafka import KafkaProducer
 
 from schemas import AlertMatch, EnrichedArticle, encode, find_media_topic
+from services.indexer.indices import create_once
 from services.indexer.settings import AlertSettings
 
 log = logging.getLogger(__name__)
@@ -53,14 +54,8 @@ class AlertError(ValueError):
 
 
 def ensure_alerts_index(client: Elasticsearch, index: str) -> None:
-    if not client.indices.exists(index=index):
-        try:
-            client.indices.create(index=index, mappings=_MAPPING, settings={"number_of_replicas": 0})
-        except Exception as error:  # created concurrently
-            if "resource_already_exists_exception" not in str(error):
-                raise
-    else:  # an index made by an earlier version gets the fields added since
-        client.indices.put_mapping(index=index, properties=_MAPPING["properties"])
+    create_once(client, index, mappings=_MAPPING, settings={"number_of_replicas": 0})
+    client.indices.put_mapping(index=index, properties=_MAPPING["properties"])  # fields added since it was made
 
 
 def add_alert(

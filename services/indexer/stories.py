@@ -27,6 +27,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk, scan
 
 from services.common.settings import ElasticsearchSettings
+from services.indexer.indices import create_once
 
 log = logging.getLogger(__name__)
 
@@ -55,18 +56,9 @@ def stories_index(settings: ElasticsearchSettings) -> str:
 def ensure_stories_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
     """Create the stories index behind its alias if it is not there yet; its name."""
     index = stories_index(settings)
-    if not client.indices.exists(index=index):
-        definition = json.loads(DEFINITION_FILE.read_text())
-        try:
-            client.indices.create(
-                index=index,
-                settings=definition["settings"],
-                mappings=definition["mappings"],
-                aliases={settings.es_stories_alias: {}},
-            )
-        except Exception as error:  # created concurrently by another indexer
-            if "resource_already_exists_exception" not in str(error):
-                raise
+    definition = json.loads(DEFINITION_FILE.read_text())
+    create_once(client, index, settings=definition["settings"], mappings=definition["mappings"],
+                aliases={settings.es_stories_alias: {}})  # fmt: skip
     return index
 
 

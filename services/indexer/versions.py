@@ -21,6 +21,7 @@ from elasticsearch.helpers import bulk
 from schemas import EnrichedArticle
 from services.common.settings import ElasticsearchSettings
 from services.indexer.documents import Revision, index_for, mapping_version
+from services.indexer.indices import create_once
 
 DEFINITION_FILE = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch" / "versions-index.json"
 SHOWN_CHANGES = 20  # sentences added or removed kept per version (the counts are exact)
@@ -46,13 +47,8 @@ def versions_index(settings: ElasticsearchSettings) -> str:
 
 def ensure_versions_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
     index = versions_index(settings)
-    if not client.indices.exists(index=index):
-        definition = json.loads(DEFINITION_FILE.read_text())
-        try:
-            client.indices.create(index=index, settings=definition["settings"], mappings=definition["mappings"])
-        except Exception as error:  # created concurrently by another indexer
-            if "resource_already_exists_exception" not in str(error):
-                raise
+    definition = json.loads(DEFINITION_FILE.read_text())
+    create_once(client, index, settings=definition["settings"], mappings=definition["mappings"])
     return index
 
 

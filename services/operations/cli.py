@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from schemas.articles import Contract
 
 M = TypeVar("M", bound="Contract")
+T = TypeVar("T")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT / "deploy" / "samples"
@@ -432,6 +433,12 @@ def _when(value: str | None) -> str:
     return (value or "")[:16].replace("T", " ")
 
 
+def _print_json_lines(documents: list[dict[str, Any]]) -> int:
+    for document in documents:
+        print(json.dumps(document, ensure_ascii=False))
+    return 0
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
@@ -441,30 +448,39 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _stories_client() -> tuple[Any, Any]:
+def _read_elasticsearch(what: str, read: Callable[[Any, Any], T]) -> tuple[T | None, int]:
+    """``read(settings, client)`` against the configured node: (its result, 0), or (None, exit code) with
+    the reason printed — unreachable, refused, or (for a story) not there."""
+    from elasticsearch import ApiError, TransportError
+
     from services.common.settings import ElasticsearchSettings
     from services.indexer.elastic import make_client
+    from services.indexer.stories import StoryNotFound
 
     settings = ElasticsearchSettings()
-    return settings, make_client(settings)
+    client = make_client(settings)
+    try:
+        return read(settings, client), 0
+    except StoryNotFound as error:
+        return None, _fail(str(error))
+    except TransportError as error:
+        return None, _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
+    except ApiError as error:
+        return None, _fail(f"{what} failed: {error.message} ({error.meta.status})")
+    finally:
+        client.close()
 
 
 def cmd_stories(args: argparse.Namespace) -> int:
-    from elasticsearch import ApiError, TransportError
-
     from services.indexer.stories import top_stories
 
-    settings, client = _stories_client()
-    try:
-        stories = top_stories(client, settings, hours=args.hours, size=args.size)
-    except TransportError as error:
-        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
-    except ApiError as error:
-        return _fail(f"stories failed: {error.message} ({error.meta.status})")
+    stories, failed = _read_elasticsearch(
+        "stories", lambda settings, client: top_stories(client, settings, hours=args.hours, size=args.size)
+    )
+    if stories is None:
+        return failed
     if args.json:
-        for story in stories:
-            print(json.dumps(story, ensure_ascii=False))
-        return 0
+        return _print_json_lines(stories)
     print(f"{len(stories)} top stor{'ies' if len(stories) != 1 else 'y'} seen in the last {args.hours:g} h")
     if stories:
         print(f"\n{'articles':>8} {'outlets':>7}  {'first seen (UTC)':16}  {'last seen':16}  story")
@@ -476,28 +492,26 @@ def cmd_stories(args: argparse.Namespace) -> int:
 
 
 def cmd_story(args: argparse.Namespace) -> int:
-    from elasticsearch import ApiError, TransportError
+    from services.indexer.stories import MAX_MERGE_HOPS, get_story, story_timeline
 
-    from services.indexer.stories import MAX_MERGE_HOPS, StoryNotFound, get_story, story_timeline
-
-    settings, client = _stories_client()
-    try:
-        story = get_story(client, settings, args.id)
+    def read(settings: Any, client: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        path = [get_story(client, settings, args.id)]
         for _ in range(MAX_MERGE_HOPS):  # a merged story stands for the one it was merged into
-            if not story.get("merged_into"):
+            if not path[-1].get("merged_into"):
                 break
-            print(f"story {story['id']} was merged into {story['merged_into']}")
-            story = get_story(client, settings, story["merged_into"])
-        articles = story_timeline(client, settings, story["id"], size=args.size)
-    except StoryNotFound as error:
-        return _fail(str(error))
-    except TransportError as error:
-        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
-    except ApiError as error:
-        return _fail(f"story failed: {error.message} ({error.meta.status})")
+            path.append(get_story(client, settings, path[-1]["merged_into"]))
+        return path, story_timeline(client, settings, path[-1]["id"], size=args.size)
+
+    found, failed = _read_elasticsearch("story", read)
+    if found is None:
+        return failed
+    path, articles = found
+    story = path[-1]
     if args.json:
         print(json.dumps({**story, "articles": articles}, ensure_ascii=False))
         return 0
+    for merged in path[:-1]:
+        print(f"story {merged['id']} was merged into {merged['merged_into']}")
     print(f"{story['headline'] or '(untitled)'}\nstory {story['id']}")
     print(f"{story['article_count']} articles ({story['duplicate_count']} copies) from {story['source_count']} "
           f"outlets, {_when(story['first_seen'])} → {_when(story['last_seen'])} UTC")  # fmt: skip
@@ -516,21 +530,15 @@ def cmd_story(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from elasticsearch import ApiError, TransportError
-
     from services.indexer.versions import article_versions
 
-    settings, client = _stories_client()
-    try:
-        versions = article_versions(client, settings, args.id)
-    except TransportError as error:
-        return _fail(f"cannot reach Elasticsearch at {settings.es_url}: {error}")
-    except ApiError as error:
-        return _fail(f"versions failed: {error.message} ({error.meta.status})")
+    versions, failed = _read_elasticsearch(
+        "versions", lambda settings, client: article_versions(client, settings, args.id)
+    )
+    if versions is None:
+        return failed
     if args.json:
-        for version in versions:
-            print(json.dumps(version, ensure_ascii=False))
-        return 0
+        return _print_json_lines(versions)
     if not versions:
         print(f"article {args.id} has no earlier versions")
         return 0

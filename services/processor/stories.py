@@ -135,7 +135,8 @@ class StoryIndex:
         self.store: MutableMapping[str, Any] = store if store is not None else {}
         # Least recently seen first: the order stories are forgotten in when there are too many.
         self.stories: OrderedDict[str, Story] = OrderedDict()
-        self._by_term: dict[str, set[str]] = defaultdict(set)
+        # Term → the story holding it, or a set when several do (most terms are one story's: no set for them).
+        self._by_term: dict[str, str | set[str]] = {}
         held = [Story.from_record(key, record) for key, record in self.store.items() if "m" not in record]
         for story in sorted(held, key=lambda story: story.touched):  # as they were, after a restart
             self._hold(story)
@@ -144,16 +145,26 @@ class StoryIndex:
     def _hold(self, story: Story) -> None:
         self.stories[story.id] = story
         self.stories.move_to_end(story.id)
+        by_term = self._by_term
         for term in story.centroid:
-            self._by_term[term].add(story.id)
+            holders = by_term.get(term)
+            if holders is None:
+                by_term[term] = story.id
+            elif isinstance(holders, set):
+                holders.add(story.id)
+            elif holders != story.id:
+                by_term[term] = {holders, story.id}
 
     def _release(self, story: Story) -> None:
+        by_term = self._by_term
         for term in story.centroid:
-            holders = self._by_term.get(term)
-            if holders is not None:
+            holders = by_term.get(term)
+            if holders == story.id:
+                del by_term[term]
+            elif isinstance(holders, set):
                 holders.discard(story.id)
-                if not holders:
-                    del self._by_term[term]
+                if len(holders) == 1:
+                    by_term[term] = next(iter(holders))
         self.stories.pop(story.id, None)
 
     def resolve(self, story_id: str) -> str:
@@ -178,7 +189,13 @@ class StoryIndex:
     def candidates(self, vector: dict[str, float], timestamp: float) -> list[Story]:
         """Stories of the window holding one of the article's heaviest terms."""
         heaviest = sorted(vector, key=lambda term: -vector[term])[: self.settings.lookup_terms]
-        ids = set().union(*(self._by_term.get(term, set()) for term in heaviest)) if heaviest else set()
+        ids: set[str] = set()
+        for term in heaviest:
+            holders = self._by_term.get(term)
+            if isinstance(holders, set):
+                ids.update(holders)
+            elif holders is not None:
+                ids.add(holders)
         found = [self.stories[story_id] for story_id in sorted(ids)]
         window = self.settings.window_s
         return [s for s in found if s.first_seen - window <= timestamp <= s.last_seen + window]

@@ -13,6 +13,7 @@ from elasticsearch import Elasticsearch
 
 from schemas import EnrichedArticle
 from tests.conftest import Pipeline, wait_for
+from tests.integration.test_alerts import _fired
 from tests.support import NOW, enriched_article, publish_enriched
 
 pytestmark = pytest.mark.integration
@@ -108,10 +109,6 @@ def test_stories_are_summarised_merged_and_listed(pipeline: Pipeline):
 
 
 def test_an_alert_made_per_story_fires_once_for_each_story_not_for_each_report(pipeline: Pipeline):
-    from kafka import KafkaConsumer
-
-    from schemas import AlertMatch, decode
-
     for name, extra in (("quake-stories", ["--per-story"]), ("quake-reports", [])):
         added = pipeline.newsflow("alerts", "add", name, "--query", "earthquake", *extra)
         assert added.returncode == 0, added.stderr
@@ -121,19 +118,11 @@ def test_an_alert_made_per_story_fires_once_for_each_story_not_for_each_report(p
     indexer = pipeline.start("run", "indexer", env={"NEWSFLOW_INDEXER_ALERTS_INTERVAL_S": "0.5"})
     publish_enriched(pipeline.env, [*reports, other, unrelated])
 
-    def fired() -> list[AlertMatch]:
-        consumer = KafkaConsumer(pipeline.setting("topic_alerts"), bootstrap_servers="127.0.0.1:9092",
-                                 auto_offset_reset="earliest", consumer_timeout_ms=2000)  # fmt: skip
-        try:
-            return [decode(AlertMatch, record.value) for record in consumer]
-        finally:
-            consumer.close()
-
-    wait_for(lambda: len(fired()) >= 6, timeout=120)
+    wait_for(lambda: len(_fired(pipeline)) >= 6, timeout=120)
     time.sleep(3)  # further alert runs: nothing more may fire
     indexer.send_signal(signal.SIGTERM)
     assert indexer.wait(timeout=60) == 0
-    matches = fired()
+    matches = _fired(pipeline)
     per_story = sorted(match.story_id or "" for match in matches if match.alert == "quake-stories")
     per_report = sorted(match.article_id for match in matches if match.alert == "quake-reports")
     assert per_story == sorted([QUAKE, FLOOD]), "one match per story"
