@@ -54,8 +54,10 @@ def test_every_visualisation_of_the_dashboard_finds_data(pipeline: Pipeline, tmp
             assert buckets[0]["3"]["buckets"], "topics within the time buckets"
     grid = client.search(index=alias, size=0, aggs=map_aggregation())["aggregations"]["grid"]["buckets"]
     assert grid, "the map has points"
-    stories = client.search(index=pipeline.setting("es_stories_alias"), **top_stories_query())["hits"]["hits"]
-    assert stories and stories[0]["_source"]["article_count"] >= 1, "the top-stories table has rows"
+    stories_alias = pipeline.setting("es_stories_alias")
+    # Story documents follow their articles within a few seconds (the indexer summarises them in the background).
+    stories = wait_for(lambda: client.search(index=stories_alias, **top_stories_query())["hits"]["hits"], timeout=60)
+    assert stories[0]["_source"]["article_count"] >= 1, "the top-stories table has rows"
     assert all(column in stories[0]["_source"] for column in STORIES_COLUMNS)
     client.close()
     services.send_signal(signal.SIGTERM)
