@@ -74,7 +74,7 @@ def test_stories_are_summarised_merged_and_listed(pipeline: Pipeline):
     assert _stories_of_articles(client, pipeline)[f"{7:032x}"] == QUAKE
 
     # The agency's original, published before report 1 but arriving last: report 1 and its copy now copy it.
-    original = _article(8, QUAKE, "agency", -30, supersedes=f"{1:032x}")
+    original = _article(8, QUAKE, "agency", -30, supersedes=f"{1:032x}", title="Agency: quake hits coastal city")
     publish_enriched(pipeline.env, [original])
 
     def copies_of_original() -> set[str]:
@@ -87,7 +87,8 @@ def test_stories_are_summarised_merged_and_listed(pipeline: Pipeline):
 
     listed = pipeline.newsflow("stories", "--hours", str(24 * 365 * 50))
     assert listed.returncode == 0, listed.stderr
-    assert "Earthquake strikes coastal city" in listed.stdout and QUAKE in listed.stdout
+    assert "Agency: quake hits coastal city" in listed.stdout, "the headline of the story's earliest article"
+    assert QUAKE in listed.stdout
     assert FLOOD not in listed.stdout, "a merged story is not listed on its own"
     rows = [json.loads(line) for line in pipeline.newsflow("stories", "--json", "--hours", "1e6").stdout.splitlines()]
     assert [(row["id"], row["article_count"], row["source_count"]) for row in rows] == [(QUAKE, 8, 7)]
