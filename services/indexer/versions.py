@@ -73,6 +73,31 @@ def version_document(previous: dict[str, Any], article: EnrichedArticle, number:
     }
 
 
+def replacements(
+    articles: list[EnrichedArticle], indexed: dict[str, dict[str, Any]]
+) -> tuple[dict[str, Revision], list[EnrichedArticle]]:
+    """(each indexed article's revision so far, the articles whose text replaces the indexed one).
+
+    Only the newest enrichment of an id in the batch can land (external versions), so only it is compared
+    with the indexed text: a batch holding a replay beside the new text records one version, not two."""
+    newest: dict[str, EnrichedArticle] = {}
+    for article in articles:
+        if article.id not in newest or article.enriched_at > newest[article.id].enriched_at:
+            newest[article.id] = article
+    kept: dict[str, Revision] = {}
+    changed: list[EnrichedArticle] = []
+    for article in newest.values():
+        current = indexed.get(article.id)
+        if current is None:
+            continue
+        kept[article.id] = Revision(int(current.get("revisions") or 0), current.get("revised_at"))
+        enriched_at = current.get("enriched_at")
+        newer = enriched_at is None or article.enriched_at > datetime.fromisoformat(enriched_at)
+        if newer and current.get("content_hash") != article.content_hash:
+            changed.append(article)
+    return kept, changed
+
+
 class VersionBook:
     """Finds which articles of a batch replace another text, and keeps the text they replace."""
 
@@ -86,19 +111,7 @@ class VersionBook:
     def record(self, articles: list[EnrichedArticle]) -> dict[str, Revision]:
         """Keep the versions the batch replaces; each article id → its revision count (absent: unchanged)."""
         indexed = self._indexed(articles, ["content_hash", "enriched_at", "revisions", "revised_at"])
-        kept: dict[str, Revision] = {}
-        changed: list[EnrichedArticle] = []
-        for article in articles:
-            current = indexed.get(article.id)
-            if current is None:
-                continue
-            revisions = int(current.get("revisions") or 0)
-            kept[article.id] = Revision(revisions, current.get("revised_at"))
-            newer = current.get("enriched_at") is None or article.enriched_at > datetime.fromisoformat(
-                current["enriched_at"]
-            )
-            if newer and current.get("content_hash") != article.content_hash:
-                changed.append(article)
+        kept, changed = replacements(articles, indexed)
         if not changed:
             return kept
         previous = self._indexed(changed, None)

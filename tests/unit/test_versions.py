@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from services.indexer.documents import Revision, to_document
-from services.indexer.versions import changes, sentences, version_document
+from services.indexer.versions import changes, replacements, sentences, version_document
 from tests.support import NOW, enriched_article
 
 
@@ -42,3 +42,19 @@ def test_the_article_document_counts_its_revisions():
     assert to_document(article)["revisions"] == 0 and to_document(article)["revised_at"] is None
     revised = to_document(article, revision=Revision(2, NOW.isoformat()))
     assert (revised["revisions"], revised["revised_at"]) == (2, NOW.isoformat())
+
+
+def test_only_the_newest_text_of_an_article_in_a_batch_replaces_the_indexed_one():
+    first = enriched_article(1)
+    indexed = {first.id: {"content_hash": first.content_hash, "enriched_at": first.enriched_at.isoformat(),
+                          "revisions": 1, "revised_at": NOW.isoformat()}}  # fmt: skip
+    later = NOW + timedelta(hours=1)
+    revised = first.model_copy(update={"content_hash": "e" * 64, "enriched_at": later, "fetched_at": later})
+    kept, changed = replacements([revised, first, revised], indexed)
+    assert [article.content_hash for article in changed] == ["e" * 64], "the replays add no version"
+    assert kept == {first.id: Revision(1, NOW.isoformat())}
+
+    again = revised.model_copy(update={"content_hash": "f" * 64, "enriched_at": later + timedelta(hours=1)})
+    assert [article.content_hash for article in replacements([again, revised], indexed)[1]] == ["f" * 64]
+    assert replacements([first], indexed)[1] == [], "the indexed text itself is no change"
+    assert replacements([revised], {}) == ({}, []), "a new article has no earlier version"
