@@ -3,18 +3,21 @@
 Hand-written rules catch what one article shows (datelines, ``Read More:``); this catches what only a
 series shows — a press agency's "About us" footer, a newsletter plug, a standing disclaimer — so a new
 source needs no new rule. State per source is a small JSON-able dict kept in any mutable mapping: a plain
-dict offline, a partition of the group stage's table in the pipeline. At most ``max_sources`` are held,
-the source heard from least recently forgotten first.
+dict offline, a partition of the group stage's state in the pipeline. At most ``max_sources`` are held (in
+the pipeline: per partition, across its languages; see held.py), the source heard from least recently
+forgotten first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
+
+from services.processor.held import Held
 
 _WORD = re.compile(r"\w+")
 
@@ -37,13 +40,20 @@ def paragraph_key(paragraph: str) -> str:
 class BoilerplateLearner:
     """Learns and strips per-source recurring paragraphs; ``store`` maps source → learned state."""
 
-    def __init__(self, store: MutableMapping[str, Any], settings: BoilerplateSettings | None = None) -> None:
+    def __init__(
+        self, store: MutableMapping[str, Any], settings: BoilerplateSettings | None = None, held: Held | None = None
+    ) -> None:
         self.store = store
         self.settings = settings or BoilerplateSettings()
         # Least recently heard from first: the order sources are forgotten in when there are too many.
-        held = sorted(((state.get("q", 0), source) for source, state in store.items()))
-        self._order: OrderedDict[str, None] = OrderedDict((source, None) for _, source in held)
-        self._clock = held[-1][0] if held else 0
+        self.held = held if held is not None else Held(self.settings.max_sources)
+        for source, state in store.items():
+            self.held.restore(self, source, state.get("q", 0))
+        if held is None:
+            self.held.settle()
+
+    def forget_held(self, source: str) -> None:
+        self.store.pop(source, None)
 
     def recurring(self, source: str, *, excluding: str | None = None) -> set[str]:
         """Keys of paragraphs recurring in the source's recent articles (other than ``excluding``)."""
@@ -63,14 +73,8 @@ class BoilerplateLearner:
         recent = list(state.get("recent", []))
         recent.append([article_id, sorted({paragraph_key(p) for p in paragraphs})])
         state["recent"] = recent[-self.settings.window :]
-        self._clock += 1
-        state["q"] = self._clock
+        state["q"] = self.held.use(self, source)
         self.store[source] = state
-        self._order[source] = None
-        self._order.move_to_end(source)
-        while len(self._order) > self.settings.max_sources:
-            forgotten, _ = self._order.popitem(last=False)
-            self.store.pop(forgotten, None)
 
     def strip(self, source: str, article_id: str, body: str) -> tuple[str, int]:
         """The body without the source's recurring paragraphs (never all of it), and how many went.

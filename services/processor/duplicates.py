@@ -4,16 +4,15 @@ Near duplicates (syndicated copies, lightly edited updates) share most 5-word sh
 with MinHash signatures and locality-sensitive hashing (datasketch). The entries are the state: one per
 article in a mutable mapping (a dict offline, a partition of a faust table in the pipeline), holding its
 time, content hash, signature (packed: 4 bytes a permutation), what it copies and its story. The LSH band
-index (``BandIndex``) is in memory and rebuilt from the entries. At most ``max_articles`` are held, the
-oldest forgotten first, so memory is bounded by a setting whatever the volume; entries older than the window
-expire too.
+index (``BandIndex``) is in memory and rebuilt from the entries. At most ``max_articles`` are held (in the
+pipeline: per partition, across its languages; see held.py), the oldest forgotten first, so memory is bounded
+by a setting whatever the volume; entries older than the window expire too.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,8 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+
+from services.processor.held import Held
 
 _WORD = re.compile(r"\w+")
 # Stored signatures are only comparable with signatures of the same hashing scheme; pin it. Its hash values
@@ -123,26 +124,29 @@ class BandIndex:
 
 
 class DuplicateIndex:
-    """``entries`` maps article id → {t: time, h: content hash, m: packed signature, d: original, story}."""
+    """``entries`` maps article id → {t: time, h: content hash, m: packed signature, d: original, story,
+    q: when it was remembered, on the ``held`` ledger's clock}."""
 
-    def __init__(self, entries: MutableMapping[str, Any], settings: DuplicateSettings | None = None) -> None:
+    def __init__(
+        self, entries: MutableMapping[str, Any], settings: DuplicateSettings | None = None, held: Held | None = None
+    ) -> None:
         self.entries = entries
         self.settings = settings or DuplicateSettings()
         self._lsh = BandIndex(self.settings.near_threshold, self.settings.num_perm)
-        self._order: OrderedDict[str, None] = OrderedDict()  # oldest first: the order entries are forgotten in
+        # Oldest first: the order entries are forgotten in, shared with the partition's other languages.
+        self.held = held if held is not None else Held(self.settings.max_articles)
         # Every signature uses the same permutations (seed 1); drawing them is most of making a MinHash.
         self._permutations = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME).permutations
-        for article_id, entry in list(entries.items()):  # in the order they were written
-            self._index(article_id, unpack(entry["m"]))
+        for article_id, entry in list(entries.items()):
+            self._lsh.insert(article_id, unpack(entry["m"]))
+            self.held.restore(self, article_id, entry.get("q", 0))
+        if held is None:
+            self.held.settle()
 
     def signature(self, body: str) -> MinHash:
         minhash = MinHash(num_perm=self.settings.num_perm, seed=1, scheme=_SCHEME, permutations=self._permutations)
         minhash.update_batch([token.encode("utf-8") for token in shingles(body, self.settings.shingle_words)])
         return minhash
-
-    def _index(self, article_id: str, hashvalues: np.ndarray) -> None:
-        self._lsh.insert(article_id, hashvalues)
-        self._order[article_id] = None
 
     def known(self, article_id: str) -> dict[str, Any] | None:
         """The entry of an article seen before (assigning it again must give what it got the first time)."""
@@ -179,21 +183,22 @@ class DuplicateIndex:
         self, article_id: str, signature: MinHash, content_hash: str, timestamp: float, original: str | None, story: str
     ) -> None:
         earlier = self.entries.get(article_id)
-        if earlier is not None and article_id in self._order:  # remembered again: one set of buckets
+        if earlier is not None:  # remembered again: one set of buckets
             self._lsh.remove(article_id, unpack(earlier["m"]))
+        self._lsh.insert(article_id, signature.hashvalues)
         self.entries[article_id] = {
             "t": timestamp, "h": content_hash, "m": pack(signature.hashvalues), "d": original, "story": story,
+            "q": self.held.use(self, article_id),
         }  # fmt: skip
-        self._index(article_id, signature.hashvalues)
-        while len(self._order) > self.settings.max_articles:
-            self.forget(next(iter(self._order)))
+
+    def forget_held(self, article_id: str) -> None:
+        entry = self.entries.pop(article_id, None)
+        if entry is not None:
+            self._lsh.remove(article_id, unpack(entry["m"]))
 
     def forget(self, article_id: str) -> None:
-        entry = self.entries.pop(article_id, None)
-        if article_id in self._order:
-            if entry is not None:
-                self._lsh.remove(article_id, unpack(entry["m"]))
-            del self._order[article_id]
+        self.forget_held(article_id)
+        self.held.release(self, article_id)
 
     def expire(self, now: float) -> int:
         """Forget articles older than the window; returns how many were forgotten."""

@@ -7,9 +7,11 @@ one grouper per language (``Groupers``; a reader follows a story in one language
 news.clean by language, so a language's articles meet its grouper in partition order, whichever worker
 holds the partition: four workers assign exactly what one would, and what ``newsflow process`` does.
 
-The state is a mutable mapping per partition (a dict offline, a prefix of a faust table in the pipeline),
-bounded by ``max_articles``, ``max_stories`` and ``max_sources``. A source writes in one language, so its
-boilerplate is learned in one partition too.
+The state is a mutable mapping per partition (a ``PartitionState`` in the pipeline, a dict per partition
+offline), bounded by ``max_articles``, ``max_stories`` and ``max_sources`` for the partition as a whole, all
+its languages together (held.py): a worker holds at most the partitions it owns times those bounds, however
+many languages they carry. A source writes in one language, so its boilerplate is learned in one partition
+too.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from kafka.partitioner.default import murmur2
 
 from schemas import CleanArticle
 from services.processor.boilerplate import BoilerplateLearner, BoilerplateSettings
 from services.processor.clean import content_hash
 from services.processor.duplicates import DuplicateIndex, DuplicateSettings
+from services.processor.held import Held
 from services.processor.stories import StoryIndex, StorySettings
 
 # How often (in articles) entries that fell out of the window are looked for.
@@ -51,6 +56,16 @@ class Grouped:
 def partition_key(article: CleanArticle) -> bytes:
     """What news.clean is keyed by: the language, which no story crosses."""
     return (article.language or "und").encode()
+
+
+def partition_of(article: CleanArticle, partitions: int) -> int:
+    """The partition of news.clean the article goes to: Kafka's default partitioner over its key (murmur2,
+    made positive, modulo the partitions), as every producer of the topic computes it."""
+    return (murmur2(partition_key(article)) & 0x7FFFFFFF) % partitions
+
+
+class Assigns(Protocol):
+    def assign(self, article: CleanArticle) -> Grouped: ...
 
 
 class PrefixedMapping(MutableMapping[str, Any]):
@@ -83,12 +98,21 @@ class Grouper:
     Keys: ``b/<source>`` (boilerplate), ``a/<article id>`` (duplicates), ``s/<story id>`` (stories).
     """
 
-    def __init__(self, store: MutableMapping[str, Any] | None = None, settings: GroupSettings | None = None) -> None:
+    def __init__(
+        self,
+        store: MutableMapping[str, Any] | None = None,
+        settings: GroupSettings | None = None,
+        ledgers: Ledgers | None = None,
+    ) -> None:
         store = store if store is not None else {}
         self.settings = settings or GroupSettings()
-        self.boilerplate = BoilerplateLearner(PrefixedMapping(store, "b/"), self.settings.boilerplate)
-        self.duplicates = DuplicateIndex(PrefixedMapping(store, "a/"), self.settings.duplicates)
-        self.stories = StoryIndex(PrefixedMapping(store, "s/"), self.settings.stories)
+        own = ledgers is None
+        ledgers = ledgers or Ledgers.bounded_by(self.settings)
+        self.boilerplate = BoilerplateLearner(PrefixedMapping(store, "b/"), self.settings.boilerplate, ledgers.sources)
+        self.duplicates = DuplicateIndex(PrefixedMapping(store, "a/"), self.settings.duplicates, ledgers.articles)
+        self.stories = StoryIndex(PrefixedMapping(store, "s/"), self.settings.stories, ledgers.stories)
+        if own:
+            ledgers.settle()
         self._since_expiry = 0
 
     def assign(self, article: CleanArticle) -> Grouped:
@@ -142,16 +166,63 @@ class Grouper:
             self.stories.expire(now)
 
 
+@dataclass(frozen=True)
+class Ledgers:
+    """The bounds of one partition's state, shared by its languages' groupers (held.py)."""
+
+    sources: Held
+    articles: Held
+    stories: Held
+
+    @classmethod
+    def bounded_by(cls, settings: GroupSettings) -> Ledgers:
+        return cls(
+            Held(settings.boilerplate.max_sources),
+            Held(settings.duplicates.max_articles),
+            Held(settings.stories.max_stories),
+        )
+
+    def settle(self) -> None:
+        for ledger in (self.sources, self.articles, self.stories):
+            ledger.settle()
+
+
 class Groupers:
-    """One grouper per language over one store (its keys prefixed ``<language>|``), made when first needed."""
+    """One partition's groupers, one per language over one store (keys prefixed ``<language>|``), under the
+    partition's bounds. Languages the store holds are restored at once (their entries count against the
+    bounds from the start); a new one is made when its first article comes."""
 
     def __init__(self, store: MutableMapping[str, Any] | None = None, settings: GroupSettings | None = None) -> None:
         self.store = store if store is not None else {}
         self.settings = settings or GroupSettings()
+        self.ledgers = Ledgers.bounded_by(self.settings)
         self.by_language: dict[str, Grouper] = {}
+        for language in sorted({key.split("|", 1)[0] for key in self.store if "|" in key}):
+            self._add(language)
+        self.ledgers.settle()
+
+    def _add(self, language: str) -> Grouper:
+        grouper = Grouper(PrefixedMapping(self.store, f"{language}|"), self.settings, self.ledgers)
+        self.by_language[language] = grouper
+        return grouper
 
     def assign(self, article: CleanArticle) -> Grouped:
         language = partition_key(article).decode()
-        if language not in self.by_language:
-            self.by_language[language] = Grouper(PrefixedMapping(self.store, f"{language}|"), self.settings)
-        return self.by_language[language].assign(article)
+        grouper = self.by_language.get(language) or self._add(language)
+        return grouper.assign(article)
+
+
+class PartitionedGroupers:
+    """Groupers for every partition of news.clean, in one process: ``newsflow process`` holds, bounds and
+    forgets state per partition as the pipeline's workers do, so it assigns what they assign."""
+
+    def __init__(self, partitions: int, settings: GroupSettings | None = None) -> None:
+        self.partitions = partitions
+        self.settings = settings or GroupSettings()
+        self.by_partition: dict[int, Groupers] = {}
+
+    def assign(self, article: CleanArticle) -> Grouped:
+        partition = partition_of(article, self.partitions)
+        if partition not in self.by_partition:
+            self.by_partition[partition] = Groupers({}, self.settings)
+        return self.by_partition[partition].assign(article)

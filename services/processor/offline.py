@@ -21,7 +21,7 @@ from schemas import DeadLetter, RawArticle, encode
 from schemas.codec import MessageOrigin
 from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
-from services.processor.grouping import Groupers
+from services.processor.grouping import PartitionedGroupers
 from services.processor.settings import ProcessorSettings
 from services.processor.stages import Outcome, clean_message, enrich_messages, group_article
 
@@ -48,7 +48,8 @@ def default_workers() -> int:
 
 
 class OfflineRun:
-    """One offline run: boilerplate, duplicates and stories are learned among its own articles."""
+    """One offline run: boilerplate, duplicates and stories are learned among its own articles, per partition of
+    news.clean as in the pipeline."""
 
     def __init__(self, settings: ProcessorSettings, *, workers: int = 1) -> None:
         if workers < 1:
@@ -56,7 +57,7 @@ class OfflineRun:
         self.settings = settings
         self.workers = workers
         self.warm_up_s = 0.0  # how long loading the model and its tables took (one-time, not per article)
-        self.grouper = Groupers({}, settings.group_settings())
+        self.grouper = PartitionedGroupers(settings.topic_partitions, settings.group_settings())
 
     def process(self, articles: Iterable[RawArticle]) -> Iterator[Outcome]:
         """Each article's outcome (an enriched article or a dead letter), in input order.

@@ -13,7 +13,7 @@ from schemas import CleanArticle, DeadLetter, RawArticle, Stage, dead_letter, de
 from schemas.codec import MessageOrigin
 from services.processor.clean import clean
 from services.processor.enrich import enrich_batch
-from services.processor.grouping import Grouped, Groupers
+from services.processor.grouping import Assigns, Grouped
 from services.processor.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ def clean_message(value: bytes | None, origin: MessageOrigin) -> Outcome:
         return dead_letter(Stage.CLEAN, value, error, **origin)
 
 
-def group_message(value: bytes | None, origin: MessageOrigin, grouper: Groupers) -> Grouped | DeadLetter:
+def group_message(value: bytes | None, origin: MessageOrigin, grouper: Assigns) -> Grouped | DeadLetter:
     """Judge one cleaned article against those before it (boilerplate, duplicates, stories), in order."""
     try:
         article = decode(CleanArticle, value)
@@ -43,7 +43,7 @@ def group_message(value: bytes | None, origin: MessageOrigin, grouper: Groupers)
 
 
 def group_article(
-    article: CleanArticle | DeadLetter, grouper: Groupers, value: bytes | None, origin: MessageOrigin
+    article: CleanArticle | DeadLetter, grouper: Assigns, value: bytes | None, origin: MessageOrigin
 ) -> Grouped | DeadLetter:
     """``group_message`` over an article already decoded; a dead letter passes through."""
     if isinstance(article, DeadLetter):

@@ -16,21 +16,25 @@ the recent window and joins the most similar one, or starts a story of its own.
   twice: the younger story merges into the older, which keeps its id (the other remembers ``merged_into``).
 
 State lives in a mutable mapping (story id → a JSON-able record): a dict offline, a partition of a faust
-table in the pipeline. At most ``max_stories`` are held: past that, the story seen least recently is
-forgotten first, so memory is bounded by a setting whatever the volume.
+table in the pipeline. At most ``max_stories`` are held (in the pipeline: per partition, across its
+languages; see held.py): past that, the story joined least recently is forgotten first, so memory is bounded
+by a setting whatever the volume.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import OrderedDict, defaultdict
+import sys
+from collections import defaultdict
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from wordfreq import zipf_frequency
+
+from services.processor.held import Held
 
 _WORD = re.compile(r"[^\W\d_][\w'-]*")
 # Reporting words carry no event, however rare their spelling.
@@ -70,7 +74,7 @@ def article_vector(title: str | None, body: str, settings: StorySettings) -> dic
     for text, weight in ((title or "", settings.headline_weight), (lead, 1.0)):
         for index, match in enumerate(_WORD.finditer(text)):
             word = match.group().strip("'-")
-            folded = word.casefold()
+            folded = sys.intern(word.casefold())  # one string per term, shared by centroids and the index
             value = rarity(folded)
             if not value:
                 continue
@@ -91,7 +95,7 @@ class Story:
     headline: str | None = None
     centroid: dict[str, float] = field(default_factory=dict)
     articles: int = 0
-    touched: int = 0  # when an article last joined, counted in articles seen by the index
+    touched: int = 0  # when an article last joined, on the ``Held`` ledger's clock
     norm: float = 0.0  # of the centroid, kept with it
 
     def __post_init__(self) -> None:
@@ -130,21 +134,30 @@ class Joined:
 class StoryIndex:
     """The stories of the window over ``store``, an inverted index from term to the stories holding it."""
 
-    def __init__(self, store: MutableMapping[str, Any] | None = None, settings: StorySettings | None = None) -> None:
+    def __init__(
+        self,
+        store: MutableMapping[str, Any] | None = None,
+        settings: StorySettings | None = None,
+        held: Held | None = None,
+    ) -> None:
         self.settings = settings or StorySettings()
         self.store: MutableMapping[str, Any] = store if store is not None else {}
-        # Least recently seen first: the order stories are forgotten in when there are too many.
-        self.stories: OrderedDict[str, Story] = OrderedDict()
+        self.stories: dict[str, Story] = {}
         # Term → the story holding it, or a set when several do (most terms are one story's: no set for them).
         self._by_term: dict[str, str | set[str]] = {}
-        held = [Story.from_record(key, record) for key, record in self.store.items() if "m" not in record]
-        for story in sorted(held, key=lambda story: story.touched):  # as they were, after a restart
-            self._hold(story)
-        self._clock = max((story.touched for story in held), default=0)
+        # Least recently joined first: the order stories are forgotten in, shared with the partition's other
+        # languages.
+        self.held = held if held is not None else Held(self.settings.max_stories)
+        for key, record in self.store.items():
+            if "m" not in record:
+                story = Story.from_record(key, record)
+                self._hold(story)
+                self.held.restore(self, story.id, story.touched)
+        if held is None:
+            self.held.settle()
 
     def _hold(self, story: Story) -> None:
         self.stories[story.id] = story
-        self.stories.move_to_end(story.id)
         by_term = self._by_term
         for term in story.centroid:
             holders = by_term.get(term)
@@ -227,12 +240,9 @@ class StoryIndex:
     def _join(self, story: Story, vector: dict[str, float], timestamp: float) -> None:
         self._release(story)
         story.add(vector, timestamp, self.settings.story_terms)
-        self._clock += 1
-        story.touched = self._clock
+        story.touched = self.held.use(self, story.id)
         self._hold(story)
         self.store[story.id] = story.record()
-        while len(self.stories) > self.settings.max_stories:
-            self.forget(next(iter(self.stories.values())))
 
     def _merge(self, story: Story, into: Story) -> None:
         self._release(story)
@@ -240,12 +250,19 @@ class StoryIndex:
         into.add(story.centroid, story.first_seen, self.settings.story_terms, articles=story.articles)
         into.last_seen = max(into.last_seen, story.last_seen)
         self._hold(into)
+        self.held.release(self, story.id)
         self.store[story.id] = {"m": into.id, "l": story.last_seen}
 
+    def forget_held(self, story_id: str) -> None:
+        story = self.stories.get(story_id)
+        if story is not None:
+            self._release(story)
+        self.store.pop(story_id, None)
+
     def forget(self, story: Story) -> None:
-        """Drop a story from memory and from the store (the bound, or the window, has passed it)."""
-        self._release(story)
-        self.store.pop(story.id, None)
+        """Drop a story from memory and from the store (the window has passed it)."""
+        self.forget_held(story.id)
+        self.held.release(self, story.id)
 
     def expire(self, now: float) -> int:
         """Forget stories (and merge redirects) not seen within the window; returns how many stories."""

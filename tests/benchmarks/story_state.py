@@ -4,18 +4,20 @@ exactly what one does.
     python -m tests.benchmarks.story_state [--per-hour 50000] [--hours 6] [--workers 4] [--json out.json]
 
 The stream is generated, not read: ids, languages, events with their own rare terms, copies of earlier
-articles (a fifth), and filler words; no NLP. Articles are spread over ``--partitions`` partitions by their
-language key with Kafka's own partitioner, as news.clean is. Each worker process owns every
-``workers``-th partition and judges its articles in stream order with the stage's code (``Groupers`` over a
-``PartitionState``, whose writes are what the changelog receives), sampling its peak RSS as it goes.
+articles (a fifth), and filler words; no NLP. Articles are spread over ``--partitions`` partitions (default:
+the topics' default, ``NEWSFLOW_TOPIC_PARTITIONS``) by their language key with Kafka's own partitioner, as
+news.clean is. Each worker process owns every ``workers``-th partition and judges its articles in stream order
+with the stage's code (``Groupers`` over a ``PartitionState``, whose writes are what the changelog receives),
+sampling its peak RSS as it goes.
 
 Printed side by side in one run: one worker against ``--workers`` workers, the digest of every partition's
 assignments (duplicate_of, story_id) for both (they must be equal), each worker's peak RSS at each tenth of
 the stream (flat once the bounds are reached), and articles/s.
 
-The bounds are settings (``NEWSFLOW_GROUP_MAX_ARTICLES``, ``…_MAX_STORIES``); ``--max-articles`` and
-``--max-stories`` scale them down so that a run of minutes passes them many times over. The bytes each
-held entry costs, measured here, give the memory at the default bounds.
+The bounds are settings per partition, shared by the partition's languages (``NEWSFLOW_GROUP_MAX_ARTICLES``,
+``…_MAX_STORIES``; the defaults unless ``--max-articles`` and ``--max-stories`` scale them down so that a
+short run passes them many times over). A worker's state is then at most the partitions it owns times the
+bounds, however long the stream runs: its RSS rises until the bounds are reached and stays flat after.
 """
 
 from __future__ import annotations
@@ -30,12 +32,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kafka.partitioner.default import murmur2
-
 from schemas import CleanArticle
 from services.processor.duplicates import DuplicateSettings
-from services.processor.grouping import Groupers, GroupSettings, partition_key
+from services.processor.grouping import Groupers, GroupSettings, partition_of
 from services.processor.replicated import PartitionState
+from services.processor.settings import ProcessorSettings
 from services.processor.stories import StorySettings
 from tests.support import measurement_parser, report
 
@@ -76,11 +77,6 @@ def synthetic_stream(count: int, per_hour: int, seed: int = 7) -> Iterator[Clean
             title=" ".join(rng.sample(terms, 5)), body=body, language=language,
             fetched_at=T0 + timedelta(hours=number / per_hour), content_hash=hashlib.sha256(body.encode()).hexdigest(),
         )  # fmt: skip
-
-
-def partition_of(article: CleanArticle, partitions: int) -> int:
-    """Kafka's default partitioner over the stage's key (murmur2, positive, modulo the partitions)."""
-    return (murmur2(partition_key(article)) & 0x7FFFFFFF) % partitions
 
 
 def _rss_mb() -> float:
@@ -137,9 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-hour", type=int, default=50_000)
     parser.add_argument("--hours", type=float, default=6.0)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--partitions", type=int, default=8)
-    parser.add_argument("--max-articles", type=int, default=20_000)
-    parser.add_argument("--max-stories", type=int, default=10_000)
+    defaults = ProcessorSettings.model_fields
+    parser.add_argument("--partitions", type=int, default=defaults["topic_partitions"].default)
+    parser.add_argument("--max-articles", type=int, default=defaults["group_max_articles"].default)
+    parser.add_argument("--max-stories", type=int, default=defaults["group_max_stories"].default)
     options = parser.parse_args(argv)
     args = {
         "count": int(options.per_hour * options.hours), "per_hour": options.per_hour,

@@ -56,7 +56,9 @@ def test_a_source_heard_from_least_recently_is_forgotten_past_the_bound():
     for source in ("a", "b", "a", "c"):
         learner.strip(source, f"{source}{len(store)}", _story(1))
     assert set(store) == {"a", "c"}
-    assert set(BoilerplateLearner(store, BoilerplateSettings(max_sources=2))._order) == {"a", "c"}
+    restored = BoilerplateLearner(store, BoilerplateSettings(max_sources=2))  # after a restart: the same order
+    restored.strip("d", "d9", _story(1))
+    assert set(store) == {"c", "d"}, "a, heard from before c, goes first"
 
 
 WIRE = (
@@ -174,9 +176,56 @@ def test_what_a_grouper_holds_is_bounded_however_many_articles_come():
                 title=f"Report {number} on topic{number} zebra{number}")  # fmt: skip
     assert len(grouper.duplicates.entries) == 20 and len(grouper.stories.stories) == 10
     assert len(store) <= 20 + 10 + 1
-    # The newest are the ones held, after a restart too.
+    # The newest are the ones held, after a restart too, in the order they will be forgotten in.
     rebuilt = Grouper(dict(store), settings)
-    assert list(rebuilt.stories.stories) == list(grouper.stories.stories)
+    assert rebuilt.stories.held.keys_of(rebuilt.stories) == grouper.stories.held.keys_of(grouper.stories)
+
+
+def _bilingual(count: int) -> list[Any]:
+    """Reports alternating between English and German (one partition can carry both), from ten outlets."""
+    return [
+        _article(f"https://outlet{number % 10}.example/{number}", f"Unrelated report number {number} " + TOKYO,
+                 number, title=f"Report {number} on topic{number} zebra{number}")
+        .model_copy(update={"language": "de" if number % 2 else "en"})
+        for number in range(count)
+    ]  # fmt: skip
+
+
+def test_the_languages_of_a_partition_share_its_bounds():
+    """A worker's memory is bounded by its partitions, however many languages they happen to carry."""
+    settings = GroupSettings(
+        boilerplate=BoilerplateSettings(max_sources=4),
+        duplicates=DuplicateSettings(max_articles=20),
+        stories=StorySettings(max_stories=10),
+    )
+    store: dict[str, Any] = {}
+    groupers = Groupers(store, settings)
+    for article in _bilingual(60):
+        groupers.assign(article)
+    assert set(groupers.by_language) == {"en", "de"}
+    kinds = [key.split("|", 1)[1][:2] for key in store]
+    assert (kinds.count("a/"), kinds.count("s/"), kinds.count("b/")) == (20, 10, 4)
+    newest = {article.id for article in _bilingual(60)[-20:]}
+    assert {key.split("/", 1)[1] for key in store if "|a/" in key} == newest, "the oldest went, in both languages"
+
+
+def test_a_partition_restored_mid_stream_assigns_and_forgets_what_an_unbroken_run_does():
+    settings = GroupSettings(duplicates=DuplicateSettings(max_articles=20), stories=StorySettings(max_stories=10))
+    articles = _bilingual(40)
+    later = timedelta(hours=50)
+    articles += [article.model_copy(update={"id": f"{number:032x}", "published_at": article.published_at + later})
+                 for number, article in enumerate(articles[20:])]  # copies of the held ones, two days on
+    unbroken_store: dict[str, Any] = {}
+    unbroken = Groupers(unbroken_store, settings)
+    expected = [unbroken.assign(article).article for article in articles]
+    store: dict[str, Any] = {}
+    first = Groupers(store, settings)
+    got = [first.assign(article).article for article in articles[:30]]
+    restored = Groupers(dict(store), settings)  # the next owner, from the changelog
+    got += [restored.assign(article).article for article in articles[30:]]
+    assert [(a.duplicate_of, a.story_id) for a in got] == [(a.duplicate_of, a.story_id) for a in expected]
+    assert any(a.duplicate_of for a in expected[40:]), "copies of held articles are found after the restart"
+    assert restored.store == unbroken_store
 
 
 def test_two_stories_an_article_ties_together_merge_into_the_older():
