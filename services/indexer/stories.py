@@ -40,6 +40,8 @@ SUMMARY_CHUNK = 500  # stories summarised per aggregation
 SETTLE = timedelta(seconds=2)
 WATERMARK_ID = "watermark:stories"
 BUSY_FACTOR = 5
+# A re-pointing update that meets a concurrent write of the article is tried again this often.
+CONFLICT_RETRIES = 3
 _SUMMARISED = {"persons": "persons", "organizations": "organizations", "locations": "locations",
                "topic_labels": "topic_labels", "sources": "source"}  # fmt: skip
 
@@ -147,6 +149,7 @@ class StoryBook:
         now = datetime.now(UTC).isoformat()
         marks = [
             {"_op_type": "update", "_index": self.index, "_id": story, "doc_as_upsert": True,
+             "retry_on_conflict": CONFLICT_RETRIES,
              "doc": {"id": story, "merged_into": survivor, "merged_at": now, "updated_at": now}}
             for story in absorbed
         ]  # fmt: skip
@@ -154,11 +157,11 @@ class StoryBook:
         alias = self.settings.es_alias
         self.client.indices.refresh(index=alias)
         moves = [
-            {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"story_id": survivor}}
+            {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"story_id": survivor},
+             "retry_on_conflict": CONFLICT_RETRIES}
             for hit in scan(self.client, index=alias, query={"query": {"terms": {"story_id": absorbed}}}, _source=False)
-        ]
-        if moves:
-            bulk(self.client, moves, raise_on_error=False, refresh=True)
+        ]  # fmt: skip
+        self._move(moves, f"into story {survivor}")
         log.info("stories %s merged into %s (%d articles moved)", ", ".join(absorbed), survivor, len(moves))
         return len(moves)
 
@@ -168,12 +171,22 @@ class StoryBook:
         query = {"bool": {"should": [{"ids": {"values": [superseded]}}, {"term": {"duplicate_of": superseded}}],
                           "must_not": [{"ids": {"values": [original]}}]}}  # fmt: skip
         moves = [
-            {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"duplicate_of": original}}
+            {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": {"duplicate_of": original},
+             "retry_on_conflict": CONFLICT_RETRIES}
             for hit in scan(self.client, index=self.settings.es_alias, query={"query": query}, _source=False)
-        ]
-        if moves:
-            bulk(self.client, moves, raise_on_error=False, refresh=True)
+        ]  # fmt: skip
+        self._move(moves, f"to copy {original}")
         return len(moves)
+
+    def _move(self, moves: list[dict[str, Any]], what: str) -> None:
+        """Apply re-pointing updates, each retried on a version conflict. One that still fails is logged and
+        left: a newer write of the article won the race, and it is in the next run's window (an article
+        still under a merged story's id is moved then)."""
+        if not moves:
+            return
+        _, failed = bulk(self.client, moves, raise_on_error=False, refresh=True)
+        if isinstance(failed, list) and failed:
+            log.warning("%d of %d articles not moved %s this time: %s", len(failed), len(moves), what, failed[:1])
 
     def summarise(self, story_ids: Iterable[str]) -> int:
         """Write the documents of these stories from their articles as searchable now; how many were written."""

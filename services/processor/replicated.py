@@ -28,8 +28,17 @@ from kafka import KafkaConsumer, TopicPartition
 log = logging.getLogger(__name__)
 
 EncodedChange = tuple[str, bytes | None]  # (key, JSON bytes or None)
-# Changelogs are compacted often: a story's record is rewritten each time an article joins it.
-CHANGELOG_CONFIG = {"cleanup.policy": "compact", "min.cleanable.dirty.ratio": "0.1", "segment.ms": "3600000"}
+# What a restore reads is what the changelog holds: one record per key once compacted, plus what the cleaner
+# has not reached. A story's record is rewritten each time an article joins it, and every forgotten entry
+# leaves a tombstone, so the log is compacted early (a tenth dirty), its open segment is closed at 16 MiB
+# or an hour (the cleaner never touches an open one), and tombstones go after an hour instead of a day.
+CHANGELOG_CONFIG = {
+    "cleanup.policy": "compact",
+    "min.cleanable.dirty.ratio": "0.1",
+    "segment.ms": "3600000",
+    "segment.bytes": str(16 * 1024 * 1024),
+    "delete.retention.ms": "3600000",
+}
 
 
 def encode_key(key: str) -> bytes:

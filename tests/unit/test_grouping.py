@@ -213,8 +213,10 @@ def test_a_partition_restored_mid_stream_assigns_and_forgets_what_an_unbroken_ru
     settings = GroupSettings(duplicates=DuplicateSettings(max_articles=20), stories=StorySettings(max_stories=10))
     articles = _bilingual(40)
     later = timedelta(hours=50)
-    articles += [article.model_copy(update={"id": f"{number:032x}", "published_at": article.published_at + later})
-                 for number, article in enumerate(articles[20:])]  # copies of the held ones, two days on
+    articles += [
+        article.model_copy(update={"id": f"{number:032x}", "published_at": article.published_at + later})
+        for number, article in enumerate(articles[20:])
+    ]  # copies of the held ones, two days on
     unbroken_store: dict[str, Any] = {}
     unbroken = Groupers(unbroken_store, settings)
     expected = [unbroken.assign(article).article for article in articles]
