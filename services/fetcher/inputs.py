@@ -4,23 +4,32 @@ Supported files: ``.txt`` in the seed format (headline line, then body), ``.html
 ``.jsonl`` with one RawArticle per line; each may be gzip-compressed (``.gz``). Anything that cannot
 become a RawArticle yields an :class:`InputError` with a one-line reason instead of raising, so one
 bad file never stops a batch.
+
+Only regular files are read, at most a bounded number of bytes (a device, a pipe or a kernel pseudo-file
+is refused before it is opened), and a directory walk does not follow a link out of the directory: a
+link to ``/etc/passwd`` dropped into a watched folder is not published. A file-level error carries no
+payload (the path says where the file is); only a JSON line that failed carries that line.
 """
 
 from __future__ import annotations
 
 import gzip
-import io
+import json
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlsplit
 
+import charset_normalizer
 from pydantic import ValidationError
 
 from schemas import InvalidMessage, RawArticle, Stage, decode
-from schemas.codec import describe_validation_error
+from schemas.codec import MAX_MESSAGE_BYTES, describe_validation_error
 from services.fetcher.http import AddressPolicy, Fetched, FetchError, SafeClient
 from services.fetcher.urls import canonical_url
 
@@ -30,9 +39,15 @@ JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 
 # Larger inputs are refused outright: no news article is this big, and a runaway file must not
-# exhaust memory. Matches the schema's own cap on raw text and HTML.
+# exhaust memory. Matches the schema's own cap on raw text and HTML. A JSONL archive is read line by line
+# instead, so it may be of any size; each line is bounded by what one message may carry.
 MAX_FILE_BYTES = 5_000_000
 MAX_DECOMPRESSED_BYTES = 20_000_000
+MAX_LINE_BYTES = MAX_MESSAGE_BYTES
+# Kernel pseudo-files look like regular files of size 0; they are never articles.
+PSEUDO_FILESYSTEMS = (Path("/proc"), Path("/sys"), Path("/dev"))
+# JSONL timestamps written without a zone (``2017-09-15T00:00:00``) are read as UTC.
+TIMESTAMP_FIELDS = ("published_at", "fetched_at")
 # What a web page may be served as.
 PAGE_TYPES = ("html", "xml", "text/plain")
 
@@ -73,16 +88,30 @@ def split_seed_text(text: str) -> tuple[str | None, str]:
     return first, "\n".join(lines[1:]).strip()
 
 
+def _check_readable(path: Path) -> None:
+    """Refuse what is not an ordinary file before opening it (opening a FIFO would block forever)."""
+    resolved = path.resolve()
+    if any(resolved.is_relative_to(root) for root in PSEUDO_FILESYSTEMS):
+        raise ValueError(f"{resolved} is a system pseudo-file, not an article")
+    if not stat.S_ISREG(resolved.stat().st_mode):
+        raise ValueError("not a regular file (a device, a pipe or a socket)")
+
+
+def _open(path: Path) -> IO[bytes]:
+    _check_readable(path)
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
+
+
 def _read_bytes(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
-            data = unzipped.read(MAX_DECOMPRESSED_BYTES + 1)
-        if len(data) > MAX_DECOMPRESSED_BYTES:
-            raise ValueError(f"decompresses to over {MAX_DECOMPRESSED_BYTES} bytes")
+    """The whole (unzipped) file, refused past its limit; the size on disk is not trusted (it may grow, or
+    be a gzip bomb), only what was read."""
+    limit = MAX_DECOMPRESSED_BYTES if path.suffix.lower() == ".gz" else MAX_FILE_BYTES
+    with _open(path) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(
+            f"file is over the {limit}-byte limit" + (" unzipped" if limit == MAX_DECOMPRESSED_BYTES else "")
+        )
     return data
 
 
@@ -107,10 +136,30 @@ def decode_text(data: bytes, origin: str, *, content_type: str | None = None) ->
             return data.decode(label)
         except (LookupError, UnicodeDecodeError):
             continue
-    named = f" nor in the charset it names ({', '.join(labels)})" if labels else " and declares no charset"
-    raise ValueError(f"{origin} is neither UTF-8{named}")
+    return decode_undeclared(data)
 
 
+def decode_undeclared(data: bytes) -> str:
+    """Text that is not valid UTF-8 and names no charset that fits. UTF-8 with a few broken bytes stays
+    UTF-8 (each broken byte becomes U+FFFD). Text whose letters are mostly ASCII is a Western 8-bit text,
+    read as Windows-1252 (older newsroom exports: a £ in a BBC text file), since detectors guess short
+    texts poorly. Anything else (a Cyrillic or Greek 8-bit text) is detected (charset-normalizer)."""
+    as_utf8 = data.decode("utf-8", errors="replace")
+    broken = as_utf8.count("\ufffd")
+    well_formed = sum(1 for character in as_utf8 if character > "\x7f" and character != "\ufffd")
+    if well_formed > broken:
+        return as_utf8
+    western = data.decode("cp1252", errors="replace")
+    letters = [character for character in western if character.isalpha()]
+    if sum(1 for character in letters if not character.isascii()) <= WESTERN_NON_ASCII_SHARE * len(letters):
+        return western
+    best = charset_normalizer.from_bytes(data).best()
+    return str(best) if best is not None else western
+
+
+# In Western European text few letters are accented; a Cyrillic 8-bit text read as Windows-1252 is
+# nearly all accented letters.
+WESTERN_NON_ASCII_SHARE = 0.3
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]{2,40})""")
 
 
@@ -128,23 +177,18 @@ def read_file(path: Path, *, source: str | None = None, backfill: bool = False) 
     if kind not in SUPPORTED_SUFFIXES:
         yield InputError(origin, f"unsupported file type {kind or '(none)'}; expected one of .txt .html .jsonl")
         return
+    if kind in JSONL_SUFFIXES:
+        yield from _read_jsonl(path, origin, backfill=backfill)
+        return
     try:
         data = _read_bytes(path)
     except (OSError, ValueError, EOFError) as error:
         yield InputError(origin, f"cannot read {origin}: {error}", error_class=type(error).__name__)
         return
-    if kind in JSONL_SUFFIXES:
-        if b"\x00" in data[:4096]:  # one clear error, not one per accidental newline in binary data
-            yield InputError(
-                origin, f"{origin}: binary data, not JSON lines", payload=data[:65_536], error_class="DecodeError"
-            )
-            return
-        yield from _read_jsonl(data, origin, backfill=backfill)
-        return
     try:
         text = decode_text(data, origin)
     except ValueError as error:
-        yield InputError(origin, f"{origin}: {error}", payload=data[:65_536], error_class="DecodeError")
+        yield InputError(origin, f"{origin}: {error}", error_class="DecodeError")
         return
     fields: dict[str, object] = {
         "url": file_url(path),
@@ -163,17 +207,66 @@ def read_file(path: Path, *, source: str | None = None, backfill: bool = False) 
         yield InputError(origin, describe_validation_error("RawArticle", error), payload=data[:65_536])
 
 
-def _read_jsonl(data: bytes, origin: str, *, backfill: bool) -> Iterator[InputItem]:
-    for number, line in enumerate(data.splitlines(), start=1):
-        if not line.strip():
-            continue
-        where = f"{origin}:{number}"
-        try:
-            article = decode(RawArticle, line)
-        except InvalidMessage as error:
-            yield InputError(where, f"{where}: {error.reason}", payload=line, error_class="InvalidMessage")
-            continue
-        yield article.model_copy(update={"backfill": True}) if backfill and not article.backfill else article
+def _read_jsonl(path: Path, origin: str, *, backfill: bool) -> Iterator[InputItem]:
+    """One article per line, read as a stream: an archive of any size, each line bounded."""
+    try:
+        with _open(path) as handle:
+            head = handle.read(4096)
+        if b"\x00" in head:  # one clear error, not one per accidental newline in binary data
+            yield InputError(origin, f"{origin}: binary data, not JSON lines", error_class="DecodeError")
+            return
+        for number, line in _lines(path):
+            where = f"{origin}:{number}"
+            if line is None:
+                yield InputError(where, f"{where}: line over the {MAX_LINE_BYTES}-byte limit", error_class="TooLarge")
+                continue
+            if not line.strip():
+                continue
+            try:
+                article = decode(RawArticle, with_zones(line))
+            except InvalidMessage as error:
+                yield InputError(where, f"{where}: {error.reason}", payload=line, error_class="InvalidMessage")
+                continue
+            yield article.model_copy(update={"backfill": True}) if backfill and not article.backfill else article
+    except (OSError, ValueError, EOFError) as error:
+        yield InputError(origin, f"cannot read {origin}: {error}", error_class=type(error).__name__)
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, the line, or None when it is over the limit: the rest of it is skipped)."""
+    with _open(path) as handle:
+        number = 0
+        while line := handle.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            if len(line) <= MAX_LINE_BYTES:
+                yield number, line
+                continue
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(MAX_LINE_BYTES)
+            yield number, None
+
+
+def with_zones(line: bytes) -> bytes:
+    """The JSON line with its timestamps that name no zone read as UTC; anything else as it was (what is
+    invalid is reported by the schema)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line
+    if not isinstance(record, dict):
+        return line
+    changed = False
+    for field in TIMESTAMP_FIELDS:
+        value = record.get(field)
+        if isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                continue
+            if moment.tzinfo is None:
+                record[field] = moment.replace(tzinfo=UTC).isoformat()
+                changed = True
+    return json.dumps(record).encode() if changed else line
 
 
 def page_article(
@@ -226,9 +319,26 @@ def walk(paths: Iterable[str], *, backfill: bool = False, client: SafeClient | N
             continue
         path = Path(item)
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and _real_suffix(p) in SUPPORTED_SUFFIXES):
-                yield from read_file(child, backfill=backfill)
+            yield from _walk_directory(path, backfill=backfill)
         elif path.exists():
             yield from read_file(path, backfill=backfill)
         else:
             yield InputError(item, f"no such file or directory: {item}", error_class="FileNotFoundError")
+
+
+def _walk_directory(root: Path, *, backfill: bool) -> Iterator[InputItem]:
+    """The supported files under ``root``, in sorted order. A link is followed only when it stays inside
+    ``root``; one that leads out is reported, not read."""
+    inside = root.resolve()
+    found: list[Path] = []
+    for folder, _, names in os.walk(root, followlinks=False):
+        found.extend(Path(folder) / name for name in names if _real_suffix(Path(name)) in SUPPORTED_SUFFIXES)
+    for child in sorted(found):
+        if child.is_symlink() and not child.resolve().is_relative_to(inside):
+            yield InputError(
+                str(child),
+                f"{child} links to {child.resolve()}, outside {root}; not followed",
+                error_class="UnsafePath",
+            )
+        elif child.is_file():
+            yield from read_file(child, backfill=backfill)

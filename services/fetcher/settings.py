@@ -40,6 +40,12 @@ class FetcherSettings(KafkaSettings):
     # /metrics, /health, /ready; 0 picks a free port, "none" turns the endpoint off.
     fetcher_metrics_port: int | None = Field(default=9101, ge=0, le=65535)
 
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        """``NEWSFLOW_SOURCES=`` (set, but empty) means no sources file, as if it were not set."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("fetcher_allow_networks")
     @classmethod
     def _networks(cls, value: str) -> str:

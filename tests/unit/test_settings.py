@@ -115,3 +115,12 @@ def test_the_processor_hands_sasl_credentials_to_faust(monkeypatch):
     assert type(credentials).__name__ == "SASLCredentials"
     assert credentials.username == "newsflow" and credentials.password == "s3cret-pass"
     assert broker_credentials(ProcessorSettings(kafka_security_protocol="PLAINTEXT")) is None
+
+
+def test_a_sources_variable_set_but_empty_means_no_sources_file(monkeypatch):
+    from services.fetcher.settings import FetcherSettings
+
+    monkeypatch.setenv("NEWSFLOW_SOURCES", "  ")
+    assert FetcherSettings().sources is None
+    monkeypatch.setenv("NEWSFLOW_SOURCES", "deploy/sources.yaml")
+    assert str(FetcherSettings().sources) == "deploy/sources.yaml"
