@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import charset_normalizer
@@ -97,9 +97,11 @@ def _check_readable(path: Path) -> None:
         raise ValueError("not a regular file (a device, a pipe or a socket)")
 
 
-def _open(path: Path) -> IO[bytes]:
+def _open(path: Path) -> BinaryIO:
     _check_readable(path)
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
+    if path.suffix.lower() == ".gz":
+        return gzip.GzipFile(path, "rb")  # type: ignore[return-value]  # a binary file object, as open() gives
+    return path.open("rb")
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -121,7 +121,8 @@ def test_the_http_charset_decodes_a_page_that_declares_none_but_valid_utf8_beats
 def test_a_link_out_of_a_walked_directory_is_reported_not_read(tmp_path: Path):
     """Anyone who can drop a file into a watched folder must not be able to publish the machine's files."""
     inbox, outside = tmp_path / "inbox", tmp_path / "outside"
-    inbox.mkdir(), outside.mkdir()
+    inbox.mkdir()
+    outside.mkdir()
     (outside / "secret.txt").write_text("Secret\n\nroot:x:0:0:root:/root:/bin/bash")
     (inbox / "story.txt").write_text("Story\n\nA real story.")
     (inbox / "passwd.txt").symlink_to(outside / "secret.txt")
