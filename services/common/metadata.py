@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import html as lxml_html
 
@@ -143,6 +143,14 @@ def read_page_metadata(html: str, base_url: str | None = None) -> PageMetadata:
     return metadata
 
 
+def same_site(canonical: str, fetched: str) -> bool:
+    """Whether a page may name ``canonical`` as its address: the same host, or one a subdomain of the other
+    (``www.``, ``m.``). The article id comes from the canonical URL, so a page naming another site's
+    address would take that site's id and could overwrite its article."""
+    named, own = (urlsplit(url).hostname or "" for url in (canonical, fetched))
+    return bool(named and own) and (named == own or named.endswith(f".{own}") or own.endswith(f".{named}"))
+
+
 def _ld_articles(script: str) -> list[dict[str, Any]]:
     try:
         data = json.loads(script)
@@ -227,6 +235,16 @@ def dedupe_names(names: list[str]) -> list[str]:
 
 
 EARLIEST_PUBLICATION_YEAR = 1900
+# A publication date this far after the article was fetched is a placeholder or a lie (9999-12-31): it
+# would file the article under a month that has not come, in an index of its own.
+LATEST_AHEAD = timedelta(days=1)
+
+
+def plausible_date(value: datetime | None, fetched_at: datetime) -> datetime | None:
+    """``value`` when it can be when an article was published, seen at ``fetched_at``; else None."""
+    if value is None or value.year < EARLIEST_PUBLICATION_YEAR or value > fetched_at + LATEST_AHEAD:
+        return None
+    return value
 
 
 def parse_datetime(value: Any) -> datetime | None:

@@ -16,6 +16,7 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
+from services.common.metadata import plausible_date
 from services.fetcher.urls import canonical_url
 
 # The XML bombs these limits stop are hostile feeds: a news feed is never near them.
@@ -53,7 +54,7 @@ def _entry_time(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = dict.get(entry, key)  # not entry.get: feedparser warns about its own key aliasing
         if value:
-            return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            return plausible_date(datetime.fromtimestamp(calendar.timegm(value), tz=UTC), datetime.now(UTC))
     return None
 
 

@@ -1,7 +1,10 @@
 """Fetching over HTTP without being turned against the network newsflow runs in.
 
 Every request — and every redirect hop — goes only to hosts whose addresses are all public (or on an
-explicit allow-list), with connect and read timeouts, a size cap counted on the decoded body (so a
+explicit allow-list; an IPv6 address that carries an IPv4 one — mapped, NAT64, 6to4, Teredo or the old
+compatible form — is judged by that IPv4 address too), with connect and read timeouts and a deadline for
+the whole body (a server trickling a byte at a time cannot hold a fetch), a size cap counted on the
+decoded body as it is decoded (one layer of gzip or deflate, inflated a bounded piece at a time, so a
 compression bomb stops at the cap), a content-type check, and conditional GET so an unchanged feed costs
 a 304. Failures are :class:`FetchError` with a one-line reason, never a stack trace.
 """
@@ -10,6 +13,8 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import time
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -19,6 +24,11 @@ import httpx
 USER_AGENT = "newsflow/0.1 (news feed processing; respects robots.txt)"
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
+# zlib's window bits: gzip framing, zlib framing, raw deflate (some servers send that as "deflate").
+_WBITS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+# IPv6 prefixes whose last 32 bits are an IPv4 address the packet ends up at.
+_NAT64 = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48")]
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 
 Resolver = Callable[[str, int], list[str]]
 
@@ -84,9 +94,21 @@ class AddressPolicy:
             address = ipaddress.ip_address(text.split("%")[0])
             if any(address in network for network in self.allowed):
                 continue
-            if not address.is_global or address.is_multicast:
-                raise FetchError(f"refused {url}: {parts.hostname} resolves to non-public address {address}")
+            for judged in (address, *embedded_ipv4(address)):
+                if not judged.is_global or judged.is_multicast:
+                    shown = address if judged == address else f"{address} (carrying {judged})"
+                    raise FetchError(f"refused {url}: {parts.hostname} resolves to non-public address {shown}")
         return addresses[0].split("%")[0]
+
+
+def embedded_ipv4(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries (and would reach through a translator or tunnel)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if any(address in network for network in _NAT64) or (address in _IPV4_COMPATIBLE and int(address) > 1):
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [ipv4 for ipv4 in found if ipv4 is not None]
 
 
 def _pinned(url: str, address: str) -> tuple[str, dict[str, dict[str, str]]]:
@@ -115,10 +137,12 @@ class SafeClient:
         max_bytes: int = 5_000_000,
         connect_timeout_s: float = 10.0,
         read_timeout_s: float = 20.0,
+        total_timeout_s: float = 60.0,
         user_agent: str = USER_AGENT,
     ) -> None:
         self.policy = policy
         self.max_bytes = max_bytes
+        self.total_timeout_s = total_timeout_s
         self._client = httpx.Client(
             follow_redirects=False,
             timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s),
@@ -137,6 +161,7 @@ class SafeClient:
         if validators and validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
         current = url
+        deadline = time.monotonic() + self.total_timeout_s
         for _ in range(MAX_REDIRECTS + 1):
             address = self.policy.check(current)
             target, pinned = _pinned(current, address)
@@ -150,7 +175,7 @@ class SafeClient:
                             raise FetchError(f"{current}: redirect without a Location", status=response.status_code)
                         current = urljoin(current, location)
                         continue
-                    return self._read(current, response, accept, validators)
+                    return self._read(current, response, accept, validators, deadline)
             except httpx.TimeoutException:
                 raise FetchError(f"{current}: timed out", transient=True) from None
             except httpx.DecodingError as error:
@@ -160,7 +185,12 @@ class SafeClient:
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
     def _read(
-        self, url: str, response: httpx.Response, accept: tuple[str, ...], validators: Validators | None
+        self,
+        url: str,
+        response: httpx.Response,
+        accept: tuple[str, ...],
+        validators: Validators | None,
+        deadline: float,
     ) -> Fetched:
         content_type = response.headers.get("Content-Type", "")
         if response.status_code == 304:
@@ -172,11 +202,16 @@ class SafeClient:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError(f"{url}: {declared} bytes announced, over the {self.max_bytes}-byte limit")
+        inflate = _Inflater.for_header(url, response.headers.get("Content-Encoding", ""))
         body = bytearray()
-        for chunk in response.iter_bytes():  # decoded: a compression bomb stops at the cap
-            body += chunk
+        for chunk in response.iter_raw():  # as sent: decoded here, a bounded piece at a time
+            if time.monotonic() > deadline:
+                raise FetchError(f"{url}: body not received within {self.total_timeout_s:.0f} s", transient=True)
+            body += inflate(chunk, self.max_bytes + 1 - len(body)) if inflate else chunk
             if len(body) > self.max_bytes:
                 raise FetchError(f"{url}: body over the {self.max_bytes}-byte limit")
+        if inflate:
+            inflate.check_complete()
         return Fetched(
             url,
             response.status_code,
@@ -184,3 +219,41 @@ class SafeClient:
             content_type,
             Validators(response.headers.get("ETag"), response.headers.get("Last-Modified")),
         )
+
+
+class _Inflater:
+    """Decodes the body's one content coding, never returning more than it is asked for. Stacked or
+    unknown codings are refused (only gzip and deflate are asked for)."""
+
+    def __init__(self, url: str, coding: str) -> None:
+        self.url = url
+        self.coding = coding
+        self.decoder = zlib.decompressobj(_WBITS[coding])
+        self.started = False
+
+    @classmethod
+    def for_header(cls, url: str, encoding_header: str) -> _Inflater | None:
+        codings = [coding.strip().lower() for coding in encoding_header.split(",") if coding.strip()]
+        codings = [coding for coding in codings if coding != "identity"]
+        if not codings:
+            return None
+        if len(codings) > 1 or codings[0] not in _WBITS:
+            raise FetchError(f"{url}: content encoding {encoding_header!r} refused (one layer of gzip or deflate only)")
+        return cls(url, codings[0])
+
+    def __call__(self, chunk: bytes, room: int) -> bytes:
+        try:
+            out = self.decoder.decompress(chunk, room)
+        except zlib.error as error:
+            if self.coding == "deflate" and not self.started:  # raw deflate, without the zlib header
+                self.decoder, self.coding = zlib.decompressobj(-zlib.MAX_WBITS), "raw deflate"
+                return self(chunk, room)
+            raise FetchError(f"{self.url}: undecodable content encoding: {error}") from None
+        self.started = True
+        if self.decoder.unconsumed_tail:  # more would come out of this chunk than there is room for
+            out += b"\0"  # one byte past the room: the caller reports the limit
+        return out
+
+    def check_complete(self) -> None:
+        if not self.decoder.eof:
+            raise FetchError(f"{self.url}: undecodable content encoding: the {self.coding} stream is cut short")

@@ -281,13 +281,14 @@ def page_article(
 ) -> RawArticle:
     """A fetched web page as a RawArticle: its raw HTML (the processor extracts it) and its canonical URL,
     the page's ``rel=canonical`` when it names one, else the URL after redirects."""
-    from services.common.metadata import read_page_metadata
+    from services.common.metadata import read_page_metadata, same_site
 
     html = decode_text(fetched.content, fetched.url, content_type=fetched.content_type)
     page = read_page_metadata(html, base_url=fetched.url)
+    canonical = page.canonical if page.canonical and same_site(page.canonical, fetched.url) else fetched.url
     return RawArticle(
         url=fetched.url,
-        canonical_url=canonical_url(page.canonical or fetched.url),
+        canonical_url=canonical_url(canonical),
         source=source or urlsplit(fetched.url).hostname or "",
         title=title,
         html=html,

@@ -27,6 +27,8 @@ class FetcherSettings(KafkaSettings):
     fetcher_host_delay_s: float = Field(default=2.0, ge=0)
     fetcher_connect_timeout_s: float = Field(default=10.0, gt=0)
     fetcher_read_timeout_s: float = Field(default=20.0, gt=0)
+    # The whole body must arrive within this: a server sending a byte now and then cannot hold a fetch.
+    fetcher_total_timeout_s: float = Field(default=60.0, gt=0)
     fetcher_max_bytes: int = Field(default=5_000_000, ge=1024)
     fetcher_user_agent: str = USER_AGENT
     fetcher_obey_robots: bool = True
@@ -72,5 +74,6 @@ def safe_client(settings: FetcherSettings) -> SafeClient:
         max_bytes=settings.fetcher_max_bytes,
         connect_timeout_s=settings.fetcher_connect_timeout_s,
         read_timeout_s=settings.fetcher_read_timeout_s,
+        total_timeout_s=settings.fetcher_total_timeout_s,
         user_agent=settings.fetcher_user_agent,
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas import CleanArticle, Dateline, RawArticle
-from services.common.metadata import dedupe_names, parse_datetime, read_page_metadata
+from services.common.metadata import dedupe_names, parse_datetime, plausible_date, read_page_metadata, same_site
 from services.processor.language import detect_language
 
 # Bodies beyond this are truncated (and flagged): longer than any news story, and Elasticsearch
@@ -321,11 +321,12 @@ def clean(raw: RawArticle) -> CleanArticle:
         # The page's own date is the publisher's word; a feed's date is a fallback.
         published_at = extracted.published_at or published_at
         authors = extracted.authors
-        if raw.canonical_url is None and extracted.canonical_url:
+        if raw.canonical_url is None and extracted.canonical_url and same_site(extracted.canonical_url, raw.url):
             canonical_url = extracted.canonical_url
         language = language or extracted.language
     else:
         text, method = raw.text or "", "text"
+    published_at = plausible_date(published_at, raw.fetched_at)
     parts = strip_wire_boilerplate(text)
     body = consistent_quotes(parts.body)
     authors = authors or tuple(parts.authors)

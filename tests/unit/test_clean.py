@@ -131,3 +131,15 @@ def test_quotes_follow_the_articles_own_style():
         '"Rain," she said. It\'s the "worst" flood, it\'s true.'
     )
     assert consistent_quotes("No quotes at all.") == "No quotes at all."
+
+
+def test_a_publication_date_after_the_fetch_is_dropped_and_the_fetch_time_stands():
+    fetched = datetime(2026, 11, 20, 12, tzinfo=UTC)
+    future = RawArticle(url="https://e.org/1", title="Talks", text="Talks went on.", fetched_at=fetched,
+                        published_at=datetime(9999, 12, 31, tzinfo=UTC))  # fmt: skip
+    assert clean(future).published_at is None
+    claimed = '<meta property="article:published_time" content="2099-01-01T00:00:00Z">'
+    page = RawArticle(url="https://e.org/2", fetched_at=fetched, html=f"{claimed}<p>Talks went on.</p>")
+    assert clean(page).published_at is None
+    today = future.model_copy(update={"published_at": fetched.replace(hour=9)})
+    assert clean(today).published_at == fetched.replace(hour=9)

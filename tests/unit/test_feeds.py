@@ -94,3 +94,14 @@ def test_a_synthetic_feed_yields_canonical_links(tmp_path: Path):
     (entry,) = parse_feed(rss).entries
     assert entry.url == "https://example.org/1"
     assert entry.published_at == datetime(2024, 2, 15, 4, 30, tzinfo=UTC)
+
+
+def test_a_date_far_in_the_future_or_before_1900_is_no_date():
+    """9999-12-31 would file the article under a month that has not come, in an index of its own."""
+    items = "".join(
+        f"<item><title>{day}</title><link>https://e.org/{number}</link><pubDate>{day}</pubDate></item>"
+        for number, day in enumerate(["Fri, 31 Dec 9999 00:00:00 GMT", "Mon, 01 Jan 1883 00:00:00 GMT",
+                                      "Wed, 03 Jan 2018 13:47:00 GMT"])
+    )  # fmt: skip
+    feed = parse_feed(f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode())
+    assert [entry.published_at for entry in feed.entries] == [None, None, datetime(2018, 1, 3, 13, 47, tzinfo=UTC)]

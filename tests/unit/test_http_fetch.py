@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import ipaddress
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
@@ -24,6 +26,9 @@ FEED = (
     else b'<rss version="2.0"><channel><item><link>https://e.org/1</link></item></channel></rss>'
 )
 BOMB = gzip.compress(b"<rss>" + b" " * 50_000_000)
+STACKED_BOMB = gzip.compress(BOMB)  # gzip twice: a few hundred bytes on the wire
+RAW_DEFLATE = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+RAW_DEFLATED_FEED = RAW_DEFLATE.compress(FEED) + RAW_DEFLATE.flush()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -61,6 +66,30 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b"", {"Content-Type": "application/rss+xml", "Content-Length": "900000000"})
         elif self.path == "/bomb":
             self._send(200, BOMB, {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"})
+        elif self.path == "/stacked-bomb":
+            headers = {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip, gzip"}
+            self._send(200, STACKED_BOMB, headers)
+        elif self.path == "/raw-deflate":
+            self._send(200, RAW_DEFLATED_FEED, {"Content-Type": "application/rss+xml", "Content-Encoding": "deflate"})
+        elif self.path == "/cut-gzip":
+            self._send(
+                200, gzip.compress(FEED)[:-40], {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}
+            )
+        elif self.path == "/trickle":  # a byte every 0.3 s: never idle long enough for the read timeout
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            try:
+                for _ in range(100):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except (BrokenPipeError, ConnectionResetError):  # the client gave up, as it should
+                return
+        elif self.path == "/foreign-canonical":
+            page = b'<html><head><link rel="canonical" href="https://victim.example/story"></head><p>Talks</p></html>'
+            self._send(200, page, {"Content-Type": "text/html; charset=utf-8"})
         elif self.path == "/slow":
             time.sleep(2)
             self._send(200, FEED, {"Content-Type": "application/rss+xml"})
@@ -133,6 +162,8 @@ def test_loopback_is_refused_unless_allowed():
         ("/loop", "more than 5 redirects"),
         ("/announced-huge", "900000000 bytes announced"),
         ("/bomb", "body over the 5000000-byte limit"),
+        ("/stacked-bomb", "content encoding 'gzip, gzip' refused"),
+        ("/cut-gzip", "stream is cut short"),
         ("/slow", "timed out"),
         ("/image", "content type 'image/png'"),
         ("/broken", "HTTP 500"),
@@ -202,6 +233,35 @@ def test_the_connection_goes_to_the_address_that_was_checked(server):
     assert fetched.content == f"news.example.test:{port}".encode()
     assert fetched.url == f"http://news.example.test:{port}/host"
     pinned.close()
+
+
+def test_a_body_trickling_in_is_cut_off_at_the_deadline_and_raw_deflate_is_read(server):
+    safe = SafeClient(AddressPolicy(["127.0.0.0/8"]), read_timeout_s=1.0, total_timeout_s=1.5)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="not received within 2 s") as error:  # 1.5 s, shown rounded
+        safe.get(f"{server}/trickle", accept=FEED_TYPES)
+    assert error.value.transient and time.monotonic() - started < 5
+    assert safe.get(f"{server}/raw-deflate", accept=FEED_TYPES).content == FEED
+    safe.close()
+
+
+@pytest.mark.parametrize(
+    ("address", "carried"),
+    [("64:ff9b::a9fe:a9fe", "169.254.169.254"), ("2002:a9fe:a9fe::", "169.254.169.254"), ("::7f00:1", "127.0.0.1"),
+     ("::ffff:10.0.0.1", "10.0.0.1"), ("64:ff9b:1::a00:1", "10.0.0.1")],
+)  # fmt: skip
+def test_an_ipv6_address_carrying_a_private_ipv4_one_is_refused(address, carried):
+    """NAT64, 6to4 and the old compatible form reach ``carried`` though the IPv6 address looks public."""
+    policy = AddressPolicy(resolver=lambda _host, _port: [address])
+    with pytest.raises(FetchError, match="non-public address"):
+        policy.check("http://feeds.example/rss")
+    public = AddressPolicy(resolver=lambda _host, _port: ["2002:5db8:d822::1"])  # 6to4 of a public address
+    assert ipaddress.ip_address(public.check("http://feeds.example/rss")).version == 6
+
+
+def test_a_page_naming_another_site_as_its_canonical_address_keeps_its_own(server, client):
+    article = read_url(f"{server}/foreign-canonical", client)
+    assert isinstance(article, RawArticle) and article.canonical_url == f"{server}/foreign-canonical"
 
 
 def test_ingesting_a_url_keeps_the_raw_page_under_its_canonical_url(server, client):
