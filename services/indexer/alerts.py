@@ -8,6 +8,10 @@ writes still in flight are not skipped). A match is published, then remembered i
 ``<alert>:<article id>`` (created only if absent) before the watermark moves — an article updated later
 matches again but fires no second time; a crash between the publication and the note can repeat at most
 that one match.
+
+A saved search is checked when it is stored: a query Elasticsearch cannot parse is refused then, and a
+webhook must be an http(s) URL on an address the webhook policy allows (public ones, unless the operator
+allows a network). At run time one failing search is logged and the others still run.
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from elasticsearch import ConflictError, Elasticsearch, NotFoundError
+from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
 from kafka import KafkaProducer
 
 from schemas import AlertMatch, EnrichedArticle, encode, find_media_topic
+from services.fetcher.http import AddressPolicy, FetchError
 from services.indexer.indices import create_once
 from services.indexer.settings import AlertSettings
 
@@ -68,8 +73,10 @@ def add_alert(
     entity: str | None = None,
     webhook: str | None = None,
     per_story: bool = False,
+    webhook_policy: AddressPolicy | None = None,
 ) -> dict[str, Any]:
     """Store a saved search; it fires for articles indexed from now on (once per story if ``per_story``)."""
+    webhook_policy = webhook_policy or AddressPolicy()
     if not (query or topic or entity):
         raise AlertError("an alert needs at least one of --query, --topic, --entity")
     code = find_media_topic(topic) if topic else None
@@ -77,12 +84,32 @@ def add_alert(
         raise AlertError(f"unknown topic {topic!r}")
     if webhook and not webhook.startswith(("http://", "https://")):
         raise AlertError(f"webhook must be an http(s) URL, not {webhook!r}")
+    if webhook:
+        try:
+            webhook_policy.check(webhook)
+        except FetchError as error:
+            raise AlertError(f"webhook {error.reason}") from None
     ensure_alerts_index(client, index)
+    if query:
+        _check_query(client, index, query)
     now = datetime.now(UTC).isoformat()
     alert = {"kind": "alert", "name": name, "query": query, "topic": code, "entity": entity, "webhook": webhook,
              "per_story": per_story, "created_at": now, "checked_until": now}  # fmt: skip
     client.index(index=index, id=f"alert:{name}", document=alert, refresh=True)
     return alert
+
+
+def _check_query(client: Elasticsearch, index: str, query: str) -> None:
+    """Refuse a query string Elasticsearch cannot parse, with its reason, before it is stored."""
+    checked = client.indices.validate_query(index=index, query=query_string(query), explain=True)
+    if not checked.get("valid", False):
+        reasons = [item.get("error", "") for item in checked.get("explanations", []) if item.get("error")]
+        reason = (reasons[0] if reasons else checked.get("error", "")).split("\n")[0]
+        raise AlertError(f"query {query!r} cannot be parsed: {reason}".rstrip(": "))
+
+
+def query_string(query: str) -> dict[str, Any]:
+    return {"query_string": {"query": query, "fields": ["title^2", "body"], "default_operator": "AND"}}
 
 
 def list_alerts(client: Elasticsearch, index: str) -> list[dict[str, Any]]:
@@ -105,9 +132,7 @@ def match_query(alert: dict[str, Any], since: str, until: str) -> dict[str, Any]
     """The Elasticsearch query of one saved search over one window of ``indexed_at``."""
     must: list[dict[str, Any]] = [{"range": {"indexed_at": {"gt": since, "lte": until}}}]
     if alert.get("query"):
-        must.append(
-            {"query_string": {"query": alert["query"], "fields": ["title^2", "body"], "default_operator": "AND"}}
-        )
+        must.append(query_string(alert["query"]))
     if alert.get("topic"):
         must.append({"term": {"topic_codes": alert["topic"]}})
     if alert.get("entity"):
@@ -170,6 +195,7 @@ class AlertRunner:
         self.client = client
         self.producer = producer
         self.interval_s = interval_s
+        self.webhook_policy = AddressPolicy(settings.webhook_networks)
         self._last_run = 0.0
         self.fired = 0
 
@@ -188,7 +214,10 @@ class AlertRunner:
         until = (datetime.now(UTC) - SETTLE).isoformat()
         fired = 0
         for alert in alerts:
-            fired += self._run_alert(alert, until)
+            try:
+                fired += self._run_alert(alert, until)
+            except ApiError as error:  # one broken search (stored before queries were checked) stops no other
+                log.warning("alert %s skipped: %s", alert["name"], str(error).split("\n")[0][:300])
         self.fired += fired
         return fired
 
@@ -239,6 +268,11 @@ class AlertRunner:
         return fired
 
     def _post(self, url: str, match: AlertMatch) -> None:
+        try:
+            self.webhook_policy.check(url)  # checked again: DNS may point elsewhere now than when it was stored
+        except FetchError as error:
+            log.warning("alert %s: webhook %s; the match is on news.alerts", match.alert, error.reason)
+            return
         delay = 1.0
         for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
             try:

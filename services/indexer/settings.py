@@ -10,6 +10,15 @@ from services.common.settings import ElasticsearchSettings, KafkaSettings
 class AlertSettings(KafkaSettings, ElasticsearchSettings):
     """What saved-search alerts need: the alias they search, the index they live in, the topic they fire on."""
 
+    # Webhooks go to public addresses only, as feeds do, unless the operator allows a network here (CIDR,
+    # comma-separated; say 10.0.0.0/8 for a relay inside the network). An alert must not make newsflow
+    # POST into the network it runs in (a cloud's metadata service, an admin API).
+    alerts_webhook_allow_networks: str = ""
+
+    @property
+    def webhook_networks(self) -> list[str]:
+        return [part.strip() for part in self.alerts_webhook_allow_networks.split(",") if part.strip()]
+
 
 class IndexerSettings(AlertSettings):
     indexer_group: str = "newsflow-indexer"

@@ -317,6 +317,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     """Saved searches: add, list, remove; tail what they fired on news.alerts."""
     from elasticsearch import TransportError
 
+    from services.fetcher.http import AddressPolicy
     from services.indexer.alerts import AlertError, add_alert, list_alerts, remove_alert
     from services.indexer.elastic import make_client
     from services.indexer.settings import AlertSettings
@@ -330,7 +331,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     try:
         if args.action == "add":
             alert = add_alert(client, settings.es_alerts_index, args.name, query=args.query, topic=args.topic,
-                              entity=args.entity, webhook=args.webhook, per_story=args.per_story)  # fmt: skip
+                              entity=args.entity, webhook=args.webhook, per_story=args.per_story,
+                              webhook_policy=AddressPolicy(settings.webhook_networks))  # fmt: skip
             print(f"alert {args.name} added; it fires for articles indexed from now on: {json.dumps(alert)}")
         elif args.action == "remove":
             if not remove_alert(client, settings.es_alerts_index, args.name):

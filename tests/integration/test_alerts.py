@@ -6,7 +6,7 @@ import json
 import signal
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -73,14 +73,27 @@ def _checked_until(pipeline: Pipeline, alert: str) -> datetime:
 
 def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline: Pipeline, webhook: str):
     pipeline.env["NEWSFLOW_INDEXER_ALERTS_INTERVAL_S"] = "1"
+    pipeline.env["NEWSFLOW_ALERTS_WEBHOOK_ALLOW_NETWORKS"] = "127.0.0.0/8"  # the test's hook, on loopback
     added = pipeline.newsflow("alerts", "add", "shamkhani-politics", "--entity", "Shamkhani", "--topic",
                               "politics-and-government", "--webhook", webhook)  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert pipeline.newsflow("alerts", "add", "floods", "--query", "flood AND rescue").returncode == 0
     refused = pipeline.newsflow("alerts", "add", "nothing")
     assert refused.returncode == 2 and "at least one of" in refused.stderr
+    unparsable = pipeline.newsflow("alerts", "add", "broken", "--query", "title:(")
+    assert unparsable.returncode == 2 and "cannot be parsed" in unparsable.stderr
+    inside = pipeline.newsflow("alerts", "add", "metadata", "--query", "x", "--webhook", "http://169.254.169.254/")
+    assert inside.returncode == 2 and "non-public address 169.254.169.254" in inside.stderr
+    # A broken search stored before queries were checked must not keep the others from running.
+    client = Elasticsearch("http://127.0.0.1:9200")
+    now = datetime.now(UTC).isoformat()
+    client.index(index=pipeline.setting("es_alerts_index"), id="alert:old-broken", refresh=True,
+                 document={"kind": "alert", "name": "old-broken", "query": "title:(", "created_at": now,
+                           "checked_until": now})  # fmt: skip
+    client.close()
     listed = pipeline.newsflow("alerts", "list", "--json")
-    assert sorted(json.loads(line)["name"] for line in listed.stdout.splitlines()) == ["floods", "shamkhani-politics"]
+    names = sorted(json.loads(line)["name"] for line in listed.stdout.splitlines())
+    assert names == ["floods", "old-broken", "shamkhani-politics"]
 
     assert pipeline.newsflow("ingest", str(SAMPLES)).returncode == 0
     services = pipeline.start("run", "processor", "indexer")
