@@ -13,6 +13,7 @@ import base64
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -124,10 +125,10 @@ def replay(settings: KafkaSettings, letters: list[StoredLetter]) -> dict[str, in
                 key = letter.key.encode("utf-8") if letter.key else None
                 producer.send(letter.source_topic, key=key, value=original_bytes(letter)).get(timeout=60)
                 counts["replayed"] += 1
-            elif letter.stage == Stage.FETCH and letter.url:
-                refetch.append(letter.url)
+            elif letter.stage == Stage.FETCH and letter.url and urlsplit(letter.url).scheme in {"http", "https"}:
+                refetch.append(letter.url)  # a web address only: a letter naming a local path reads no file
             else:
-                log.warning("dead letter %s has neither a source topic nor a URL; nothing to replay", stored.ref)
+                log.warning("dead letter %s has neither a source topic nor a web URL; nothing to replay", stored.ref)
                 counts["skipped"] += 1
         producer.flush()
     finally:

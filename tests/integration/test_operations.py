@@ -123,15 +123,19 @@ def test_dead_letters_are_listed_shown_and_replayed_after_a_fix(pipeline: Pipeli
         article_id=article.id,
     )
     producer.send(pipeline.setting("topic_dlq"), key=article.id.encode(), value=encode(refused)).get(timeout=30)
+    # A forged fetch letter naming a local file: whoever can write to the topic must not make replay read it.
+    forged = DeadLetter(stage=Stage.FETCH, error_class="FetchError", reason="timed out", payload="",
+                        url="file:///etc/passwd")  # fmt: skip
+    producer.send(pipeline.setting("topic_dlq"), value=encode(forged)).get(timeout=30)
     producer.close()
 
     def listed() -> list[dict[str, Any]] | None:
         result = pipeline.newsflow("dlq", "list", "--json")
         letters = [json.loads(line) for line in result.stdout.splitlines()]
-        return letters if len(letters) == 2 else None
+        return letters if len(letters) == 3 else None
 
     letters = wait_for(listed, timeout=120)
-    poison = next(letter for letter in letters if letter["error_class"] != "RuntimeError")
+    poison = next(letter for letter in letters if letter["key"] == "poison")
     assert poison["stage"] == "clean" and poison["key"] == "poison" and "payload" not in poison
     shown = json.loads(pipeline.newsflow("dlq", "show", poison["ref"]).stdout)
     assert shown["payload_encoding"] == "base64" and shown["reason"] == poison["reason"]
@@ -144,7 +148,10 @@ def test_dead_letters_are_listed_shown_and_replayed_after_a_fix(pipeline: Pipeli
     assert replayed.returncode == 0 and "replayed 1 messages" in replayed.stdout
     found = wait_for(lambda: pipeline.newsflow("search", "Kathmandu", "--json").stdout.strip(), timeout=120)
     assert json.loads(found.splitlines()[0])["id"] == article.id
-    assert _status(pipeline)["dead_letters"] == 2
+    local = next(letter for letter in letters if letter["stage"] == "fetch")
+    not_read = pipeline.newsflow("dlq", "replay", local["ref"])
+    assert not_read.returncode == 0 and "fetched 0 pages again, skipped 1" in not_read.stdout
+    assert _status(pipeline)["dead_letters"] == 3
 
 
 def _cleaned_by(port: int) -> float:
