@@ -57,6 +57,7 @@ class PartitionState(MutableMapping[str, Any]):
         self.partition = partition
         self._data: dict[str, bytes] = {}
         self._writes: list[EncodedChange] = []
+        self.applied = 0  # changelog records read into it (what a restore cost)
 
     def __getitem__(self, key: str) -> Any:
         return json.loads(self._data[key])
@@ -88,6 +89,7 @@ class PartitionState(MutableMapping[str, Any]):
 
     def apply(self, key: str, value: bytes | None) -> None:
         """A change read from the changelog (written before this worker took the partition)."""
+        self.applied += 1
         if value is None:
             self._data.pop(key, None)
         else:
