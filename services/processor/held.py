@@ -13,6 +13,7 @@ forgetting exactly what a worker that never stopped would.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Protocol
 
 
@@ -29,13 +30,9 @@ class Held:
             raise ValueError("a ledger must hold at least one entry")
         self.limit = limit
         self.clock = 0
-        self._order: dict[tuple[Holder, str], int] = {}  # insertion order is use order
-
-    def __len__(self) -> int:
-        return len(self._order)
-
-    def __contains__(self, item: tuple[Holder, str]) -> bool:
-        return item in self._order
+        # Use order. An OrderedDict, not a dict: a dict emptied from its front scans every deleted slot to
+        # find its first key again, which made each eviction cost as much as the ledger was long.
+        self._order: OrderedDict[tuple[Holder, str], int] = OrderedDict()
 
     def restore(self, holder: Holder, key: str, stamp: int) -> None:
         """An entry read back from the store, with the stamp it was stored with; ``settle`` orders them."""
@@ -44,14 +41,14 @@ class Held:
 
     def settle(self) -> None:
         """Order restored entries by their stamps (ties: as restored) and forget any past the bound."""
-        self._order = dict(sorted(self._order.items(), key=lambda item: item[1]))
+        self._order = OrderedDict(sorted(self._order.items(), key=lambda item: item[1]))
         self._forget_past_limit()
 
     def use(self, holder: Holder, key: str) -> int:
         """``key`` was used now: it becomes the most recent; the least recent go past the bound. Its stamp."""
         self.clock += 1
-        self._order.pop((holder, key), None)
         self._order[(holder, key)] = self.clock
+        self._order.move_to_end((holder, key))
         self._forget_past_limit()
         return self.clock
 
@@ -65,6 +62,5 @@ class Held:
 
     def _forget_past_limit(self) -> None:
         while len(self._order) > self.limit:
-            holder, key = next(iter(self._order))
+            (holder, key), _ = self._order.popitem(last=False)
             holder.forget_held(key)
-            self._order.pop((holder, key), None)
