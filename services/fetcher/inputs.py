@@ -107,13 +107,12 @@ def _open(path: Path) -> BinaryIO:
 def _read_bytes(path: Path) -> bytes:
     """The whole (unzipped) file, refused past its limit; the size on disk is not trusted (it may grow, or
     be a gzip bomb), only what was read."""
-    limit = MAX_DECOMPRESSED_BYTES if path.suffix.lower() == ".gz" else MAX_FILE_BYTES
+    zipped = path.suffix.lower() == ".gz"
+    limit = MAX_DECOMPRESSED_BYTES if zipped else MAX_FILE_BYTES
     with _open(path) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise ValueError(
-            f"file is over the {limit}-byte limit" + (" unzipped" if limit == MAX_DECOMPRESSED_BYTES else "")
-        )
+        raise ValueError(f"file is over the {limit}-byte limit{' unzipped' if zipped else ''}")
     return data
 
 
