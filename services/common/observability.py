@@ -23,6 +23,8 @@ from prometheus_client import (
 )
 from pythonjsonlogger.json import JsonFormatter
 
+from services.common.text import redacted
+
 log = logging.getLogger(__name__)
 
 disable_created_metrics()  # the *_created series only double what a scrape shows
@@ -62,7 +64,7 @@ class _RedactingJsonFormatter(JsonFormatter):
         self.secrets = [secret for secret in secrets if secret]
 
     def format(self, record: logging.LogRecord) -> str:
-        return _redact(super().format(record), self.secrets)
+        return redacted(super().format(record), self.secrets)
 
 
 class _RedactingTextFormatter(logging.Formatter):
@@ -71,13 +73,7 @@ class _RedactingTextFormatter(logging.Formatter):
         self.secrets = [secret for secret in secrets if secret]
 
     def format(self, record: logging.LogRecord) -> str:
-        return _redact(super().format(record), self.secrets)
-
-
-def _redact(line: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        line = line.replace(secret, "***")
-    return line
+        return redacted(super().format(record), self.secrets)
 
 
 def configure_logging(level: str, log_format: str = "json", *, secrets: Iterable[str] = ()) -> logging.Handler:

@@ -13,13 +13,16 @@ from pydantic import SecretStr
 from services.common.observability import MetricsServer
 from services.common.observability import configure_logging as _configure_logging
 from services.common.settings import NewsflowSettings, load_settings
+from services.common.text import url_password
 
 S = TypeVar("S", bound=NewsflowSettings)
 
 
 def secrets_of(settings: NewsflowSettings) -> list[str]:
-    """The secret values in ``settings``, so log lines never carry them even by accident."""
-    return [value.get_secret_value() for value in dict(settings).values() if isinstance(value, SecretStr)]
+    """The secret values in ``settings`` (passwords inside URLs too), so log lines never carry them."""
+    values = dict(settings).values()
+    secrets = [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+    return secrets + [password for value in values if isinstance(value, str) and (password := url_password(value))]
 
 
 def configure_logging(level: str, settings: NewsflowSettings | None = None) -> logging.Handler:

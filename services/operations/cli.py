@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from services.common.text import masked_urls, without_controls
+
 if TYPE_CHECKING:
     from schemas.articles import Contract
 
@@ -22,8 +24,14 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SAMPLES_DIR = REPO_ROOT / "deploy" / "samples"
 
 
+def _print(*values: object, file: Any = None, flush: bool = False) -> None:
+    """``print`` for everything this command shows: titles, sources and reasons come from sites nobody
+    vetted, so escape sequences and control characters are dropped and URL passwords masked on the way out."""
+    print(masked_urls(without_controls(" ".join(map(str, values)))), file=file or sys.stdout, flush=flush)
+
+
 def _fail(message: str, code: int = 1) -> int:
-    print(f"newsflow: {message}", file=sys.stderr)
+    _print(f"newsflow: {message}", file=sys.stderr)
     return code
 
 
@@ -39,18 +47,18 @@ def cmd_stack(args: argparse.Namespace) -> int:
             started = time.monotonic()
             states = up(settings)
             for state in states:
-                print(state.line())
-            print(f"stack ready in {time.monotonic() - started:.1f}s")
+                _print(state.line())
+            _print(f"stack ready in {time.monotonic() - started:.1f}s")
             return 0 if all(state.healthy for state in states) else 1
         if args.action == "down":
             down(settings)
             return 0
         states = status(settings)
         if args.json:
-            print(json.dumps([state.__dict__ for state in states], indent=2))
+            _print(json.dumps([state.__dict__ for state in states], indent=2))
         else:
             for state in states:
-                print(state.line())
+                _print(state.line())
         return 0 if all(state.healthy for state in states) else 1
     except StackError as error:
         return _fail(str(error))
@@ -97,9 +105,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except KafkaError as error:
         return _fail(f"cannot publish to Kafka at {settings.kafka_bootstrap}: {error}")
     for skipped in result.skipped:
-        print(f"newsflow: skipped {skipped.reason}", file=sys.stderr)
+        _print(f"newsflow: skipped {skipped.reason}", file=sys.stderr)
     counts = result.counts
-    print(
+    _print(
         f"published {counts.published + counts.updated} articles to {settings.topic_raw} "
         f"({counts.published} new, {counts.updated} updated, {counts.unchanged} unchanged, "
         f"{counts.dead_lettered} dead-lettered)"
@@ -127,7 +135,7 @@ def cmd_process(args: argparse.Namespace) -> int:
         nonlocal failed
         for item in walk(args.paths):
             if isinstance(item, InputError):
-                print(f"newsflow: {item.reason}", file=sys.stderr)
+                _print(f"newsflow: {item.reason}", file=sys.stderr)
                 failed += 1
             else:
                 yield item
@@ -135,14 +143,14 @@ def cmd_process(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     for outcome in run.process(readable()):
         if isinstance(outcome, DeadLetter):
-            print(f"newsflow: {outcome.url or outcome.article_id}: {outcome.error_class}: {outcome.reason}",
+            _print(f"newsflow: {outcome.url or outcome.article_id}: {outcome.error_class}: {outcome.reason}",
                   file=sys.stderr)  # fmt: skip
             failed += 1
             continue
         sys.stdout.write(outcome.model_dump_json() + "\n")
         sys.stdout.flush()
         produced += 1
-    print(
+    _print(
         f"newsflow: {produced} articles processed, {failed} failed in {time.perf_counter() - started:.2f}s "
         f"({run.warm_up_s:.2f}s of it loading the model; {run.workers} worker{'s' if run.workers > 1 else ''})",
         file=sys.stderr,
@@ -203,14 +211,14 @@ def cmd_sources(args: argparse.Namespace) -> int:
         )
     if args.json:
         for row in rows:
-            print(json.dumps(row))
+            _print(json.dumps(row))
         return 0
     header = f"{'SOURCE':<22} {'KIND':<8} {'STATUS':<13} {'HTTP':>4} {'LAST POLL':>10} {'NEW':>5} {'DUP':>5} "
     header += f"{'POLLS':>6} {'304':>5} {'FAIL':>5} {'PUBLISHED':>9} {'NEXT POLL':>10}  LAST ERROR"
-    print(header)
+    _print(header)
     for row in rows:
         status = row["status"] if row["enabled"] else "disabled"
-        print(
+        _print(
             f"{row['name'][:22]:<22} {row['kind']:<8} {status:<13} {row['http_status'] or '-':>4} "
             f"{_ago(row['last_poll'], now):>10} {row['new_items']:>5} {row['known_items']:>5} {row['polls']:>6} "
             f"{row['not_modified_polls']:>5} {row['failed_polls']:>5} {row['published']:>9} "
@@ -250,7 +258,7 @@ def cmd_subscribe(args: argparse.Namespace) -> int:
         )
     except KafkaError as error:
         return _fail(f"cannot reach Kafka at {settings.kafka_bootstrap}: {error}")
-    print(f"subscribed to {topic}{f' (entity {args.entity})' if args.entity else ''}", file=sys.stderr)
+    _print(f"subscribed to {topic}{f' (entity {args.entity})' if args.entity else ''}", file=sys.stderr)
     return print_messages(
         consumer, EnrichedArticle, lambda article: not args.entity or mentions_entity(article, args.entity), args.max
     )
@@ -267,14 +275,14 @@ def print_messages(consumer: Any, model: type[M], keep: Callable[[M], bool], mos
             try:
                 message = decode(model, record.value)
             except InvalidMessage as error:
-                print(
+                _print(
                     f"newsflow: skipped an unreadable message at offset {record.offset}: {error.reason}",
                     file=sys.stderr,
                 )
                 continue
             if not keep(message):
                 continue
-            print(message.model_dump_json(), flush=True)
+            _print(message.model_dump_json(), flush=True)
             shown += 1
             if most and shown >= most:
                 break
@@ -298,10 +306,10 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     settings = IndexerSettings()
     configure_logging(settings.log_level)
     try:
-        result = reindex(settings, delete_old=args.delete_old, report=lambda line: print(line, file=sys.stderr))
+        result = reindex(settings, delete_old=args.delete_old, report=lambda line: _print(line, file=sys.stderr))
     except (KafkaError, TransportError) as error:
         return _fail(f"reindex stopped, the alias is unchanged: {error}")
-    print(
+    _print(
         f"reindexed {result.read} messages in {result.seconds:.1f}s: {result.written.indexed} written, "
         f"{result.written.stale} already newer, {result.written.dead_lettered} dead-lettered; "
         f"alias {settings.es_alias} → {', '.join(result.added)}"
@@ -333,14 +341,14 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             alert = add_alert(client, settings.es_alerts_index, args.name, query=args.query, topic=args.topic,
                               entity=args.entity, webhook=args.webhook, per_story=args.per_story,
                               webhook_policy=AddressPolicy(settings.webhook_networks))  # fmt: skip
-            print(f"alert {args.name} added; it fires for articles indexed from now on: {json.dumps(alert)}")
+            _print(f"alert {args.name} added; it fires for articles indexed from now on: {json.dumps(alert)}")
         elif args.action == "remove":
             if not remove_alert(client, settings.es_alerts_index, args.name):
                 return _fail(f"no alert named {args.name}")
-            print(f"alert {args.name} removed")
+            _print(f"alert {args.name} removed")
         else:
             for alert in list_alerts(client, settings.es_alerts_index):
-                print(json.dumps(alert) if args.json else
+                _print(json.dumps(alert) if args.json else
                       f"{alert['name']:<24} query={alert.get('query')!r} topic={alert.get('topic')} "
                       f"entity={alert.get('entity')!r} webhook={alert.get('webhook') or '-'} "
                       f"{'once per story, ' if alert.get('per_story') else ''}"
@@ -387,7 +395,7 @@ def cmd_kibana(args: argparse.Namespace) -> int:
         )
     except KibanaError as error:
         return _fail(str(error))
-    print(f"imported {answer.get('successCount', 0)} saved objects into {args.url} "
+    _print(f"imported {answer.get('successCount', 0)} saved objects into {args.url} "
           f"(data views '{settings.es_alias}' and '{settings.es_stories_alias}')")  # fmt: skip
     return 0
 
@@ -414,17 +422,17 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = result["hits"]["hits"]
     if args.json:
         for hit in hits:
-            print(json.dumps({"id": hit["_id"], "score": hit["_score"], **hit["_source"]}, ensure_ascii=False))
+            _print(json.dumps({"id": hit["_id"], "score": hit["_score"], **hit["_source"]}, ensure_ascii=False))
         return 0
     total = result["hits"]["total"]["value"]
-    print(f"{total} article{'s' if total != 1 else ''} match")
+    _print(f"{total} article{'s' if total != 1 else ''} match")
     for hit in hits:
         source = hit["_source"]
         title = source.get("title") or "(untitled)"
         when = (source.get("published_at") or source.get("fetched_at") or "")[:10]
-        print(f"\n{hit['_score']:6.2f}  {title}\n        {source.get('source', '')}  {when}  {source.get('url', '')}")
+        _print(f"\n{hit['_score']:6.2f}  {title}\n        {source.get('source', '')}  {when}  {source.get('url', '')}")
         for fragment in hit.get("highlight", {}).get("body", []):
-            print("        " + fragment.replace("<em>", "*").replace("</em>", "*"))
+            _print("        " + fragment.replace("<em>", "*").replace("</em>", "*"))
     return 0
 
 
@@ -437,7 +445,7 @@ def _when(value: str | None) -> str:
 
 def _print_json_lines(documents: list[dict[str, Any]]) -> int:
     for document in documents:
-        print(json.dumps(document, ensure_ascii=False))
+        _print(json.dumps(document, ensure_ascii=False))
     return 0
 
 
@@ -483,11 +491,11 @@ def cmd_stories(args: argparse.Namespace) -> int:
         return failed
     if args.json:
         return _print_json_lines(stories)
-    print(f"{len(stories)} top stor{'ies' if len(stories) != 1 else 'y'} seen in the last {args.hours:g} h")
+    _print(f"{len(stories)} top stor{'ies' if len(stories) != 1 else 'y'} seen in the last {args.hours:g} h")
     if stories:
-        print(f"\n{'articles':>8} {'outlets':>7}  {'first seen (UTC)':16}  {'last seen':16}  story")
+        _print(f"\n{'articles':>8} {'outlets':>7}  {'first seen (UTC)':16}  {'last seen':16}  story")
     for story in stories:
-        print(f"{story['article_count']:>8} {story['source_count']:>7}  {_when(story['first_seen']):16}  "
+        _print(f"{story['article_count']:>8} {story['source_count']:>7}  {_when(story['first_seen']):16}  "
               f"{_when(story['last_seen']):16}  {_clip(story['headline'] or '(untitled)', 70)}\n"
               f"{'':55}{story['id']}")  # fmt: skip
     return 0
@@ -510,24 +518,24 @@ def cmd_story(args: argparse.Namespace) -> int:
     path, articles = found
     story = path[-1]
     if args.json:
-        print(json.dumps({**story, "articles": articles}, ensure_ascii=False))
+        _print(json.dumps({**story, "articles": articles}, ensure_ascii=False))
         return 0
     for merged in path[:-1]:
-        print(f"story {merged['id']} was merged into {merged['merged_into']}")
-    print(f"{story['headline'] or '(untitled)'}\nstory {story['id']}")
-    print(f"{story['article_count']} articles ({story['duplicate_count']} copies) from {story['source_count']} "
+        _print(f"story {merged['id']} was merged into {merged['merged_into']}")
+    _print(f"{story['headline'] or '(untitled)'}\nstory {story['id']}")
+    _print(f"{story['article_count']} articles ({story['duplicate_count']} copies) from {story['source_count']} "
           f"outlets, {_when(story['first_seen'])} → {_when(story['last_seen'])} UTC")  # fmt: skip
     for label, key in (("persons", "persons"), ("organisations", "organizations"), ("places", "locations"),
                        ("topics", "topic_labels")):  # fmt: skip
         if story.get(key):
-            print(f"{label}: {'; '.join(story[key])}")
-    print()
+            _print(f"{label}: {'; '.join(story[key])}")
+    _print()
     for article in articles:
         copy = f"  (copy of {article['duplicate_of'][:8]})" if article.get("duplicate_of") else ""
-        print(f"{_when(article.get('timestamp'))}  {_clip(article.get('source', ''), 24):24}  "
+        _print(f"{_when(article.get('timestamp'))}  {_clip(article.get('source', ''), 24):24}  "
               f"{_clip(article.get('title') or '(untitled)', 70)}{copy}")  # fmt: skip
     if len(articles) < story["article_count"]:
-        print(f"… {story['article_count'] - len(articles)} more (--size)")
+        _print(f"… {story['article_count'] - len(articles)} more (--size)")
     return 0
 
 
@@ -542,18 +550,18 @@ def cmd_versions(args: argparse.Namespace) -> int:
     if args.json:
         return _print_json_lines(versions)
     if not versions:
-        print(f"article {args.id} has no earlier versions")
+        _print(f"article {args.id} has no earlier versions")
         return 0
-    print(f"article {args.id}: {_count(len(versions), 'earlier version')}")
+    _print(f"article {args.id}: {_count(len(versions), 'earlier version')}")
     for version in versions:
-        print(f"\nversion {version['version']}, seen {_when(version.get('seen_at'))}, replaced "
+        _print(f"\nversion {version['version']}, seen {_when(version.get('seen_at'))}, replaced "
               f"{_when(version.get('replaced_at'))} UTC: {_count(version['added_count'], 'sentence')} added, "
               f"{version['removed_count']} removed")  # fmt: skip
         if version.get("title") != version.get("new_title"):
-            print(f"  title: {version.get('title')!r} → {version.get('new_title')!r}")
+            _print(f"  title: {version.get('title')!r} → {version.get('new_title')!r}")
         for sign, key in (("+", "sentences_added"), ("-", "sentences_removed")):
             for sentence in version.get(key, []):
-                print(f"  {sign} {_clip(sentence, 110)}")
+                _print(f"  {sign} {_clip(sentence, 110)}")
     return 0
 
 
@@ -572,7 +580,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     finally:
         collector.close()
     if args.json:
-        print(as_json(status))
+        _print(as_json(status))
     else:
         Console().print(render(status))
     healthy = status.kafka == "ok" and status.elasticsearch.startswith(("green", "yellow"))
@@ -594,15 +602,15 @@ def cmd_dlq(args: argparse.Namespace) -> int:
         for stored in letters:
             letter = stored.letter
             if args.json:
-                print(json.dumps({"ref": stored.ref, **letter.model_dump(mode="json", exclude={"payload"})}))
+                _print(json.dumps({"ref": stored.ref, **letter.model_dump(mode="json", exclude={"payload"})}))
             else:
                 what = letter.article_id or letter.url or letter.key or ""
-                print(
+                _print(
                     f"{stored.ref:<8} {letter.failed_at:%Y-%m-%d %H:%M:%S} {letter.stage:<7} {letter.error_class:<20} "
                     f"{what[:40]:<40} {' '.join(letter.reason.split())[:90]}"
                 )
         if not letters and not args.json:
-            print("no dead letters")
+            _print("no dead letters")
         return 0
     if not args.refs and not (args.action == "replay" and (args.stage or args.all)):
         return _fail(f"dlq {args.action} needs letter references (partition:offset, from `newsflow dlq list`)", 2)
@@ -615,18 +623,18 @@ def cmd_dlq(args: argparse.Namespace) -> int:
         return _fail(str(error), 2)
     if args.action == "show":
         for stored in chosen:
-            print(
+            _print(
                 json.dumps({"ref": stored.ref, **stored.letter.model_dump(mode="json")}, indent=2, ensure_ascii=False)
             )
         return 0
     if args.dry_run:
         for stored in chosen:
-            print(
+            _print(
                 f"would replay {stored.ref} ({stored.letter.stage}: {stored.letter.source_topic or stored.letter.url})"
             )
         return 0
     counts = replay(settings, chosen)
-    print(
+    _print(
         f"replayed {counts['replayed']} messages to their topics, fetched {counts['refetched']} pages again, "
         f"skipped {counts['skipped']}"
     )

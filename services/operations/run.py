@@ -16,6 +16,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
+from services.common.text import masked_urls
 from services.operations.liveview import progress_event, render_live
 from services.operations.status import PipelineSettings, PipelineStatus, StatusCollector, throughput
 from services.operations.supervisor import Supervisor, json_line
@@ -156,7 +157,7 @@ def ingest_samples_when_ready(folder: Path, stopping: Any, *, quiet: bool = Fals
             if found == len(result.article_ids):
                 return say(
                     f"newsflow is running: {found} sample articles are searchable in Elasticsearch "
-                    f"({es_settings.es_url}, alias '{es_settings.es_alias}').\n"
+                    f"({masked_urls(es_settings.es_url)}, alias '{es_settings.es_alias}').\n"
                     f"  search:  .venv/bin/newsflow search Shamkhani\n"
                     f"  add:     .venv/bin/newsflow ingest PATH_OR_URL ...\n"
                     f"  health:  .venv/bin/newsflow status\n"

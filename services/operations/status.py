@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from services.common.text import masked_urls, without_controls
 from services.common.topology import Route, routes
 from services.fetcher.settings import FetcherSettings
 from services.indexer.settings import IndexerSettings
@@ -154,7 +155,8 @@ class StatusCollector:
             return "ok", topics, stages, letters, sources
         except Exception as error:  # unreachable, refused, timed out: say so, do not crash the view
             self._close_probe()
-            return f"unreachable at {settings.kafka_bootstrap}: {type(error).__name__}: {error}", [], [], [], []
+            reason = f"{type(error).__name__}: {masked_urls(str(error))}"
+            return f"unreachable at {settings.kafka_bootstrap}: {reason}", [], [], [], []
 
     def _elasticsearch(self) -> tuple[str, int | None]:
         from services.indexer.elastic import make_client
@@ -168,7 +170,7 @@ class StatusCollector:
                 documents = None  # no alias yet: nothing was indexed
             return str(health), documents
         except Exception as error:
-            return f"unreachable at {self.settings.es_url}: {type(error).__name__}", None
+            return f"unreachable at {masked_urls(self.settings.es_url)}: {type(error).__name__}", None
 
     def _close_probe(self) -> None:
         if self._probe is not None:
@@ -280,11 +282,11 @@ def render(status: PipelineStatus) -> Any:
         for column in ("failed at", "stage", "error", "reason"):
             errors.add_column(column, overflow="fold")
         for letter in status.last_errors:
-            errors.add_row(letter.failed_at, letter.stage, letter.error_class, letter.reason[:120])
+            errors.add_row(letter.failed_at, letter.stage, _shown(letter.error_class), _shown(letter.reason)[:120])
         parts.append(errors)
     if status.problems:
         parts.append(Text("problems:", style="bold red"))
-        parts += [Text(f"  • {problem}") for problem in status.problems]
+        parts += [Text(f"  • {_shown(problem)}") for problem in status.problems]
     else:
         parts.append(Text("no problems found", style="green"))
     return Group(*parts)
@@ -294,6 +296,11 @@ def _coloured(text: str, good: bool) -> Any:
     from rich.text import Text
 
     return Text(text, style="green" if good else "bold red")
+
+
+def _shown(text: str) -> str:
+    """Reasons and problems quote what sources sent: no escape sequences, no URL passwords on screen."""
+    return masked_urls(without_controls(text))
 
 
 def _number(value: int | None) -> str:

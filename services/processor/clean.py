@@ -15,6 +15,7 @@ from datetime import datetime
 
 from schemas import CleanArticle, Dateline, RawArticle
 from services.common.metadata import dedupe_names, parse_datetime, plausible_date, read_page_metadata, same_site
+from services.common.text import without_controls
 from services.processor.language import detect_language
 
 # Bodies beyond this are truncated (and flagged): longer than any news story, and Elasticsearch
@@ -327,9 +328,12 @@ def clean(raw: RawArticle) -> CleanArticle:
     else:
         text, method = raw.text or "", "text"
     published_at = plausible_date(published_at, raw.fetched_at)
+    # A title or body carrying escape sequences would act on every terminal that later shows it.
+    text = without_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
+    title = without_controls(title) if title else title
     parts = strip_wire_boilerplate(text)
     body = consistent_quotes(parts.body)
-    authors = authors or tuple(parts.authors)
+    authors = tuple(filter(None, map(without_controls, authors))) or tuple(parts.authors)
     if not body.strip():
         raise CleaningError("no article text left after extraction and cleaning")
     truncated = len(body) > MAX_BODY_CHARS

@@ -143,3 +143,14 @@ def test_a_publication_date_after_the_fetch_is_dropped_and_the_fetch_time_stands
     assert clean(page).published_at is None
     today = future.model_copy(update={"published_at": fetched.replace(hour=9)})
     assert clean(today).published_at == fetched.replace(hour=9)
+
+
+def test_control_characters_and_escape_sequences_are_stripped_from_title_and_body():
+    raw = RawArticle(
+        url="https://e.org/3",
+        title="Markets\x1b[2J\x1b[H rally\x07",
+        text="Stocks rose\x1b]0;owned\x07 on Monday.\x00\r\nTraders\x9b31m cheered.\r\rA\x08 third line.",
+    )
+    article = clean(raw)
+    assert article.title == "Markets rally"
+    assert article.body == "Stocks rose on Monday.\n\nTraders cheered.\n\nA third line."

@@ -41,6 +41,29 @@ def test_a_secret_that_reaches_a_log_line_is_redacted(restore_logging, capsys, m
     assert "hunter2-long-secret" not in err and "elastic:***@es" in err
 
 
+@pytest.mark.parametrize("log_format", ["json", "text"])
+@pytest.mark.parametrize("secret", ['pa"ss\\word-1', "pässwörd-ñ-2", "quote'd\\back-3"])
+def test_a_secret_with_quotes_backslashes_or_non_ascii_is_redacted_in_every_format(
+    restore_logging, capsys, monkeypatch, log_format, secret
+):
+    monkeypatch.setenv("NEWSFLOW_ES_PASSWORD", secret)
+    configure_logging("INFO", IndexerSettings(log_format=log_format))
+    logger = logging.getLogger("newsflow.test")
+    logger.error("login as %s failed", secret)
+    logger.error("login failed: %r", {"password": secret})
+    err = capsys.readouterr().err
+    for written in (secret, json.dumps(secret)[1:-1], repr(secret)[1:-1]):
+        assert written not in err
+    assert err.count("***") >= 2
+
+
+def test_a_password_inside_the_elasticsearch_url_is_a_secret_too(restore_logging, capsys, monkeypatch):
+    monkeypatch.setenv("NEWSFLOW_ES_URL", "http://elastic:s3cr3t-in-url@es:9200")
+    configure_logging("INFO", IndexerSettings(log_format="json"))
+    logging.getLogger("newsflow.test").error("the node answered for s3cr3t-in-url")
+    assert "s3cr3t-in-url" not in capsys.readouterr().err
+
+
 def _get(url: str) -> tuple[int, str]:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
