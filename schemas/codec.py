@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable, Mapping
 from typing import TypedDict, TypeVar
 
 from pydantic import ValidationError
@@ -16,6 +17,10 @@ M = TypeVar("M", bound=Contract)
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 
 
+# A replayed message carries how often it failed so far, so the letter it may become counts one more.
+ATTEMPTS_HEADER = "newsflow-attempts"
+
+
 class MessageOrigin(TypedDict, total=False):
     """Where a consumed message came from; recorded in its dead letter so it can be found and replayed."""
 
@@ -23,6 +28,22 @@ class MessageOrigin(TypedDict, total=False):
     partition: int
     offset: int
     key: str | None
+    attempts: int  # this handling is the message's n-th attempt (1 unless it was replayed from a dead letter)
+
+
+def attempt_of(headers: Iterable[tuple[str, bytes]] | Mapping[str, bytes] | None) -> int:
+    """Which attempt at a message this is, from its Kafka headers; an unreadable count is a first attempt."""
+    pairs = headers.items() if isinstance(headers, Mapping) else headers or ()
+    for name, value in pairs:
+        if name == ATTEMPTS_HEADER:
+            text = bytes(value or b"").decode("ascii", "replace")
+            return int(text) + 1 if text.isdigit() and len(text) < 6 else 1
+    return 1
+
+
+def attempts_header(failed_attempts: int) -> list[tuple[str, bytes]]:
+    """The headers of a message replayed after ``failed_attempts`` failures."""
+    return [(ATTEMPTS_HEADER, str(failed_attempts).encode("ascii"))]
 
 
 class InvalidMessage(ValueError):

@@ -79,6 +79,11 @@ class KafkaSettings(NewsflowSettings):
     topic_grouped: str = "news.grouped"
     topic_enriched: str = "news.enriched"
     topic_dlq: str = "news.dlq"
+    # A letter whose message failed this many times is not replayed again but moved to the quarantine topic.
+    dlq_max_attempts: int = Field(default=3, ge=1)
+    topic_quarantine: str = "news.dlq.quarantine"
+    # Compacted: which letters were already replayed (or quarantined), so each is handled once.
+    topic_dlq_handled: str = "news.dlq.handled"
     topic_alerts: str = "news.alerts"
     # Per-topic streams for subscribers: <prefix><slug>, e.g. news.topic.conflict-war-and-peace.
     topic_subscription_prefix: str = "news.topic."
@@ -134,7 +139,7 @@ class KafkaSettings(NewsflowSettings):
         from services.common.topology import STAGES
 
         flow = [getattr(self, field) for spec in STAGES for field in spec.outputs]
-        return [*flow, self.topic_dlq, self.topic_alerts, *self.subscription_topics]
+        return [*flow, self.topic_dlq, self.topic_quarantine, self.topic_alerts, *self.subscription_topics]
 
     @property
     def subscription_topics(self) -> list[str]:

@@ -20,8 +20,12 @@ class Ingested:
     skipped: list[InputError] = field(default_factory=list)  # inputs that were not articles, with why
 
 
-def ingest(settings: FetcherSettings, paths: list[str], *, backfill: bool = False, force: bool = False) -> Ingested:
-    """Read every path and URL, publish the articles not yet published unchanged (all of them if ``force``)."""
+def ingest(
+    settings: FetcherSettings, paths: list[str], *, backfill: bool = False, force: bool = False, attempt: int = 1
+) -> Ingested:
+    """Read every path and URL, publish the articles not yet published unchanged (all of them if ``force``).
+
+    ``attempt`` > 1 when the paths come from replayed dead letters: a failure again counts one more."""
     client = safe_client(settings)
     try:
         items = list(walk(paths, backfill=backfill, client=client))
@@ -29,7 +33,7 @@ def ingest(settings: FetcherSettings, paths: list[str], *, backfill: bool = Fals
         client.close()
     publisher = Publisher(settings)
     try:
-        counts = publisher.publish(items, force=force)
+        counts = publisher.publish(items, force=force, attempt=attempt)
     finally:
         publisher.close()
     return Ingested(

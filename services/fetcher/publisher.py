@@ -85,14 +85,22 @@ class Publisher:
         known = self.seen.load()
         log.info("fetcher knows %d published articles", known)
 
-    def publish(self, items: list[InputItem], *, force: bool = False) -> PublishCounts:
-        """Publish a batch and wait until the broker acknowledged every message in it."""
+    def publish(self, items: list[InputItem], *, force: bool = False, attempt: int = 1) -> PublishCounts:
+        """Publish a batch and wait until the broker acknowledged every message in it.
+
+        ``attempt`` says which attempt at these inputs this is (more than 1 when a dead letter is replayed),
+        so a letter written for one that fails again counts every failure."""
         counts = PublishCounts()
         pending = []
         for item in items:
             if isinstance(item, InputError):
                 letter = dead_letter(
-                    item.stage, item.payload, ValueError(item.reason), reason=item.reason, url=item.origin
+                    item.stage,
+                    item.payload,
+                    ValueError(item.reason),
+                    reason=item.reason,
+                    url=item.origin,
+                    attempts=attempt,
                 ).model_copy(update={"error_class": item.error_class})
                 publish_dead_letter(self.producer, self.settings, letter)
                 counts.dead_lettered += 1

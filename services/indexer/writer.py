@@ -19,6 +19,7 @@ from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 
 from schemas import DeadLetter, EnrichedArticle, InvalidMessage, Stage, dead_letter, decode
+from schemas.codec import attempt_of
 from services.indexer.documents import bulk_action, mapping_version
 from services.indexer.settings import IndexerSettings
 from services.indexer.versions import VersionBook
@@ -137,6 +138,7 @@ class BulkWriter:
             partition=record.partition,
             offset=record.offset,
             key=record.key.decode("utf-8", "replace") if record.key else None,
+            attempts=attempt_of(record.headers),
         )
         if error_class:
             letter = letter.model_copy(update={"error_class": error_class})

@@ -590,27 +590,34 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_dlq(args: argparse.Namespace) -> int:
     """Inspect dead letters and replay chosen ones."""
     from services.common.settings import KafkaSettings
-    from services.operations.deadletters import find_letters, newest_letters, read_letters, replay
+    from services.operations.deadletters import find_letters, handled_letters, newest_letters, read_letters, replay
 
     settings = KafkaSettings()
     if args.action == "list":
+        quarantined = args.quarantined
         letters = (
-            newest_letters(settings, args.limit)
+            newest_letters(settings, args.limit, quarantined=quarantined)
             if not args.stage
-            else [stored for stored in read_letters(settings) if stored.letter.stage == args.stage][-args.limit :][::-1]
+            else [
+                stored
+                for stored in read_letters(settings, quarantined=quarantined)
+                if stored.letter.stage == args.stage
+            ][-args.limit :][::-1]
         )
+        handled = {} if quarantined else handled_letters(settings)
         for stored in letters:
-            letter = stored.letter
+            letter, done = stored.letter, handled.get(stored.ref)
             if args.json:
-                _print(json.dumps({"ref": stored.ref, **letter.model_dump(mode="json", exclude={"payload"})}))
+                shown = letter.model_dump(mode="json", exclude={"payload"})
+                _print(json.dumps({"ref": stored.ref, "handled": done, **shown}))
             else:
-                what = letter.article_id or letter.url or letter.key or ""
+                what, reason = letter.article_id or letter.url or letter.key or "", " ".join(letter.reason.split())
                 _print(
                     f"{stored.ref:<8} {letter.failed_at:%Y-%m-%d %H:%M:%S} {letter.stage:<7} {letter.error_class:<20} "
-                    f"{what[:40]:<40} {' '.join(letter.reason.split())[:90]}"
+                    f"{letter.attempts:>2}x {done or 'waiting':<11} {what[:40]:<40} {reason[:80]}"
                 )
         if not letters and not args.json:
-            _print("no dead letters")
+            _print("no letters in quarantine" if quarantined else "no dead letters")
         return 0
     if not args.refs and not (args.action == "replay" and (args.stage or args.all)):
         return _fail(f"dlq {args.action} needs letter references (partition:offset, from `newsflow dlq list`)", 2)
@@ -629,14 +636,15 @@ def cmd_dlq(args: argparse.Namespace) -> int:
         return 0
     if args.dry_run:
         for stored in chosen:
-            _print(
-                f"would replay {stored.ref} ({stored.letter.stage}: {stored.letter.source_topic or stored.letter.url})"
-            )
+            action = "quarantine" if stored.letter.attempts >= settings.dlq_max_attempts else "replay"
+            where = stored.letter.source_topic or stored.letter.url
+            _print(f"would {action} {stored.ref} ({stored.letter.stage}: {where}, failed {stored.letter.attempts}x)")
         return 0
     counts = replay(settings, chosen)
     _print(
         f"replayed {counts['replayed']} messages to their topics, fetched {counts['refetched']} pages again, "
-        f"skipped {counts['skipped']}"
+        f"skipped {counts['skipped']}; quarantined {counts['quarantined']} (failed "
+        f"{settings.dlq_max_attempts} times); {counts['already']} handled before"
     )
     return 0
 
@@ -734,6 +742,8 @@ def build_parser() -> argparse.ArgumentParser:
     dlq.add_argument("--limit", type=int, default=20, help="list: how many, newest first")
     dlq.add_argument("--json", action="store_true", help="list: one JSON object per letter (payload left out)")
     dlq.add_argument("--dry-run", action="store_true", help="replay: only say what would be replayed")
+    dlq.add_argument("--quarantined", action="store_true",
+                     help="list: letters quarantined after failing NEWSFLOW_DLQ_MAX_ATTEMPTS times")  # fmt: skip
     dlq.set_defaults(handler=cmd_dlq)
 
     stories = commands.add_parser("stories", help="the top stories of the last hours: articles, outlets, first seen")

@@ -5,11 +5,15 @@ stable, unique, and what `newsflow dlq list` prints. Replaying sends the origina
 topic they came from, keyed as before, so the stage that failed takes them again; one that still fails
 becomes a new letter. Letters of the fetch stage carry no message, only the URL: replaying one fetches
 the page again, as `newsflow ingest URL` does.
+
+A letter has a life cycle, so a poison message cannot cycle for ever: each letter is handled once (the
+compacted ``news.dlq.handled`` records it), a replayed message carries its count of failures in a header
+so the letter it may become counts one more, and a letter that reached ``NEWSFLOW_DLQ_MAX_ATTEMPTS`` is
+moved to ``news.dlq.quarantine`` instead of being replayed (`newsflow dlq list --quarantined`).
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +21,9 @@ from urllib.parse import urlsplit
 
 from kafka import KafkaConsumer, TopicPartition
 
-from schemas import DeadLetter, InvalidMessage, Stage, decode
+from schemas import DeadLetter, InvalidMessage, Stage, decode, encode, original_payload
+from schemas.codec import attempts_header
+from services.common.messaging import ensure_topics, make_producer, read_compacted
 from services.common.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -41,20 +47,21 @@ def parse_ref(text: str) -> tuple[int, int]:
     return int(partition), int(offset)
 
 
-def _consumer(settings: KafkaSettings) -> tuple[KafkaConsumer, list[TopicPartition]]:
+def _consumer(settings: KafkaSettings, topic: str) -> tuple[KafkaConsumer, list[TopicPartition]]:
     consumer = KafkaConsumer(
         **settings.kafka_client_options(), group_id=None, enable_auto_commit=False, client_id="newsflow-dlq"
     )
-    partitions = [
-        TopicPartition(settings.topic_dlq, p) for p in sorted(consumer.partitions_for_topic(settings.topic_dlq) or ())
-    ]
+    partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
     consumer.assign(partitions)
     return consumer, partitions
 
 
-def read_letters(settings: KafkaSettings, *, newest: int | None = None) -> Iterator[StoredLetter]:
-    """Every letter held (or about the ``newest`` per partition), partition by partition, oldest first."""
-    consumer, partitions = _consumer(settings)
+def read_letters(
+    settings: KafkaSettings, *, newest: int | None = None, quarantined: bool = False
+) -> Iterator[StoredLetter]:
+    """Every letter held (or about the ``newest`` per partition), partition by partition, oldest first;
+    those in quarantine instead if ``quarantined``."""
+    consumer, partitions = _consumer(settings, settings.topic_quarantine if quarantined else settings.topic_dlq)
     try:
         if not partitions:
             return
@@ -77,9 +84,9 @@ def read_letters(settings: KafkaSettings, *, newest: int | None = None) -> Itera
         consumer.close()
 
 
-def newest_letters(settings: KafkaSettings, count: int) -> list[StoredLetter]:
+def newest_letters(settings: KafkaSettings, count: int, *, quarantined: bool = False) -> list[StoredLetter]:
     """The ``count`` most recent letters over all partitions, newest first."""
-    letters = list(read_letters(settings, newest=count))
+    letters = list(read_letters(settings, newest=count, quarantined=quarantined))
     letters.sort(key=lambda stored: (stored.letter.failed_at, stored.partition, stored.offset), reverse=True)
     return letters[:count]
 
@@ -87,7 +94,7 @@ def newest_letters(settings: KafkaSettings, count: int) -> list[StoredLetter]:
 def find_letters(settings: KafkaSettings, refs: list[str]) -> list[StoredLetter]:
     """The letters named; an unknown reference is an error naming it."""
     wanted = {parse_ref(ref) for ref in refs}
-    consumer, partitions = _consumer(settings)
+    consumer, partitions = _consumer(settings, settings.topic_dlq)
     found: dict[tuple[int, int], StoredLetter] = {}
     try:
         by_number = {tp.partition: tp for tp in partitions}
@@ -107,41 +114,70 @@ def find_letters(settings: KafkaSettings, refs: list[str]) -> list[StoredLetter]
     return [found[key] for key in sorted(found)]
 
 
-def original_bytes(letter: DeadLetter) -> bytes:
-    return base64.b64decode(letter.payload) if letter.payload_encoding == "base64" else letter.payload.encode("utf-8")
+def handled_letters(settings: KafkaSettings) -> dict[str, str]:
+    """Letter reference → what was done with it (``replayed`` or ``quarantined``)."""
+    if settings.topic_dlq_handled not in _existing_topics(settings):
+        return {}
+    return {ref: what.decode("utf-8") for ref, what in read_compacted(settings, settings.topic_dlq_handled).items()}
+
+
+def _existing_topics(settings: KafkaSettings) -> set[str]:
+    consumer = KafkaConsumer(**settings.kafka_client_options(), group_id=None, client_id="newsflow-dlq")
+    try:
+        return set(consumer.topics())
+    finally:
+        consumer.close()
 
 
 def replay(settings: KafkaSettings, letters: list[StoredLetter]) -> dict[str, int]:
-    """Send each letter's message back to where it came from (or fetch its URL again); returns counts."""
-    from services.common.messaging import make_producer
+    """Send each letter's message back to where it came from (or fetch its URL again); returns counts.
 
-    counts = {"replayed": 0, "refetched": 0, "skipped": 0}
+    A letter already handled is skipped; one whose message failed ``dlq_max_attempts`` times goes to
+    quarantine instead. Each letter handled is recorded before this returns.
+    """
+    counts = {"replayed": 0, "refetched": 0, "quarantined": 0, "already": 0, "skipped": 0}
+    ensure_topics(settings, extra={settings.topic_dlq_handled: {"cleanup.policy": "compact"}})
+    handled = handled_letters(settings)
     producer = make_producer(settings, "newsflow-dlq-replay")
-    refetch = []
+    refetch: dict[int, list[str]] = {}
     try:
         for stored in letters:
-            letter = stored.letter
-            if letter.source_topic:
+            letter, done = stored.letter, "replayed"
+            if stored.ref in handled:
+                counts["already"] += 1
+                continue
+            if letter.attempts >= settings.dlq_max_attempts:
+                producer.send(settings.topic_quarantine, key=_letter_key(letter), value=encode(letter)).get(timeout=60)
+                log.warning("dead letter %s failed %d times; quarantined", stored.ref, letter.attempts)
+                counts["quarantined"] += 1
+                done = "quarantined"
+            elif letter.source_topic:
                 key = letter.key.encode("utf-8") if letter.key else None
-                producer.send(letter.source_topic, key=key, value=original_bytes(letter)).get(timeout=60)
+                headers = attempts_header(letter.attempts)
+                producer.send(letter.source_topic, key=key, value=original_payload(letter), headers=headers).get(60)
                 counts["replayed"] += 1
             elif letter.stage == Stage.FETCH and letter.url and urlsplit(letter.url).scheme in {"http", "https"}:
-                refetch.append(letter.url)  # a web address only: a letter naming a local path reads no file
+                refetch.setdefault(letter.attempts + 1, []).append(letter.url)  # a web address only, never a file
             else:
                 log.warning("dead letter %s has neither a source topic nor a web URL; nothing to replay", stored.ref)
                 counts["skipped"] += 1
+            producer.send(settings.topic_dlq_handled, key=stored.ref.encode(), value=done.encode()).get(timeout=60)
         producer.flush()
     finally:
         producer.close()
-    if refetch:
-        counts["refetched"] = _fetch_again(refetch)
+    for attempt, urls in refetch.items():
+        counts["refetched"] += _fetch_again(urls, attempt)
     return counts
 
 
-def _fetch_again(urls: list[str]) -> int:
+def _letter_key(letter: DeadLetter) -> bytes | None:
+    return (letter.article_id or letter.key or letter.url or "").encode("utf-8") or None
+
+
+def _fetch_again(urls: list[str], attempt: int) -> int:
     """Fetch the pages again as `newsflow ingest URL` does; a page that fails again is a new letter."""
     from services.fetcher.ingest import ingest
     from services.fetcher.settings import FetcherSettings
 
-    counts = ingest(FetcherSettings(), urls, force=True).counts
+    counts = ingest(FetcherSettings(), urls, force=True, attempt=attempt).counts
     return counts.published + counts.updated

@@ -152,6 +152,38 @@ def test_dead_letters_are_listed_shown_and_replayed_after_a_fix(pipeline: Pipeli
     not_read = pipeline.newsflow("dlq", "replay", local["ref"])
     assert not_read.returncode == 0 and "fetched 0 pages again, skipped 1" in not_read.stdout
     assert _status(pipeline)["dead_letters"] == 3
+    _a_poison_message_is_quarantined_after_three_failures(pipeline, poison)
+
+
+def _a_poison_message_is_quarantined_after_three_failures(pipeline: Pipeline, poison: dict[str, Any]) -> None:
+    """Each replay of the poison message fails again and counts one more; the third failure is not replayed."""
+    assert pipeline.setting("dlq_max_attempts") == "3"
+    letter = poison
+    for failures in (2, 3):
+        assert "replayed 1 messages" in pipeline.newsflow("dlq", "replay", letter["ref"]).stdout
+        again = pipeline.newsflow("dlq", "replay", letter["ref"])  # a letter is handled once
+        assert "replayed 0 messages" in again.stdout and "1 handled before" in again.stdout
+
+        def failed_again(times: int = failures) -> dict[str, Any] | None:
+            found = [item for item in _letters(pipeline) if item["key"] == "poison" and item["attempts"] == times]
+            return found[0] if found else None
+
+        letter = wait_for(failed_again, timeout=120)
+        assert letter["handled"] is None and letter["stage"] == "clean"
+    listed = {item["ref"]: item for item in _letters(pipeline)}
+    assert listed[poison["ref"]]["handled"] == "replayed"
+    dry = pipeline.newsflow("dlq", "replay", letter["ref"], "--dry-run")
+    assert f"would quarantine {letter['ref']}" in dry.stdout
+    moved = pipeline.newsflow("dlq", "replay", "--all")
+    assert "replayed 0 messages" in moved.stdout and "quarantined 1 " in moved.stdout
+    quarantined = _letters(pipeline, "--quarantined")
+    assert [(item["key"], item["attempts"]) for item in quarantined] == [("poison", 3)]
+    time.sleep(5)  # nothing is replayed, so no fourth letter may appear
+    assert [item["key"] for item in _letters(pipeline)].count("poison") == 3
+
+
+def _letters(pipeline: Pipeline, *options: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in pipeline.newsflow("dlq", "list", "--json", *options).stdout.splitlines()]
 
 
 def _cleaned_by(port: int) -> float:

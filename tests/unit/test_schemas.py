@@ -22,6 +22,7 @@ from schemas import (
     encode,
     original_payload,
 )
+from schemas.codec import MessageOrigin, attempt_of, attempts_header
 from schemas.export import JSON_DIR, rendered_schemas
 
 
@@ -145,3 +146,25 @@ def test_exported_json_schemas_are_current():
     """Run `python -m schemas.export` after changing a model."""
     for file_name, text in rendered_schemas().items():
         assert (JSON_DIR / file_name).read_text(encoding="utf-8") == text, f"{file_name} is stale"
+
+
+@pytest.mark.parametrize(
+    ("headers", "attempt"),
+    [
+        (None, 1),
+        ([], 1),
+        ([("other", b"7")], 1),
+        ([("newsflow-attempts", b"2")], 3),
+        ({"newsflow-attempts": b"1"}, 2),
+        ([("newsflow-attempts", b"-4")], 1),
+        ([("newsflow-attempts", b"99999999999")], 1),
+        ([("newsflow-attempts", b"\xff")], 1),
+    ],
+)
+def test_a_replayed_message_counts_its_earlier_failures_and_a_forged_count_is_a_first_attempt(headers, attempt):
+    assert attempt_of(headers) == attempt
+
+
+def test_a_failure_after_replays_is_a_letter_with_every_attempt_counted():
+    origin = MessageOrigin(source_topic="news.raw", offset=4, attempts=attempt_of(attempts_header(2)))
+    assert dead_letter(Stage.CLEAN, b"x", ValueError("bad"), **origin).attempts == 3

@@ -16,10 +16,10 @@ def test_defaults_work_on_a_developer_machine(monkeypatch):
     settings = IndexerSettings()
     assert settings.bootstrap_servers == ["127.0.0.1:9092"]
     assert settings.es_url == "http://127.0.0.1:9200"
-    assert settings.pipeline_topics[:6] == [
-        "news.raw", "news.clean", "news.grouped", "news.enriched", "news.dlq", "news.alerts"
+    assert settings.pipeline_topics[:7] == [
+        "news.raw", "news.clean", "news.grouped", "news.enriched", "news.dlq", "news.dlq.quarantine", "news.alerts"
     ]  # fmt: skip
-    assert len(settings.subscription_topics) == 17 and settings.pipeline_topics[6:] == settings.subscription_topics
+    assert len(settings.subscription_topics) == 17 and settings.pipeline_topics[7:] == settings.subscription_topics
     assert "news.topic.conflict-war-and-peace" in settings.subscription_topics
 
 

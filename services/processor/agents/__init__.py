@@ -12,7 +12,7 @@ from typing import Any
 
 import faust
 
-from schemas.codec import MessageOrigin
+from schemas.codec import MessageOrigin, attempt_of
 from services.common.topology import Route
 from services.processor.outputs import Outputs
 from services.processor.settings import ProcessorSettings
@@ -46,4 +46,10 @@ def origin(event: Any) -> MessageOrigin:
     """Where a message came from, for its dead letter."""
     message = event.message
     key = event.key.decode("utf-8", "replace") if isinstance(event.key, bytes) else None
-    return MessageOrigin(source_topic=message.topic, partition=message.partition, offset=message.offset, key=key)
+    return MessageOrigin(
+        source_topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=key,
+        attempts=attempt_of(message.headers),
+    )
