@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.setup-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-entities eval-topics bench bench-fetcher bench-enrich bench-indexer bench-clean bench-pipeline clean
+.PHONY: help setup run test test-unit test-integration lint format typecheck stack-up stack-down stack-status schemas eval-clean eval-stories eval-entities eval-topics bench bench-fetcher bench-enrich bench-indexer bench-clean bench-pipeline bench-failover clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -81,6 +81,9 @@ bench-enrich: setup stack-up ## enrich stage through Kafka vs raw nlp.pipe and v
 
 bench-indexer: setup stack-up ## indexer vs raw helpers.bulk of the same documents; publish-to-searchable latency p50/p99
 	$(BIN)/python -m tests.benchmarks.indexer --json bench-indexer.json
+
+bench-failover: setup stack-up ## longest wait of articles when a processor or indexer is SIGKILLed: restarted, or taken over by its peer
+	$(BIN)/python -m tests.benchmarks.failover --json bench-failover.json
 
 bench-clean: setup stack-up ## clean stage through Kafka vs the pure cleaning code, side by side
 	$(BIN)/python -m tests.benchmarks.clean_stage --json bench-clean.json

@@ -9,6 +9,7 @@ an environment variable wins over the file.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any, Literal, Self, TypeVar
@@ -98,6 +99,26 @@ class KafkaSettings(NewsflowSettings):
     kafka_ssl_cafile: Path | None = None
     kafka_ssl_certfile: Path | None = None
     kafka_ssl_keyfile: Path | None = None
+    # Consumer groups. A member silent this long is dead and its partitions go to its peers; the broker
+    # refuses less than 6 s by default. Heartbeats go out well within it.
+    kafka_session_timeout_s: float = Field(default=10.0, ge=1, le=300)
+    kafka_heartbeat_interval_s: float = Field(default=2.0, gt=0, le=100)
+    # Static membership: a worker restarted under the same id takes its partitions back at once, without a
+    # rebalance and without waiting for its old session to expire. Unique per worker of a group and stable
+    # across its restarts; ``{hostname}`` is replaced (a container's hostname is stable across restarts).
+    instance_id: str | None = None
+
+    @model_validator(mode="after")
+    def _heartbeats_within_the_session(self) -> Self:
+        if self.kafka_heartbeat_interval_s * 3 > self.kafka_session_timeout_s:
+            raise ValueError("NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_S must be at most a third of the session timeout")
+        return self
+
+    def group_instance_id(self) -> str | None:
+        """This worker's static identity in its consumer groups, or None for dynamic membership."""
+        if not self.instance_id:
+            return None
+        return self.instance_id.replace("{hostname}", socket.gethostname())
 
     @model_validator(mode="after")
     def _credentials_for_sasl(self) -> Self:
@@ -106,6 +127,14 @@ class KafkaSettings(NewsflowSettings):
         ):
             raise ValueError("SASL needs NEWSFLOW_KAFKA_SASL_USERNAME and NEWSFLOW_KAFKA_SASL_PASSWORD")
         return self
+
+    def group_member_options(self) -> dict[str, Any]:
+        """kafka-python consumer arguments of a group member: liveness timing and static identity."""
+        return {
+            "session_timeout_ms": int(self.kafka_session_timeout_s * 1000),
+            "heartbeat_interval_ms": int(self.kafka_heartbeat_interval_s * 1000),
+            "group_instance_id": self.group_instance_id(),
+        }
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Connection and security arguments for every kafka-python client (producer, consumer, admin)."""

@@ -167,6 +167,7 @@ class Indexer:
             **settings.kafka_client_options(),
             group_id=group,
             client_id="newsflow-indexer",
+            **settings.group_member_options(),
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=settings.indexer_batch_size,

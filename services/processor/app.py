@@ -111,6 +111,9 @@ def create_faust_app(settings: ProcessorSettings) -> faust.App:
         consumer_max_fetch_size=MAX_REQUEST_BYTES,
         consumer_auto_offset_reset="earliest",
         processing_guarantee="at_least_once",
+        broker_session_timeout=settings.kafka_session_timeout_s,
+        broker_heartbeat_interval=settings.kafka_heartbeat_interval_s,
+        consumer_group_instance_id=settings.group_instance_id(),
     )
     app.transport = HandOverTransport(app.conf.broker_consumer, app)  # commits before a rebalance moves work
     return app
@@ -157,10 +160,14 @@ def main() -> None:
     from services.common.runtime import configure_logging
     from services.common.settings import load_settings
     from services.processor.replicated import CHANGELOG_CONFIG
+    from services.processor.stages import warm_up
 
     settings = load_settings(ProcessorSettings)
     handler = configure_logging(settings.log_level, settings)
     ensure_topics(settings, {settings.group_changelog: CHANGELOG_CONFIG})
+    if "enrich" in settings.stages:
+        # Before joining the group: a worker assigned partitions must handle them at once, not load a model.
+        warm_up(settings.enrich_model)
     app = create_app(settings)
     if settings.processor_web_enabled:
         setup_prometheus_sensors(app, name_prefix="newsflow_faust")

@@ -19,20 +19,13 @@ from typing import TypeVar
 
 from schemas import DeadLetter, RawArticle, encode
 from schemas.codec import MessageOrigin
-from services.processor.clean import clean
-from services.processor.enrich import enrich_batch
 from services.processor.grouping import PartitionedGroupers
 from services.processor.settings import ProcessorSettings
-from services.processor.stages import Outcome, clean_message, enrich_messages, group_article
+from services.processor.stages import Outcome, clean_message, enrich_messages, group_article, warm_up
 
 T = TypeVar("T")
 
 # A short story naming people, places and a topic: enough to build every table enrichment derives.
-WARM_UP = RawArticle(
-    url="https://newsflow.invalid/warm-up",
-    title="Ministers meet in London",
-    text="Foreign ministers from France and Kenya met Jane Smith in London on Monday to discuss trade.",
-)
 # Articles per enrichment batch: the model gains little past a few texts at once (measured on 288 BBC
 # articles: 8 or 32 a batch take the same time in one process), and small batches spread the last ones
 # over every worker (two workers: 1.86x one at 8 a batch, 1.65x at 32).
@@ -114,11 +107,6 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def warm_up(model: str) -> None:
-    """Load the model and build the tables enrichment derives from it (topic vectors, the gazetteer)."""
-    enrich_batch([clean(WARM_UP)], model=model)
 
 
 def _origin(index: int) -> MessageOrigin:

@@ -18,6 +18,19 @@ from services.processor.settings import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
+WARM_UP = RawArticle(
+    url="https://newsflow.invalid/warm-up",
+    title="Ministers meet in London",
+    text="Foreign ministers from France and Kenya met Jane Smith in London on Monday to discuss trade.",
+)
+
+
+def warm_up(model: str) -> None:
+    """Load the model and build the tables enrichment derives from it (topic vectors, the gazetteer), so the
+    first batch, or a worker that just joined its group, does not pay for them."""
+    enrich_batch([clean(WARM_UP)], model=model)
+
+
 # Everything a malformed article can raise from the cleaning and enrichment code is reported, not
 # propagated: parsers of hostile HTML and text fail in ways no list of exception types covers.
 Outcome = CleanArticle | DeadLetter

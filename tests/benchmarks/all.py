@@ -58,8 +58,12 @@ FIGURES = [
     Figure("peak RSS fetcher (MiB)", "pipeline", "peak_rss_fetcher_mib", "< 1024"),
     Figure("peak RSS processor (MiB)", "pipeline", "peak_rss_processor_mib", "< 1024"),
     Figure("peak RSS indexer (MiB)", "pipeline", "peak_rss_indexer_mib", "< 1024"),
+    Figure("processor SIGKILLed and restarted: longest wait (s)", "failover", "processor_restart_s", "< 15"),
+    Figure("indexer SIGKILLed and restarted: longest wait (s)", "failover", "indexer_restart_s", "< 15"),
+    Figure("processor SIGKILLed, its peer takes over: longest wait (s)", "failover", "processor_peer_s", "< 15"),
+    Figure("indexer SIGKILLed, its peer takes over: longest wait (s)", "failover", "indexer_peer_s", "< 15"),
 ]
-BENCHMARKS = ["fetcher", "clean_stage", "enrich_stage", "process_workers", "indexer", "pipeline"]
+BENCHMARKS = ["fetcher", "clean_stage", "enrich_stage", "process_workers", "indexer", "pipeline", "failover"]
 
 
 def run_benchmark(name: str, data: Path) -> dict[str, Any]:

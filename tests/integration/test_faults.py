@@ -114,11 +114,14 @@ def test_each_service_killed_in_turn_mid_stream_loses_and_duplicates_nothing(
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     fetcher_env = {"NEWSFLOW_FETCHER_PATHS": str(inbox), "NEWSFLOW_FETCHER_POLL_INTERVAL_S": "0.5"}
-    running = {
-        FETCHER: pipeline.start_service(FETCHER, fetcher_env),
-        PROCESSOR: pipeline.start_service(PROCESSOR),
-        INDEXER: pipeline.start_service(INDEXER),
+    # As `newsflow run` starts them: static group members, so a restarted one takes its partitions back
+    # at once and fences its killed self (which must neither lose nor repeat anything).
+    envs = {
+        FETCHER: fetcher_env,
+        PROCESSOR: {"NEWSFLOW_INSTANCE_ID": "processor-1"},
+        INDEXER: {"NEWSFLOW_INSTANCE_ID": "indexer-1"},
     }
+    running = {module: pipeline.start_service(module, env) for module, env in envs.items()}
     alias = pipeline.setting("es_alias")
     articles = _articles(300, "kill")
     load = FileDrops(inbox, articles, per_file=10, pause_s=0.5)
@@ -126,7 +129,7 @@ def test_each_service_killed_in_turn_mid_stream_loses_and_duplicates_nothing(
     for module, after_s in ((FETCHER, 3), (PROCESSOR, 5), (INDEXER, 5)):
         time.sleep(after_s)
         _kill(running[module])
-        running[module] = pipeline.start_service(module, fetcher_env if module == FETCHER else None)
+        running[module] = pipeline.start_service(module, envs[module])
         assert load.is_alive(), f"{module} was killed after the load ended: not mid-stream"
     load.join()
 
@@ -135,6 +138,19 @@ def test_each_service_killed_in_turn_mid_stream_loses_and_duplicates_nothing(
     assert ids == expected
     assert count == len(expected), "an article was indexed twice"
     assert all(process.poll() is None for process in running.values())
+    members = _static_members(pipeline.setting("processor_app_id"), pipeline.setting("indexer_group"))
+    assert members == {"processor-1", "indexer-1"}, "the restarted workers are not the static members"
+
+
+def _static_members(*groups: str) -> set[str]:
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
+    try:
+        described = admin.describe_groups(list(groups))
+    finally:
+        admin.close()
+    return {member["group_instance_id"] for group in described.values() for member in group["members"]}
 
 
 def test_elasticsearch_down_for_a_minute_under_load_drains_its_backlog(

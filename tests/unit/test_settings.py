@@ -124,3 +124,17 @@ def test_a_sources_variable_set_but_empty_means_no_sources_file(monkeypatch):
     assert FetcherSettings().sources is None
     monkeypatch.setenv("NEWSFLOW_SOURCES", "deploy/sources.yaml")
     assert str(FetcherSettings().sources) == "deploy/sources.yaml"
+
+
+def test_group_members_are_declared_dead_within_seconds_and_can_be_static(monkeypatch):
+    import socket
+
+    settings = IndexerSettings()
+    options = settings.group_member_options()
+    assert options["session_timeout_ms"] <= 10_000 and options["heartbeat_interval_ms"] * 3 <= 10_000
+    assert options["group_instance_id"] is None  # dynamic unless a worker is given a stable identity
+    monkeypatch.setenv("NEWSFLOW_INSTANCE_ID", "indexer-{hostname}")
+    assert IndexerSettings().group_instance_id() == f"indexer-{socket.gethostname()}"
+    monkeypatch.setenv("NEWSFLOW_KAFKA_HEARTBEAT_INTERVAL_S", "5")
+    with pytest.raises(ValidationError, match="a third of the session timeout"):
+        IndexerSettings()

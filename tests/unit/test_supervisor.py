@@ -44,6 +44,15 @@ def test_extra_workers_get_their_own_metrics_port_and_data_dir():
     assert [child.env["NEWSFLOW_INDEXER_METRICS_PORT"] for child in free] == ["0", "0"]  # each picks a free one
 
 
+def test_each_group_worker_has_a_stable_identity_of_its_own_so_a_restart_takes_its_partitions_back():
+    children = Supervisor({"processor": 2, "indexer": 1, "fetcher": 1}, env={}).children
+    ids = {child.name: child.env.get("NEWSFLOW_INSTANCE_ID") for child in children}
+    assert ids == {"processor": "{hostname}-processor-1", "processor-2": "{hostname}-processor-2",
+                   "indexer": "{hostname}-indexer-1", "fetcher": None}  # fmt: skip
+    named = Supervisor({"indexer": 1}, env={"NEWSFLOW_INSTANCE_ID": "edge-7"}).children
+    assert named[0].env["NEWSFLOW_INSTANCE_ID"] == "edge-7-indexer-1"
+
+
 def _until(check: Any, timeout: float = 20) -> None:
     deadline = time.monotonic() + timeout
     while not check():

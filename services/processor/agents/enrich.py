@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import cast
 
@@ -39,7 +40,8 @@ class EnrichAgent:
         self, values: list[bytes | None], origins: list[MessageOrigin], keys: list[bytes | None]
     ) -> list[Outcome]:
         started = time.perf_counter()
-        outcomes = enrich_messages(values, origins, model=self.model)
+        # In a thread: a batch can take seconds, and the event loop must keep heartbeating to the group.
+        outcomes = await asyncio.to_thread(enrich_messages, values, origins, model=self.model)
         for outcome, key in zip(outcomes, keys, strict=True):
             if isinstance(outcome, DeadLetter):
                 await self.outputs.dead_letter(outcome, key)
