@@ -235,6 +235,7 @@ class Stage(StrEnum):
     GROUP = "group"
     ENRICH = "enrich"
     INDEX = "index"
+    ALERT = "alert"  # a webhook that could not be delivered
 
 
 class DeadLetter(Contract):

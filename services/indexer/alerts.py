@@ -1,13 +1,14 @@
 """Saved-search alerts: each newly indexed article that matches a saved search is published once to
-``news.alerts`` (and POSTed to the alert's webhook, if it has one). An alert made ``per_story`` fires once
-per story instead: for the first matching article of each story, not for every outlet's report of it.
+``news.alerts``. An alert made ``per_story`` fires once per story instead: for the first matching article of
+each story, not for every outlet's report of it. Webhooks are delivered from ``news.alerts`` by their own
+consumer (webhooks.py), so a slow endpoint never holds up indexing or the searches.
 
 It works on the minimal node, which has no percolator: like Kibana's query rules, each saved search runs over
 the articles indexed since its last run (``indexed_at`` after its watermark, up to a few seconds ago so that
-writes still in flight are not skipped). A match is published, then remembered in the alerts index under
-``<alert>:<article id>`` (created only if absent) before the watermark moves — an article updated later
-matches again but fires no second time; a crash between the publication and the note can repeat at most
-that one match.
+writes still in flight are not skipped). The searches run in a thread of their own beside the indexing loop,
+in one indexer per deployment: the holder of a lease. Each match is claimed before it is published (its
+marker ``<alert>:<article id>`` is created only if absent), so an article updated later matches again but
+fires no second time, and two runners overlapping at a hand-over never both publish it.
 
 A saved search is checked when it is stored: a query Elasticsearch cannot parse is refused then, and a
 webhook must be an http(s) URL on an address the webhook policy allows (public ones, unless the operator
@@ -16,13 +17,14 @@ allows a network). At run time one failing search is logged and the others still
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import time
+import os
+import socket
+import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 from elasticsearch import ApiError, ConflictError, Elasticsearch, NotFoundError
 from kafka import KafkaProducer
 
@@ -35,7 +37,9 @@ log = logging.getLogger(__name__)
 
 # Articles indexed this recently are left for the next run: their bulk request may still be in flight.
 SETTLE = timedelta(seconds=2)
-WEBHOOK_ATTEMPTS = 3
+# A claim this old that is not yet published was left by a runner that died between claiming and publishing.
+STALE_CLAIM = timedelta(seconds=60)
+LEASE_ID = "lease:runner"
 _MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
@@ -50,6 +54,11 @@ _MAPPING: dict[str, Any] = {
         "article_id": {"type": "keyword"},
         "per_story": {"type": "boolean"},
         "story_id": {"type": "keyword"},
+        "state": {"type": "keyword"},  # of a fired match: "claimed", then "published"
+        "claimed_at": {"type": "date"},
+        "match": {"type": "object", "enabled": False},  # the AlertMatch, to publish a claim left behind
+        "holder": {"type": "keyword"},  # of the runner lease
+        "expires_at": {"type": "date"},
     },
 }
 
@@ -180,8 +189,49 @@ def _escape_wildcard(text: str) -> str:
     return text.replace("\\", "\\\\").replace("*", "\\*").replace("?", "\\?")
 
 
+class RunnerLease:
+    """Which indexer runs the saved searches: one lease document, taken and renewed by compare-and-set.
+
+    Every indexer has a runner thread, but only the lease holder runs the searches; when it dies the lease
+    expires and another takes it over. A holder that stalls past its lease can overlap the next one for a
+    run; the claims below keep that from firing anything twice.
+    """
+
+    def __init__(self, client: Elasticsearch, index: str, ttl_s: float, holder: str | None = None) -> None:
+        self.client, self.index, self.ttl_s = client, index, ttl_s
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def hold(self) -> bool:
+        """Take or renew the lease; True while this runner holds it."""
+        now = datetime.now(UTC)
+        expires = (now + timedelta(seconds=self.ttl_s)).isoformat()
+        lease = {"kind": "lease", "holder": self.holder, "expires_at": expires}
+        try:
+            current = self.client.get(index=self.index, id=LEASE_ID)
+        except NotFoundError:
+            try:
+                self.client.create(index=self.index, id=LEASE_ID, document=lease)
+            except ConflictError:  # another runner took it first
+                return False
+            return True
+        held = current["_source"]
+        if held["holder"] != self.holder and datetime.fromisoformat(held["expires_at"]) > now:
+            return False
+        try:
+            self.client.index(index=self.index, id=LEASE_ID, document=lease,
+                              if_seq_no=current["_seq_no"], if_primary_term=current["_primary_term"])  # fmt: skip
+        except ConflictError:  # taken or renewed by another since we read it
+            return False
+        return True
+
+
 class AlertRunner:
-    """Runs every saved search over what was indexed since its last run; publishes each match once."""
+    """Runs every saved search over what was indexed since its last run; publishes each match once.
+
+    A match is claimed before it is published: its marker is created (only if absent) with the match in
+    it, so two runners never both publish it. A claim left unpublished by a runner that died in between is
+    published by the next run that finds it, once it is older than ``STALE_CLAIM``.
+    """
 
     def __init__(
         self,
@@ -190,22 +240,26 @@ class AlertRunner:
         producer: KafkaProducer,
         *,
         interval_s: float = 5.0,
+        lease: RunnerLease | None = None,
     ) -> None:
         self.settings = settings
         self.client = client
         self.producer = producer
         self.interval_s = interval_s
-        self.webhook_policy = AddressPolicy(settings.webhook_networks)
-        self._last_run = 0.0
+        self.lease = lease or RunnerLease(client, settings.es_alerts_index, ttl_s=max(3 * interval_s, 15.0))
         self.fired = 0
 
-    def maybe_run(self) -> int:
-        if time.monotonic() - self._last_run < self.interval_s:
-            return 0
-        self._last_run = time.monotonic()
-        return self.run_once()
+    def run_forever(self, stopping: threading.Event) -> None:
+        """Every ``interval_s``, run the searches if this runner holds the lease; a failure waits for the next."""
+        while not stopping.wait(self.interval_s):
+            try:
+                if self.lease.hold():
+                    self.run_once()
+            except Exception as error:
+                log.warning("saved-search alerts skipped this time: %s: %s", type(error).__name__, error)
 
     def run_once(self) -> int:
+        self._publish_stale_claims()
         alerts = list_alerts(self.client, self.settings.es_alerts_index)
         if not alerts:
             return 0
@@ -238,9 +292,6 @@ class AlertRunner:
             document = hit["_source"]
             story_id = document.get("story_id")
             subject = f"story:{story_id}" if alert.get("per_story") and story_id else hit["_id"]
-            marker = f"fired:{alert['name']}:{subject}"
-            if self.client.exists(index=index, id=marker):
-                continue  # an update of an article (or a story) this alert already reported
             match = AlertMatch(
                 alert=alert["name"],
                 article_id=hit["_id"],
@@ -251,15 +302,10 @@ class AlertRunner:
                 indexed_at=document["indexed_at"],
                 story_id=story_id,
             )
-            self.producer.send(
-                self.settings.topic_alerts, key=f"{alert['name']}:{subject}".encode(), value=encode(match)
-            ).get(timeout=60)
-            if alert.get("webhook"):
-                self._post(alert["webhook"], match)
-            with contextlib.suppress(ConflictError):  # already noted by an earlier, interrupted run
-                note = {"kind": "fired", "name": alert["name"], "article_id": hit["_id"], "story_id": story_id}
-                self.client.create(index=index, id=marker, document=note)
-            fired += 1
+            marker = f"fired:{alert['name']}:{subject}"
+            if self._claim(marker, match):  # else an update of an article (or a story) already reported
+                self._publish(marker, match)
+                fired += 1
         # A full page may not be the whole window: move the watermark only as far as what was seen.
         checked = hits[-1]["_source"]["indexed_at"] if len(hits) == 1000 else until
         self.client.update(index=index, id=f"alert:{alert['name']}", doc={"checked_until": checked}, refresh=True)
@@ -267,25 +313,30 @@ class AlertRunner:
             log.info("alert %s: %d new matches", alert["name"], fired)
         return fired
 
-    def _post(self, url: str, match: AlertMatch) -> None:
+    def _claim(self, marker: str, match: AlertMatch) -> bool:
+        claim = {"kind": "fired", "name": match.alert, "article_id": match.article_id, "story_id": match.story_id,
+                 "state": "claimed", "claimed_at": datetime.now(UTC).isoformat(),
+                 "match": match.model_dump(mode="json")}  # fmt: skip
         try:
-            self.webhook_policy.check(url)  # checked again: DNS may point elsewhere now than when it was stored
-        except FetchError as error:
-            log.warning("alert %s: webhook %s; the match is on news.alerts", match.alert, error.reason)
+            self.client.create(index=self.settings.es_alerts_index, id=marker, document=claim)
+        except ConflictError:
+            return False
+        return True
+
+    def _publish(self, marker: str, match: AlertMatch) -> None:
+        subject = marker.removeprefix(f"fired:{match.alert}:")
+        key = f"{match.alert}:{subject}".encode()
+        self.producer.send(self.settings.topic_alerts, key=key, value=encode(match)).get(timeout=60)
+        self.client.update(index=self.settings.es_alerts_index, id=marker, doc={"state": "published"})
+
+    def _publish_stale_claims(self) -> None:
+        """Publish the matches a runner claimed and then died before publishing."""
+        before = (datetime.now(UTC) - STALE_CLAIM).isoformat()
+        query = {"bool": {"filter": [{"term": {"state": "claimed"}}, {"range": {"claimed_at": {"lt": before}}}]}}
+        try:
+            hits = self.client.search(index=self.settings.es_alerts_index, query=query, size=1000)["hits"]["hits"]
+        except NotFoundError:
             return
-        delay = 1.0
-        for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
-            try:
-                response = httpx.post(
-                    url, content=encode(match), headers={"Content-Type": "application/json"}, timeout=10
-                )
-                if response.status_code < 400:
-                    return
-                reason = f"HTTP {response.status_code}"
-            except httpx.HTTPError as error:
-                reason = f"{type(error).__name__}: {error}"
-            if attempt < WEBHOOK_ATTEMPTS:
-                time.sleep(delay)
-                delay *= 2
-        log.warning("alert %s: webhook %s failed %d times (%s); the match is on news.alerts", match.alert, url,
-                    WEBHOOK_ATTEMPTS, reason)  # fmt: skip
+        for hit in hits:
+            log.info("publishing %s, claimed by a runner that stopped before publishing it", hit["_id"])
+            self._publish(hit["_id"], AlertMatch.model_validate(hit["_source"]["match"]))

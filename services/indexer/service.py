@@ -1,10 +1,11 @@
 """The indexer's I/O shell: news.enriched → Elasticsearch, committing offsets only after the bulk landed.
 
 At-least-once delivery with idempotent writes (document id = article id, external versions) makes the
-index exactly-once in effect: a replayed batch rewrites the same documents. The service is three parts:
-``ConsumeLoop`` (poll, write, commit), ``BulkWriter`` (writer.py) and the saved-search ``AlertRunner``
-(alerts.py), which runs between batches; story documents are kept by a ``StoryRunner`` (stories.py) in a
-thread of its own.
+index exactly-once in effect: a replayed batch rewrites the same documents. The indexing path is
+``ConsumeLoop`` (poll, write, commit) and ``BulkWriter`` (writer.py). Beside it, each in a thread of its
+own: the ``StoryRunner`` (stories.py) keeps story documents, the saved-search ``AlertRunner`` (alerts.py)
+runs the searches while it holds the deployment's lease, and the ``WebhookSender`` (webhooks.py) delivers
+matches from ``news.alerts``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from services.indexer.alerts import AlertRunner, ensure_alerts_index
 from services.indexer.elastic import ensure_index, make_client
 from services.indexer.settings import IndexerSettings
 from services.indexer.stories import StoryRunner
+from services.indexer.webhooks import WebhookSender
 from services.indexer.writer import BatchResult, BulkWriter
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,6 @@ class ConsumeLoop:
         consumer: KafkaConsumer,
         writer: BulkWriter,
         producer: KafkaProducer,
-        alerts: AlertRunner,
         *,
         stopping: threading.Event,
         available: threading.Event,
@@ -53,7 +54,6 @@ class ConsumeLoop:
         self.consumer = consumer
         self.writer = writer
         self.producer = producer
-        self.alerts = alerts
         self.stopping = stopping
         self.available = available
         self.totals = BatchResult()
@@ -66,7 +66,6 @@ class ConsumeLoop:
             )
             records = [record for batch in polled.values() for record in batch]
             self.busy = len(records) >= self.settings.indexer_batch_size
-            self._run_alerts()
             if records:
                 self._index(records)
             self._measure_lag()
@@ -103,13 +102,6 @@ class ConsumeLoop:
                 lag += max(0, end - self.consumer.position(partition))
         CONSUMER_LAG.labels(stage="index").set(lag)
 
-    def _run_alerts(self) -> None:
-        """Saved searches over what was indexed since their last run; their failure never stops indexing."""
-        try:
-            self.alerts.maybe_run()
-        except Exception as error:
-            log.warning("saved-search alerts skipped this time: %s: %s", type(error).__name__, error)
-
 
 class Indexer:
     """The indexer process: waits for Elasticsearch, joins the index stage's group, runs the loop."""
@@ -138,13 +130,19 @@ class Indexer:
             ensure_alerts_index(client, settings.es_alerts_index)
             producer = make_producer(settings, "newsflow-indexer")
             consumer = self._join(settings)
-            writer = BulkWriter(client, settings, functools.partial(publish_dead_letter, producer, settings))
+            dead_letters = functools.partial(publish_dead_letter, producer, settings)
+            writer = BulkWriter(client, settings, dead_letters)
             alerts = AlertRunner(settings, client, producer, interval_s=settings.indexer_alerts_interval_s)
+            webhooks = WebhookSender(settings, client, dead_letters)
             stories = StoryRunner(client, settings, interval_s=settings.indexer_stories_interval_s)
-            loop = ConsumeLoop(settings, consumer, writer, producer, alerts, stopping=self._stop, available=self._ready)
-            threading.Thread(
-                target=stories.run_forever, args=(self._stop, lambda: loop.busy), name="stories", daemon=True
-            ).start()
+            loop = ConsumeLoop(settings, consumer, writer, producer, stopping=self._stop, available=self._ready)
+            # Beside the indexing loop, never in it: stories, saved searches and webhook deliveries.
+            for name, target, args in (
+                ("stories", stories.run_forever, (self._stop, lambda: loop.busy)),
+                ("alerts", alerts.run_forever, (self._stop,)),
+                ("webhooks", webhooks.run_forever, (self._stop,)),
+            ):
+                threading.Thread(target=target, args=args, name=name, daemon=True).start()
             log.info("indexer consuming %s into alias %s", self.route.input_topic, settings.es_alias)
             self._ready.set()
             loop.run()

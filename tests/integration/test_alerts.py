@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
 from elasticsearch import Elasticsearch
@@ -26,8 +28,11 @@ class _Hook(BaseHTTPRequestHandler):
         pass
 
     def do_POST(self) -> None:
-        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(204)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        failing = self.path.endswith("/down")  # an endpoint that is down: every delivery fails
+        if not failing:
+            self.received.append(body)
+        self.send_response(503 if failing else 204)
         self.end_headers()
 
 
@@ -78,6 +83,9 @@ def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline:
                               "politics-and-government", "--webhook", webhook)  # fmt: skip
     assert added.returncode == 0, added.stderr
     assert pipeline.newsflow("alerts", "add", "floods", "--query", "flood AND rescue").returncode == 0
+    down = pipeline.newsflow("alerts", "add", "shamkhani-down", "--entity", "Shamkhani", "--webhook",
+                             webhook.replace("/hook", "/down"))  # fmt: skip
+    assert down.returncode == 0, down.stderr
     refused = pipeline.newsflow("alerts", "add", "nothing")
     assert refused.returncode == 2 and "at least one of" in refused.stderr
     unparsable = pipeline.newsflow("alerts", "add", "broken", "--query", "title:(")
@@ -93,15 +101,23 @@ def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline:
     client.close()
     listed = pipeline.newsflow("alerts", "list", "--json")
     names = sorted(json.loads(line)["name"] for line in listed.stdout.splitlines())
-    assert names == ["floods", "old-broken", "shamkhani-politics"]
+    assert names == ["floods", "old-broken", "shamkhani-down", "shamkhani-politics"]
 
     assert pipeline.newsflow("ingest", str(SAMPLES)).returncode == 0
-    services = pipeline.start("run", "processor", "indexer")
-    (match,) = wait_for(lambda: _fired(pipeline), timeout=120)
+    # Two indexers: the saved searches still run in one of them, and each webhook is delivered once.
+    services = pipeline.start("run", "processor", "indexer=2")
+    fired = wait_for(lambda: (found := _fired(pipeline)) and len(found) >= 2 and found, timeout=120)
+    match, down_match = sorted(fired, key=lambda each: each.alert != "shamkhani-politics")
     assert match.alert == "shamkhani-politics" and match.title and "Tehran, Bishkek" in match.title
     assert match.matched == ["topic", "entity"]
+    assert down_match.alert == "shamkhani-down" and down_match.article_id == match.article_id
     wait_for(lambda: _Hook.received, timeout=30)
     assert [hook["article_id"] for hook in _Hook.received] == [match.article_id]
+    # The endpoint that is down: tried, given up, and the match is a dead letter to replay later.
+    letters = wait_for(lambda: pipeline.newsflow("dlq", "list", "--stage", "alert", "--json").stdout.strip())
+    (letter,) = [json.loads(line) for line in letters.splitlines()]
+    assert letter["key"] == f"shamkhani-down:{match.article_id}"
+    assert "failed 3 times, last: HTTP 503" in letter["reason"]
 
     # The same article processed and indexed again (an update) matches again but fires no second time.
     first_indexed = _indexed_at(pipeline, match.article_id)
@@ -115,10 +131,41 @@ def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline:
     # The alert's own watermark passes the update: its run has looked at the updated article.
     wait_for(lambda: _checked_until(pipeline, "shamkhani-politics") >= updated, timeout=60)
     tail = pipeline.newsflow("alerts", "tail", "--from-beginning", "--timeout", "5")
-    assert [json.loads(line)["article_id"] for line in tail.stdout.splitlines()] == [match.article_id]
-    assert len(_fired(pipeline)) == 1 and len(_Hook.received) == 1
+    assert [json.loads(line)["article_id"] for line in tail.stdout.splitlines()] == [match.article_id] * 2
+    assert len(_fired(pipeline)) == 2 and len(_Hook.received) == 1
 
     assert pipeline.newsflow("alerts", "remove", "floods").returncode == 0
     assert pipeline.newsflow("alerts", "remove", "floods").returncode == 1
     services.send_signal(signal.SIGTERM)
     assert services.wait(timeout=90) == 0
+
+
+def test_one_runner_holds_the_lease_until_it_lapses_and_a_match_is_claimed_once(pipeline: Pipeline):
+    from services.indexer.alerts import STALE_CLAIM, AlertRunner, RunnerLease, ensure_alerts_index
+    from services.indexer.settings import IndexerSettings
+    from tests.support import settings_values
+
+    index = pipeline.setting("es_alerts_index")
+    client = Elasticsearch("http://127.0.0.1:9200")
+    ensure_alerts_index(client, index)
+    first, second = RunnerLease(client, index, ttl_s=1.5, holder="a"), RunnerLease(client, index, ttl_s=1.5, holder="b")
+    assert first.hold() and not second.hold() and first.hold()  # held, and renewed by its holder
+    time.sleep(2)  # the holder stopped renewing: its lease lapses and the other runner takes over
+    assert second.hold() and not first.hold()
+
+    sent: list[tuple[str, bytes]] = []
+    acknowledged = SimpleNamespace(get=lambda timeout: None)
+    producer = SimpleNamespace(send=lambda topic, key, value: sent.append((key, value)) or acknowledged)
+    settings = IndexerSettings(**settings_values(pipeline.env))  # type: ignore[arg-type]
+    runners = [AlertRunner(settings, client, producer) for _ in range(2)]  # type: ignore[arg-type]
+    match = AlertMatch(alert="floods", article_id="b" * 32, url="https://wire.example/2", indexed_at=datetime.now(UTC))
+    assert runners[0]._claim("fired:floods:" + "b" * 32, match)
+    assert not runners[1]._claim("fired:floods:" + "b" * 32, match)  # the other runner lost the claim
+    # A claim its runner never published (it died in between) is published by a later run, once.
+    old = (datetime.now(UTC) - STALE_CLAIM - timedelta(seconds=5)).isoformat()
+    client.update(index=index, id="fired:floods:" + "b" * 32, doc={"claimed_at": old}, refresh=True)
+    runners[1]._publish_stale_claims()
+    client.indices.refresh(index=index)
+    runners[0]._publish_stale_claims()
+    assert [key for key, _value in sent] == [b"floods:" + b"b" * 32]
+    client.close()

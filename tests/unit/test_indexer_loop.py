@@ -39,7 +39,7 @@ class _Writer:
 def _loop(consumer: _Consumer, writer: _Writer, flushed: list[int]) -> ConsumeLoop:
     producer = SimpleNamespace(flush=lambda: flushed.append(len(writer.batches)))
     return ConsumeLoop(
-        IndexerSettings(), consumer, writer, producer, SimpleNamespace(),  # type: ignore[arg-type]
+        IndexerSettings(), consumer, writer, producer,  # type: ignore[arg-type]
         stopping=threading.Event(), available=threading.Event(),
     )  # fmt: skip
 
