@@ -106,7 +106,12 @@ def test_an_alert_fires_once_per_matching_article_and_never_for_others(pipeline:
     assert pipeline.newsflow("ingest", str(SAMPLES)).returncode == 0
     # Two indexers: the saved searches still run in one of them, and each webhook is delivered once.
     services = pipeline.start("run", "processor", "indexer=2")
-    fired = wait_for(lambda: (found := _fired(pipeline)) and len(found) >= 2 and found, timeout=120)
+
+    def both_fired() -> list[AlertMatch] | None:
+        found = _fired(pipeline)
+        return found if len(found) >= 2 else None
+
+    fired = wait_for(both_fired, timeout=120)
     match, down_match = sorted(fired, key=lambda each: each.alert != "shamkhani-politics")
     assert match.alert == "shamkhani-politics" and match.title and "Tehran, Bishkek" in match.title
     assert match.matched == ["topic", "entity"]
@@ -154,9 +159,13 @@ def test_one_runner_holds_the_lease_until_it_lapses_and_a_match_is_claimed_once(
     assert second.hold() and not first.hold()
 
     sent: list[tuple[str, bytes]] = []
-    acknowledged = SimpleNamespace(get=lambda timeout: None)
-    producer = SimpleNamespace(send=lambda topic, key, value: sent.append((key, value)) or acknowledged)
-    settings = IndexerSettings(**settings_values(pipeline.env))  # type: ignore[arg-type]
+
+    def send(topic: str, key: bytes, value: bytes) -> SimpleNamespace:
+        sent.append((key, value))
+        return SimpleNamespace(get=lambda timeout: None)
+
+    producer = SimpleNamespace(send=send)
+    settings = IndexerSettings(**settings_values(pipeline.env))
     runners = [AlertRunner(settings, client, producer) for _ in range(2)]  # type: ignore[arg-type]
     match = AlertMatch(alert="floods", article_id="b" * 32, url="https://wire.example/2", indexed_at=datetime.now(UTC))
     assert runners[0]._claim("fired:floods:" + "b" * 32, match)
