@@ -158,15 +158,15 @@ def test_one_runner_holds_the_lease_until_it_lapses_and_a_match_is_claimed_once(
     time.sleep(2)  # the holder stopped renewing: its lease lapses and the other runner takes over
     assert second.hold() and not first.hold()
 
-    sent: list[tuple[str, bytes]] = []
+    sent: list[tuple[bytes, bytes]] = []
 
     def send(topic: str, key: bytes, value: bytes) -> SimpleNamespace:
         sent.append((key, value))
         return SimpleNamespace(get=lambda timeout: None)
 
     producer = SimpleNamespace(send=send)
-    settings = IndexerSettings(**settings_values(pipeline.env))
-    runners = [AlertRunner(settings, client, producer) for _ in range(2)]  # type: ignore[arg-type]
+    settings = IndexerSettings(**settings_values(pipeline.env))  # type: ignore[arg-type]
+    runners = [AlertRunner(settings, client, producer) for _ in range(2)]
     match = AlertMatch(alert="floods", article_id="b" * 32, url="https://wire.example/2", indexed_at=datetime.now(UTC))
     assert runners[0]._claim("fired:floods:" + "b" * 32, match)
     assert not runners[1]._claim("fired:floods:" + "b" * 32, match)  # the other runner lost the claim
