@@ -38,10 +38,11 @@ def mapping_version(path: Path | None = None) -> int:
 
 
 def index_template(
-    prefix: str, alias: str, *, english: bool, path: Path | None = None, with_alias: bool = True
+    prefix: str, alias: str, *, english: bool, path: Path | None = None, alias_filter: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """The composable index template body; ``english`` when the node has the english analyser. Without
-    ``with_alias`` new indices stay out of the alias: a new mapping version is being built beside the old."""
+    """The composable index template body; ``english`` when the node has the english analyser. With
+    ``alias_filter`` new indices join the alias through that filter: a new mapping version is being built
+    beside the old, and only what the old cannot hold is shown from it."""
     definition = json.loads(
         json.dumps(load_index_definition(path)).replace("$text_analyzer", "english" if english else "standard")
     )
@@ -51,7 +52,7 @@ def index_template(
         "template": {
             "settings": definition["settings"],
             "mappings": definition["mappings"],
-            "aliases": {alias: {}} if with_alias else {},
+            "aliases": {alias: {"filter": alias_filter} if alias_filter else {}},
         },
         "_meta": {"managed_by": "newsflow", "mapping_version": definition["mapping_version"]},
     }
@@ -125,6 +126,7 @@ def bulk_action(
     *,
     message: bytes | None = None,
     revision: Revision | None = None,
+    indexed_at: datetime | None = None,
 ) -> dict[str, Any]:
     return {
         "_op_type": "index",
@@ -132,5 +134,5 @@ def bulk_action(
         "_id": article.id,
         "version": document_version(article),
         "version_type": "external_gte",
-        "_source": document_json(article, message=message, revision=revision),
+        "_source": document_json(article, indexed_at, message=message, revision=revision),
     }

@@ -56,17 +56,20 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
     the stories index behind its own alias, and the versions index).
 
     While the alias still points at indices of another mapping version, this version's indices are built
-    beside them, outside the alias, until `newsflow reindex` swaps it: searches never see half an index.
+    beside them until `newsflow reindex` swaps it. Meanwhile they are in the alias through a filter that
+    shows only what was indexed since the building began: new articles are searchable at once, and the
+    rebuilt history (which keeps its first indexing time) is not seen twice.
     """
     prefix, version = settings.es_index_prefix, mapping_version(settings.es_index_definition)
     own = f"{prefix}-v{version}-"
     building = any(not index.startswith(own) for index in alias_holders(client, settings.es_alias))
+    alias_filter = _since_building(client, own) if building else None
     template = index_template(
         prefix,
         settings.es_alias,
         english=has_english_analyzer(client),
         path=settings.es_index_definition,
-        with_alias=not building,
+        alias_filter=alias_filter,
     )
     client.indices.put_index_template(name=f"{prefix}-v{version}", **template)
     # Fields added within one mapping version reach the months already created. A changed field type cannot
@@ -86,18 +89,33 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
                 raise
     ensure_stories_index(client, settings)
     ensure_versions_index(client, settings)
+    if alias_filter is not None:  # months made before this template, or by an indexer of an earlier release
+        actions = [{"add": {"index": index, "alias": settings.es_alias, "filter": alias_filter}}
+                   for index in client.indices.get(index=f"{own}*", ignore_unavailable=True)]  # fmt: skip
+        client.indices.update_aliases(actions=actions)
     if building:
-        log.info("alias %s serves another mapping version; v%d is built beside it until `newsflow reindex`",
-                 settings.es_alias, version)  # fmt: skip
+        log.info("alias %s serves another mapping version; v%d is built beside it until `newsflow reindex` "
+                 "(searchable meanwhile: what was indexed since %s)", settings.es_alias, version,
+                 alias_filter and alias_filter["range"]["indexed_at"]["gte"])  # fmt: skip
     return current
 
 
+def _since_building(client: Elasticsearch, own: str) -> dict[str, Any]:
+    """The building alias's filter: indexed since this version's first index was made (now, if none yet)."""
+    made = client.indices.get_settings(index=f"{own}*", name="index.creation_date", ignore_unavailable=True)
+    dates = [int(each["settings"]["index"]["creation_date"]) for each in made.body.values()]
+    began = datetime.fromtimestamp(min(dates) / 1000, UTC) if dates else datetime.now(UTC)
+    return {"range": {"indexed_at": {"gte": began.isoformat()}}}
+
+
 def swap_alias(client: Elasticsearch, settings: ElasticsearchSettings) -> tuple[list[str], list[str]]:
-    """Point the alias at this mapping version's indices only, in one atomic step; (removed, added)."""
+    """Point the alias at this mapping version's indices only, unfiltered, in one atomic step; (removed,
+    added)."""
     own = f"{settings.es_index_prefix}-v{mapping_version(settings.es_index_definition)}-"
-    removed = [index for index in alias_holders(client, settings.es_alias) if not index.startswith(own)]
+    holders = alias_holders(client, settings.es_alias)
+    removed = [index for index in holders if not index.startswith(own)]
     added = sorted(client.indices.get(index=f"{own}*", ignore_unavailable=True))
-    actions = [{"remove": {"index": index, "alias": settings.es_alias}} for index in removed]
+    actions = [{"remove": {"index": index, "alias": settings.es_alias}} for index in holders]
     actions += [{"add": {"index": index, "alias": settings.es_alias}} for index in added]
     if actions:
         client.indices.update_aliases(actions=actions)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from elasticsearch import Elasticsearch, TransportError
@@ -55,8 +56,13 @@ class BulkWriter:
         self.version = mapping_version(settings.es_index_definition)
         self.versions = VersionBook(client, settings)
 
-    def write(self, records: Iterable[ConsumerRecord]) -> BatchResult:
-        """Index one batch; invalid messages and rejected documents are dead-lettered, the rest land."""
+    def write(
+        self, records: Iterable[ConsumerRecord], indexed_at: Callable[[ConsumerRecord], datetime] | None = None
+    ) -> BatchResult:
+        """Index one batch; invalid messages and rejected documents are dead-lettered, the rest land.
+
+        ``indexed_at`` gives a record's indexing time when it is not now: a rebuild keeps the time an
+        article was first indexed, so saved searches and the building alias's filter see it as old."""
         result = BatchResult()
         articles: list[tuple[EnrichedArticle, ConsumerRecord]] = []
         for record in records:
@@ -69,9 +75,9 @@ class BulkWriter:
         actions: list[dict[str, Any]] = []
         origins: dict[str, ConsumerRecord] = {}
         for article, record in articles:
-            revision = revisions.get(article.id)
+            when = indexed_at(record) if indexed_at else None
             actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=record.value,
-                                       revision=revision))  # fmt: skip
+                                       revision=revisions.get(article.id), indexed_at=when))  # fmt: skip
             origins[article.id] = record
         for ok, item in streaming_bulk(
             self.client,
@@ -102,13 +108,14 @@ class BulkWriter:
         consumer: KafkaConsumer,
         stopping: threading.Event,
         available: threading.Event | None = None,
+        indexed_at: Callable[[ConsumerRecord], datetime] | None = None,
     ) -> BatchResult:
         """Write the batch; while Elasticsearch is away, pause ``consumer`` (it stays in its group) and retry
         with backoff. ``available`` is cleared during the outage and set once the batch landed."""
         delay = 1.0
         while True:
             try:
-                result = self.write(records)
+                result = self.write(records, indexed_at)
                 if consumer.paused():
                     consumer.resume(*consumer.paused())
                 if available is not None:

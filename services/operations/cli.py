@@ -310,7 +310,8 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     except (KafkaError, TransportError) as error:
         return _fail(f"reindex stopped, the alias is unchanged: {error}")
     _print(
-        f"reindexed {result.read} messages in {result.seconds:.1f}s: {result.written.indexed} written, "
+        f"rebuilt {result.copied} articles from the old indices and replayed {result.read} messages in "
+        f"{result.seconds:.1f}s: {result.written.indexed} written, "
         f"{result.written.stale} already newer, {result.written.dead_lettered} dead-lettered; "
         f"alias {settings.es_alias} → {', '.join(result.added)}"
         + (f" (was also {', '.join(result.removed)})" if result.removed else "")
