@@ -29,6 +29,7 @@ def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INF
         "NEWSFLOW_ES_ALERTS_INDEX": f"{run}-alerts",
         "NEWSFLOW_TOPIC_SEEN": f"{run}.seen",
         "NEWSFLOW_TOPIC_SOURCES": f"{run}.sources",
+        "NEWSFLOW_FETCHER_GROUP": f"{run}-fetcher",
         "NEWSFLOW_TOPIC_SUBSCRIPTION_PREFIX": f"{run}.topic.",
         "NEWSFLOW_TOPIC_PARTITIONS": str(partitions),
         "NEWSFLOW_PROCESSOR_APP_ID": f"{run}-processor",

@@ -8,6 +8,7 @@ import logging
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import TopicAlreadyExistsError
+from kafka.partitioner.default import murmur2
 
 from schemas import DeadLetter, encode
 from schemas.codec import MAX_MESSAGE_BYTES
@@ -60,6 +61,11 @@ def make_producer(settings: KafkaSettings, client_id: str) -> KafkaProducer:
         max_request_size=MAX_REQUEST_BYTES,
         max_block_ms=60_000,
     )
+
+
+def key_partition(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner sends ``key`` to: murmur2, made positive, modulo the count."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def publish_dead_letter(producer: KafkaProducer, settings: KafkaSettings, letter: DeadLetter) -> None:

@@ -20,12 +20,15 @@ from services.fetcher.poller import Poller, SourceFailure
 from services.fetcher.publisher import Publisher
 from services.fetcher.schedule import PollState, after_failure, after_success, due, initial_state
 from services.fetcher.settings import FetcherSettings, safe_client
+from services.fetcher.sharing import SourceShare, parse_state
 from services.fetcher.sources import Source, SourceKind, load_sources
 
 log = logging.getLogger(__name__)
 
 # How often the scheduler looks for due sources and finished polls.
 TICK_S = 0.2
+# A source being polled is saved as due after the longest a poll can take plus this.
+CLAIM_MARGIN_S = 5.0
 
 
 def configured_sources(settings: FetcherSettings) -> list[Source]:
@@ -48,15 +51,8 @@ def configured_sources(settings: FetcherSettings) -> list[Source]:
 
 def load_states(settings: FetcherSettings) -> dict[str, PollState]:
     """Each source's last saved poll state (unknown fields from other versions are ignored)."""
-    fields = {f.name for f in dataclasses.fields(PollState)}
-    states = {}
-    for name, value in read_compacted(settings, settings.topic_sources).items():
-        try:
-            stored = json.loads(value)
-            states[name] = PollState(**{key: stored[key] for key in stored if key in fields})
-        except (ValueError, TypeError):
-            log.warning("ignoring unreadable saved state of source %s", name)
-    return states
+    stored = read_compacted(settings, settings.topic_sources).items()
+    return {name: state for name, value in stored if (state := parse_state(name, value)) is not None}
 
 
 def _host(source: Source) -> str:
@@ -64,8 +60,9 @@ def _host(source: Source) -> str:
 
 
 class Fetcher:
-    """Schedules polls: a due source is polled on a worker thread unless a poll of the same host is
-    already running, so a slow site holds one worker and never the others."""
+    """Schedules polls: a due source of this fetcher's share (sharing.py) is polled on a worker thread
+    unless a poll of the same host is already running, so a slow site holds one worker and never the
+    others."""
 
     def __init__(self, settings: FetcherSettings) -> None:
         self.settings = settings
@@ -89,27 +86,35 @@ class Fetcher:
             RobotsPolicy(client, gate, self.settings.fetcher_user_agent) if self.settings.fetcher_obey_robots else None
         )
         poller = Poller(self.settings, publisher, client, gate, robots, self._stop)
-        saved = load_states(self.settings)
-        states = {name: saved.get(name) or initial_state(source) for name, source in self.sources.items()}
-        log.info("fetcher polls %d sources (%d with saved state)", len(states), len(saved.keys() & states.keys()))
+        share = SourceShare(self.settings)
+        states = {name: initial_state(source) for name, source in self.sources.items()}
+        log.info("fetcher shares %d sources in group %s", len(states), self.settings.fetcher_group)
         running: dict[str, Future[PollState]] = {}
         self._ready.set()
         try:
             with ThreadPoolExecutor(self.settings.fetcher_workers, thread_name_prefix="poll") as pool:
                 while not self._stop.is_set():
                     self._collect(running, states, publisher)
+                    for name, saved in share.poll().items():  # the states of sources just taken over
+                        if name in states and name not in running:
+                            states[name] = saved
+                    publisher.follow_and_expire()
                     busy = {_host(self.sources[name]) for name in running}
                     for name in due(states, time.time()):
                         source = self.sources[name]
-                        if name in running or _host(source) in busy:
+                        if name in running or _host(source) in busy or not share.owns(name):
                             continue
                         busy.add(_host(source))
+                        # Saved first: a fetcher taking this source over meanwhile waits for the poll to end.
+                        in_flight = self.settings.fetcher_total_timeout_s + CLAIM_MARGIN_S
+                        self._save(publisher, name, replace(states[name], next_poll=time.time() + in_flight))
                         running[name] = pool.submit(self._poll, poller, source, states[name])
                     self._stop.wait(TICK_S)
                 for future in running.values():  # let polls in flight finish their publishing
                     future.exception()
                 self._collect(running, states, publisher)
         finally:
+            share.close()
             client.close()
             publisher.close()
 
@@ -120,11 +125,12 @@ class Fetcher:
             states[name] = running.pop(name).result()
             POLLS.labels(outcome=states[name].status).inc()
             SOURCES_FAILING.set(sum(state.consecutive_errors > 0 for state in states.values()))
-            publisher.producer.send(
-                self.settings.topic_sources,
-                key=name.encode("utf-8"),
-                value=json.dumps(dataclasses.asdict(states[name])).encode("utf-8"),
-            )
+            self._save(publisher, name, states[name])
+
+    def _save(self, publisher: Publisher, name: str, state: PollState) -> None:
+        """The source's state, where a restarted fetcher or the next owner of the source reads it."""
+        value = json.dumps(dataclasses.asdict(state)).encode("utf-8")
+        publisher.producer.send(self.settings.topic_sources, key=name.encode("utf-8"), value=value)
 
     def _poll(self, poller: Poller, source: Source, state: PollState) -> PollState:
         """One poll turned into the source's next state; never raises."""

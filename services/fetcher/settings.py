@@ -21,6 +21,10 @@ class FetcherSettings(KafkaSettings):
     sources: Path | None = None
     # Extra files and directories watched for new articles, comma-separated (a shorthand for path sources).
     fetcher_paths: str = ""
+    # Fetchers of one deployment share the sources out through this consumer group (see sharing.py).
+    fetcher_group: str = "newsflow-fetcher"
+    # An entry of the published-article record no source listed for this long is forgotten.
+    fetcher_seen_expiry_days: float = Field(default=30.0, gt=0)
     fetcher_poll_interval_s: float = Field(default=10.0, gt=0)
     # Polls run in parallel across hosts, never two at once on one host.
     fetcher_workers: int = Field(default=8, ge=1, le=256)

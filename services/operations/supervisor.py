@@ -111,8 +111,8 @@ class Supervisor:
         base = env.get(setting, str(default))
         if number > 1 and base.isdigit() and int(base) != 0:
             env[setting] = str(int(base) + number - 1)
-        if service in ("processor", "indexer"):  # static group members: a restarted child takes its work back
-            env["NEWSFLOW_INSTANCE_ID"] = f"{self.env.get('NEWSFLOW_INSTANCE_ID') or '{hostname}'}-{service}-{number}"
+        # Every service is a static group member: a child restarted under its id takes its work back at once.
+        env["NEWSFLOW_INSTANCE_ID"] = f"{self.env.get('NEWSFLOW_INSTANCE_ID') or '{hostname}'}-{service}-{number}"
         if service == "processor" and number > 1:
             data_dir = env.get("NEWSFLOW_PROCESSOR_DATA_DIR")
             if data_dir:

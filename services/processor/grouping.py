@@ -21,9 +21,8 @@ from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kafka.partitioner.default import murmur2
-
 from schemas import CleanArticle
+from services.common.messaging import key_partition
 from services.processor.boilerplate import BoilerplateLearner, BoilerplateSettings
 from services.processor.clean import content_hash
 from services.processor.duplicates import DuplicateIndex, DuplicateSettings
@@ -61,7 +60,7 @@ def partition_key(article: CleanArticle) -> bytes:
 def partition_of(article: CleanArticle, partitions: int) -> int:
     """The partition of news.clean the article goes to: Kafka's default partitioner over its key (murmur2,
     made positive, modulo the partitions), as every producer of the topic computes it."""
-    return (murmur2(partition_key(article)) & 0x7FFFFFFF) % partitions
+    return key_partition(partition_key(article), partitions)
 
 
 class Assigns(Protocol):

@@ -167,3 +167,50 @@ def test_sources_are_fetched_once_politely_and_safely_across_polls_and_restarts(
     assert "not-modified" in lines["cnn"] and "304" in lines["cnn"]
     assert "error" in lines["missing"] and "HTTP 404" in lines["missing"]
     assert "disabled" in lines["switched-off"]
+
+
+def _polled_in(log: Path) -> set[str]:
+    """The sources a fetcher's log says it polled."""
+    found = re.findall(r"source (\S+): (?:HTTP \d+|read) in", log.read_text(errors="replace")) if log.exists() else []
+    return set(found)
+
+
+def test_two_fetchers_share_the_sources_and_one_takes_over_when_the_other_dies(
+    pipeline: Pipeline, news_site: NewsSite, tmp_path: Path
+):
+    feeds = ["cnn", "koreatimes", "wire", "news-sitemap", "standalone"]
+    sources = _sources_file(news_site, tmp_path)
+    kept = [line for line in sources.read_text().splitlines() if "name:" not in line or any(
+        f"name: {name}," in line for name in feeds)]  # fmt: skip
+    sources.write_text("\n".join(kept) + "\n")
+    pipeline.env.update(
+        NEWSFLOW_SOURCES=str(sources),
+        NEWSFLOW_FETCHER_ALLOW_NETWORKS="127.0.0.0/8,::1/128",
+        NEWSFLOW_FETCHER_HOST_DELAY_S="0",
+        NEWSFLOW_FETCHER_MAX_BYTES="3000000",
+        NEWSFLOW_FETCHER_PAGE_ATTEMPTS="1",
+    )
+    expected = _expected_ids(news_site)
+    logs = {name: tmp_path / f"fetcher-{name}.log" for name in ("a", "b")}
+    fetchers = {
+        name: pipeline.start("run", "fetcher", "--plain", stderr=log, env={"NEWSFLOW_INSTANCE_ID": name})
+        for name, log in logs.items()
+    }
+    wait_for(lambda: len(_read(pipeline, "topic_raw")) >= len(expected), timeout=180)
+    wait_for(lambda: _polled_in(logs["a"]) and _polled_in(logs["b"]), timeout=60)
+    polls = {name: int(state["polls"]) for name, state in _states(pipeline).items() if name in feeds}
+
+    # One dies for good: the other takes its sources over, with the state it left, and republishes nothing.
+    fetchers["a"].send_signal(signal.SIGKILL)
+    fetchers["a"].wait(timeout=30)
+    wait_for(lambda: _all_polled_of(pipeline, {name: count + 2 for name, count in polls.items()}), timeout=120)
+    published = [decode(RawArticle, value) for value in _read(pipeline, "topic_raw")]
+    assert sorted(article.id for article in published) == sorted(expected), "each article exactly once"
+    assert _polled_in(logs["b"]) == set(feeds), "the survivor polls every source"
+    fetchers["b"].send_signal(signal.SIGTERM)
+    assert fetchers["b"].wait(timeout=60) == 0
+
+
+def _all_polled_of(pipeline: Pipeline, at_least: dict[str, int]) -> bool:
+    states = _states(pipeline)
+    return all(int(states[name]["polls"]) >= count for name, count in at_least.items())

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from schemas import RawArticle
 from services.fetcher.poller import LinkRecord, summary_text
-from services.fetcher.publisher import fingerprint
+from services.fetcher.publisher import SeenStore, fingerprint, stamped, unstamped
+from services.fetcher.settings import FetcherSettings
 
 PAGE = (
     "<html><head><script>var token='{token}';</script></head><body><!-- {token} --><p>Talks resume.</p></body></html>"
@@ -35,3 +36,18 @@ def test_what_a_link_became_survives_the_round_trip_and_garbage_is_ignored():
     record = LinkRecord(article="0" * 32, stamp="2026-11-02T09:00:00+00:00", failures=0)
     assert LinkRecord.loads(record.dumps()) == record
     assert LinkRecord.loads("not json") is None and LinkRecord.loads(None) is None
+
+
+def test_the_published_record_says_when_each_article_was_last_seen_and_reads_older_records_too():
+    assert unstamped(stamped('{"id": "x"}', 1_700_000_000.7)) == ('{"id": "x"}', 1_700_000_000.0)
+    assert unstamped(b"9f86d081884c7d65") == ("9f86d081884c7d65", None)  # written before entries had a time
+
+
+def test_entries_no_source_listed_for_the_expiry_period_are_forgotten_and_the_rest_kept():
+    store = SeenStore(FetcherSettings(fetcher_seen_expiry_days=30))
+    day = 86_400.0
+    store.fingerprints = {"old": "a", "recent": "b", "renewed": "c"}
+    store.seen_at = {"old": 100 * day - 31 * day, "recent": 100 * day - 2 * day, "renewed": 100 * day}
+    assert store.expired(100 * day) == ["old"]
+    store.forget("old")
+    assert store.fingerprints == {"recent": "b", "renewed": "c"} and "old" not in store.seen_at

@@ -48,7 +48,7 @@ def test_each_group_worker_has_a_stable_identity_of_its_own_so_a_restart_takes_i
     children = Supervisor({"processor": 2, "indexer": 1, "fetcher": 1}, env={}).children
     ids = {child.name: child.env.get("NEWSFLOW_INSTANCE_ID") for child in children}
     assert ids == {"processor": "{hostname}-processor-1", "processor-2": "{hostname}-processor-2",
-                   "indexer": "{hostname}-indexer-1", "fetcher": None}  # fmt: skip
+                   "indexer": "{hostname}-indexer-1", "fetcher": "{hostname}-fetcher-1"}  # fmt: skip
     named = Supervisor({"indexer": 1}, env={"NEWSFLOW_INSTANCE_ID": "edge-7"}).children
     assert named[0].env["NEWSFLOW_INSTANCE_ID"] == "edge-7-indexer-1"
 
