@@ -47,6 +47,16 @@ class Request:
     answered: float  # when the status line went out: the client waits at least this long
 
 
+def hostile_feed(base: str) -> bytes:
+    """A feed whose items lead to what a hostile site serves (see :meth:`NewsSite.route`)."""
+    return _feed(base, "Hostile", [
+        ("Stacked", f"{base}/hostile/stacked", ""),  # Content-Encoding: gzip, gzip (a decompression bomb's form)
+        ("Poser", f"{base}/hostile/poser", ""),  # a page that names another site's article as its canonical
+        ("Tunnel", f"{base}/hostile/tunnel", ""),  # redirects to an IPv6 address carrying the metadata address
+        ("Trickle", f"{base}/hostile/trickle", ""),  # a body that trickles one byte at a time, for ever
+    ])  # fmt: skip
+
+
 def wire_feed(base: str) -> bytes:
     """A small RSS feed whose items each lead somewhere instructive."""
     items = [
@@ -58,6 +68,10 @@ def wire_feed(base: str) -> bytes:
         ("Flaky", f"{base}/wire/flaky", ""),  # always 500: tried again, then dead-lettered
         ("Huge", f"{base}/wire/huge", ""),  # over the size cap
     ]
+    return _feed(base, "Wire", items)
+
+
+def _feed(base: str, title: str, items: list[tuple[str, str, str]]) -> bytes:
     body = "".join(
         f"<item><title>{title}</title><link>{link.replace('&', '&amp;')}</link>"
         f"<description>{summary.replace('<', '&lt;').replace('>', '&gt;')}</description>"
@@ -65,8 +79,8 @@ def wire_feed(base: str) -> bytes:
         for title, link, summary in items
     )
     return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Wire</title>'
-        f"<link>{base}/wire/</link>{body}</channel></rss>"
+        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{title}</title>'
+        f"<link>{base}/</link>{body}</channel></rss>"
     ).encode()
 
 
@@ -158,7 +172,18 @@ class NewsSite:
             return 200, xml, entity_bomb()
         if path == "/slow/rss.xml":
             return 200, xml, None
-        if name in {"cnn", "koreatimes", "sitemaps", "wire", "private", "pages"}:
+        if path == "/hostile/rss.xml":
+            return 200, xml, hostile_feed(self.other_base)
+        if path == "/hostile/stacked":
+            return 200, {**html, "Content-Encoding": "gzip, gzip"}, gzip.compress(gzip.compress(b"\0" * 10_000_000))
+        if path == "/hostile/poser":
+            poser = b'<link rel="canonical" href="https://victim.example/news/exclusive"></head>'
+            return 200, html, self.page(path).replace(b"</head>", poser, 1)
+        if path == "/hostile/tunnel":
+            return 302, {"Location": "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/"}, b""
+        if path == "/hostile/trickle":
+            return 200, html, None
+        if name in {"cnn", "koreatimes", "sitemaps", "wire", "private", "pages", "hostile"}:
             return 200, html, self.page(path)
         return 404, html, b"<h1>Not found</h1>"
 
@@ -205,6 +230,17 @@ class NewsSite:
                 status, headers, body = site.route(urlsplit(self.path).path)
                 time.sleep(site.think_s)  # a real server takes a moment; it makes overlapping requests visible
                 self.answered = time.monotonic()
+                if urlsplit(self.path).path == "/hostile/trickle":  # one byte now and then, never the end
+                    self._record(200)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html")
+                    self.send_header("Content-Length", "1000000")
+                    self.end_headers()
+                    for _ in range(600):
+                        self.wfile.write(b"<")
+                        self.wfile.flush()
+                        time.sleep(0.5)
+                    return 200
                 if body is None:  # the slow site: headers, then silence longer than any read timeout
                     self._record(200)
                     self.send_response(200)

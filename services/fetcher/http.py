@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
@@ -139,10 +140,12 @@ class SafeClient:
         read_timeout_s: float = 20.0,
         total_timeout_s: float = 60.0,
         user_agent: str = USER_AGENT,
+        stopping: threading.Event | None = None,
     ) -> None:
         self.policy = policy
         self.max_bytes = max_bytes
         self.total_timeout_s = total_timeout_s
+        self.stopping = stopping  # set: bodies still arriving are abandoned, so a slow site never holds up a stop
         self._client = httpx.Client(
             follow_redirects=False,
             timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s),
@@ -207,6 +210,8 @@ class SafeClient:
         for chunk in response.iter_raw():  # as sent: decoded here, a bounded piece at a time
             if time.monotonic() > deadline:
                 raise FetchError(f"{url}: body not received within {self.total_timeout_s:.0f} s", transient=True)
+            if self.stopping is not None and self.stopping.is_set():
+                raise FetchError(f"{url}: abandoned, the fetcher is stopping", transient=True)
             body += inflate(chunk, self.max_bytes + 1 - len(body)) if inflate else chunk
             if len(body) > self.max_bytes:
                 raise FetchError(f"{url}: body over the {self.max_bytes}-byte limit")

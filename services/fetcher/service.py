@@ -80,7 +80,7 @@ class Fetcher:
         if not self.sources:
             log.warning("no sources configured (set NEWSFLOW_SOURCES or NEWSFLOW_FETCHER_PATHS); the fetcher idles")
         publisher = Publisher(self.settings)
-        client = safe_client(self.settings)
+        client = safe_client(self.settings, self._stop)
         gate = HostGate(self.settings.fetcher_host_delay_s)
         robots = (
             RobotsPolicy(client, gate, self.settings.fetcher_user_agent) if self.settings.fetcher_obey_robots else None

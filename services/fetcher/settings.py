@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import threading
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -71,8 +72,9 @@ class FetcherSettings(KafkaSettings):
         return [part.strip() for part in self.fetcher_allow_networks.split(",") if part.strip()]
 
 
-def safe_client(settings: FetcherSettings) -> SafeClient:
-    """An HTTP client under the fetcher's address policy, size limit and timeouts."""
+def safe_client(settings: FetcherSettings, stopping: threading.Event | None = None) -> SafeClient:
+    """An HTTP client under the fetcher's address policy, size limit and timeouts (abandoning bodies once
+    ``stopping`` is set)."""
     return SafeClient(
         AddressPolicy(settings.allowed_networks),
         max_bytes=settings.fetcher_max_bytes,
@@ -80,4 +82,5 @@ def safe_client(settings: FetcherSettings) -> SafeClient:
         read_timeout_s=settings.fetcher_read_timeout_s,
         total_timeout_s=settings.fetcher_total_timeout_s,
         user_agent=settings.fetcher_user_agent,
+        stopping=stopping,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,3 +215,48 @@ def test_two_fetchers_share_the_sources_and_one_takes_over_when_the_other_dies(
 def _all_polled_of(pipeline: Pipeline, at_least: dict[str, int]) -> bool:
     states = _states(pipeline)
     return all(int(states[name]["polls"]) >= count for name, count in at_least.items())
+
+
+def test_a_hostile_site_is_contained_and_holds_up_neither_other_sites_nor_a_stop(
+    pipeline: Pipeline, news_site: NewsSite, tmp_path: Path
+):
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "defaults: {interval: 60, language: en}\nsources:\n"
+        f"  - {{name: cnn, kind: feed, url: '{news_site.base}/cnn/rss.xml'}}\n"
+        f"  - {{name: hostile, kind: feed, url: '{news_site.other_base}/hostile/rss.xml'}}\n"  # another host name
+    )
+    pipeline.env.update(
+        NEWSFLOW_SOURCES=str(sources),
+        NEWSFLOW_FETCHER_ALLOW_NETWORKS="127.0.0.0/8,::1/128",
+        NEWSFLOW_FETCHER_HOST_DELAY_S="0",
+        NEWSFLOW_FETCHER_PAGE_ATTEMPTS="1",
+        NEWSFLOW_FETCHER_TOTAL_TIMEOUT_S="600",  # longer than the test: only the stop can end the trickle
+    )
+    cnn = {article_id(canonical_url(item.findtext("link") or ""))
+           for item in ET.fromstring(news_site.real_feed("cnn")).iter("item")}  # fmt: skip
+    fetcher = pipeline.start("run", "fetcher", "--plain", stderr=tmp_path / "fetcher.log")
+    wait_for(lambda: any(r.path == "/hostile/trickle" for r in news_site.log()), timeout=120)
+    # While the trickle holds its host, the other site's articles all come through.
+    wait_for(lambda: cnn <= {decode(RawArticle, v).id for v in _read(pipeline, "topic_raw")}, timeout=120)
+    stopping = time.monotonic()
+    fetcher.send_signal(signal.SIGTERM)
+    assert fetcher.wait(timeout=120) == 0
+    assert time.monotonic() - stopping < 30, "the trickling body held up the stop"
+
+    # The poll's other items were published as it ended: refusals with their reasons, the poser as itself.
+    reasons = {letter.url: letter.reason for letter in map(_letter, _read(pipeline, "topic_dlq"))}
+    assert "one layer of gzip or deflate only" in reasons[f"{news_site.other_base}/hostile/stacked"]
+    assert "carrying 169.254.169.254" in reasons[f"{news_site.other_base}/hostile/tunnel"]
+    published = {article.id: article for article in map(_article, _read(pipeline, "topic_raw"))}
+    poser = article_id(canonical_url(f"{news_site.other_base}/hostile/poser"))
+    assert poser in published and "victim" not in str(published[poser].canonical_url), "a cross-site canonical"
+    assert article_id("https://victim.example/news/exclusive") not in published
+
+
+def _letter(value: bytes) -> DeadLetter:
+    return decode(DeadLetter, value)
+
+
+def _article(value: bytes) -> RawArticle:
+    return decode(RawArticle, value)
