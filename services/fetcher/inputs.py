@@ -13,8 +13,10 @@ payload (the path says where the file is); only a JSON line that failed carries 
 
 from __future__ import annotations
 
+import email.utils
 import gzip
 import json
+import logging
 import os
 import re
 import stat
@@ -32,6 +34,8 @@ from schemas import InvalidMessage, RawArticle, Stage, decode
 from schemas.codec import MAX_MESSAGE_BYTES, describe_validation_error
 from services.fetcher.http import AddressPolicy, Fetched, FetchError, SafeClient
 from services.fetcher.urls import canonical_url
+
+log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -216,6 +220,7 @@ def _read_jsonl(path: Path, origin: str, *, backfill: bool) -> Iterator[InputIte
         if b"\x00" in head:  # one clear error, not one per accidental newline in binary data
             yield InputError(origin, f"{origin}: binary data, not JSON lines", error_class="DecodeError")
             return
+        zoneless = 0
         for number, line in _lines(path):
             where = f"{origin}:{number}"
             if line is None:
@@ -223,12 +228,16 @@ def _read_jsonl(path: Path, origin: str, *, backfill: bool) -> Iterator[InputIte
                 continue
             if not line.strip():
                 continue
+            line, guessed = with_zones(line)
+            zoneless += guessed
             try:
-                article = decode(RawArticle, with_zones(line))
+                article = decode(RawArticle, line)
             except InvalidMessage as error:
                 yield InputError(where, f"{where}: {error.reason}", payload=line, error_class="InvalidMessage")
                 continue
             yield article.model_copy(update={"backfill": True}) if backfill and not article.backfill else article
+        if zoneless:
+            log.warning("%s: %d timestamps named no time zone and were read as UTC", origin, zoneless)
     except (OSError, ValueError, EOFError) as error:
         yield InputError(origin, f"cannot read {origin}: {error}", error_class=type(error).__name__)
 
@@ -247,27 +256,42 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes | None]]:
             yield number, None
 
 
-def with_zones(line: bytes) -> bytes:
-    """The JSON line with its timestamps that name no zone read as UTC; anything else as it was (what is
-    invalid is reported by the schema)."""
+def with_zones(line: bytes) -> tuple[bytes, int]:
+    """The JSON line with its timestamps in ISO 8601 with a zone, and how many named no zone (read as UTC).
+
+    Archives write times in many ways: ISO with or without a zone, RFC 2822 as feeds do ("Fri, 15 Sep 2017
+    08:00:00 GMT"), or seconds since the epoch. Anything else is left as it was: the schema reports it.
+    """
     try:
         record = json.loads(line)
     except ValueError:
-        return line
+        return line, 0
     if not isinstance(record, dict):
-        return line
-    changed = False
+        return line, 0
+    changed, zoneless = False, 0
     for field in TIMESTAMP_FIELDS:
-        value = record.get(field)
-        if isinstance(value, str):
-            try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
-                continue
-            if moment.tzinfo is None:
-                record[field] = moment.replace(tzinfo=UTC).isoformat()
-                changed = True
-    return json.dumps(record).encode() if changed else line
+        moment = _read_time(record.get(field))
+        if moment is None:
+            continue
+        if moment.tzinfo is None:
+            moment, zoneless = moment.replace(tzinfo=UTC), zoneless + 1
+        record[field], changed = moment.isoformat(), True
+    return (json.dumps(record).encode() if changed else line), zoneless
+
+
+def _read_time(value: object) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 < value < 32_503_680_000:
+        return datetime.fromtimestamp(value, UTC)
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.strip())
+    except ValueError:
+        pass
+    try:
+        return email.utils.parsedate_to_datetime(value)  # naive when the text says -0000 or nothing
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def page_article(

@@ -171,3 +171,20 @@ def test_jsonl_timestamps_without_a_zone_are_read_as_utc(tmp_path: Path):
     first, second = read_file(archive)
     assert isinstance(first, RawArticle) and first.published_at == datetime(2017, 9, 15, tzinfo=UTC)
     assert isinstance(second, RawArticle) and second.published_at == datetime(2017, 9, 15, 6, tzinfo=UTC)
+
+
+def test_jsonl_timestamps_in_feed_and_epoch_forms_are_read_and_zoneless_ones_are_reported(tmp_path: Path, caplog):
+    archive = tmp_path / "archive.jsonl"
+    story = {"title": "T", "text": "A story."}
+    rows = [{"url": "https://example.org/1", "published_at": "Fri, 15 Sep 2017 08:00:00 GMT", **story},
+            {"url": "https://example.org/2", "published_at": 1505462400, **story},
+            {"url": "https://example.org/3", "published_at": "2017-09-15 08:00:00", **story},
+            {"url": "https://example.org/4", "published_at": "15/09/2017", **story}]  # fmt: skip
+    archive.write_text("\n".join(json.dumps(row) for row in rows))
+    with caplog.at_level("WARNING"):
+        rfc2822, epoch, zoneless, ambiguous = read_file(archive)
+    assert isinstance(rfc2822, RawArticle) and rfc2822.published_at == datetime(2017, 9, 15, 8, tzinfo=UTC)
+    assert isinstance(epoch, RawArticle) and epoch.published_at == datetime(2017, 9, 15, 8, tzinfo=UTC)
+    assert isinstance(zoneless, RawArticle) and zoneless.published_at == datetime(2017, 9, 15, 8, tzinfo=UTC)
+    assert isinstance(ambiguous, InputError) and "published_at" in ambiguous.reason  # day or month first? refused
+    assert "1 timestamps named no time zone and were read as UTC" in caplog.text
