@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from schemas.codec import MAX_MESSAGE_BYTES
-from tests.support import private_pipeline_env
+from tests.support import drop_pipeline_state, private_pipeline_env
 
 T = TypeVar("T")
 
@@ -106,27 +106,7 @@ def pipeline(stack: object) -> Iterator[Pipeline]:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-    _drop_pipeline_state(env, run)
-
-
-def _drop_pipeline_state(env: dict[str, str], run: str) -> None:
-    from elasticsearch import Elasticsearch
-    from kafka import KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
-    try:
-        topics = [name for name in admin.list_topics() if run in name]
-        if topics:
-            admin.delete_topics(topics)
-        groups = [group["group_id"] for group in admin.list_groups() if run in group["group_id"]]
-        if groups:
-            admin.delete_groups(groups)
-    finally:
-        admin.close()
-    client = Elasticsearch("http://127.0.0.1:9200")
-    client.options(ignore_status=404).indices.delete(index=f"test-{run}-*")
-    client.options(ignore_status=404).indices.delete_index_template(name=f"test-{run}-*")
-    client.close()
+    drop_pipeline_state(f"test-{run}")
 
 
 def wait_for(check: Callable[[], T | None], timeout: float = 90, interval: float = 0.5) -> T:

@@ -47,6 +47,27 @@ def private_pipeline_env(run: str, *, partitions: int = 2, log_level: str = "INF
     }
 
 
+def drop_pipeline_state(prefix: str) -> None:
+    """Delete the topics, consumer groups, indices and templates of the private pipeline named ``prefix``."""
+    from elasticsearch import Elasticsearch
+    from kafka import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
+    try:
+        topics = [name for name in admin.list_topics() if prefix in name]
+        if topics:
+            admin.delete_topics(topics)
+        groups = [group["group_id"] for group in admin.list_groups() if prefix in group["group_id"]]
+        if groups:
+            admin.delete_groups(groups)
+    finally:
+        admin.close()
+    client = Elasticsearch("http://127.0.0.1:9200")
+    client.options(ignore_status=404).indices.delete(index=f"{prefix}-*")
+    client.options(ignore_status=404).indices.delete_index_template(name=f"{prefix}-*")
+    client.close()
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now (on 127.0.0.1)."""
     with socket.socket() as probe:

@@ -31,7 +31,7 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from schemas import RawArticle, encode
-from tests.support import measurement_parser, private_pipeline_env, report
+from tests.support import drop_pipeline_state, measurement_parser, private_pipeline_env, report
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODULES = {"processor": "services.processor.app", "indexer": "services.indexer.service"}
@@ -161,22 +161,7 @@ def _scenario(name: str, service: str, peers: int, options: Any, log_dir: Path) 
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-        _drop(run)
-
-
-def _drop(run: str) -> None:
-    from kafka import KafkaAdminClient
-
-    admin = KafkaAdminClient(bootstrap_servers="127.0.0.1:9092")
-    try:
-        topics = [name for name in admin.list_topics() if run in name]
-        if topics:
-            admin.delete_topics(topics)
-    finally:
-        admin.close()
-    client = Elasticsearch("http://127.0.0.1:9200")
-    client.options(ignore_status=404).indices.delete(index=f"{run}-*")
-    client.close()
+        drop_pipeline_state(run)
 
 
 def main(argv: list[str] | None = None) -> int:
