@@ -11,6 +11,7 @@ a 304. Failures are :class:`FetchError` with a one-line reason, never a stack tr
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -18,6 +19,7 @@ import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
@@ -149,6 +151,8 @@ class SafeClient:
         self._client = httpx.Client(
             follow_redirects=False,
             timeout=httpx.Timeout(read_timeout_s, connect=connect_timeout_s),
+            # A connection per request: the deadline's watchdog cuts the very connection it watched open.
+            limits=httpx.Limits(max_keepalive_connections=0),
             headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
             trust_env=False,  # no proxy from the environment can route around the address policy
         )
@@ -168,9 +172,13 @@ class SafeClient:
         for _ in range(MAX_REDIRECTS + 1):
             address = self.policy.check(current)
             target, pinned = _pinned(current, address)
+            watchdog = _Deadline(deadline)
             try:
                 with self._client.stream(
-                    "GET", target, headers={**headers, **pinned["headers"]}, extensions=pinned["extensions"]
+                    "GET",
+                    target,
+                    headers={**headers, **pinned["headers"]},
+                    extensions={**pinned["extensions"], "trace": watchdog.trace},
                 ) as response:
                     if response.status_code in _REDIRECTS:
                         location = response.headers.get("Location")
@@ -179,13 +187,20 @@ class SafeClient:
                         current = urljoin(current, location)
                         continue
                     return self._read(current, response, accept, validators, deadline)
-            except httpx.TimeoutException:
-                raise FetchError(f"{current}: timed out", transient=True) from None
-            except httpx.DecodingError as error:
-                raise FetchError(f"{current}: undecodable content encoding: {error}", transient=False) from None
             except httpx.HTTPError as error:
-                raise FetchError(f"{current}: {type(error).__name__}: {error}", transient=True) from None
+                raise self._failure(current, error, cut=watchdog.expired) from None
+            finally:
+                watchdog.cancel()
         raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+    def _failure(self, url: str, error: httpx.HTTPError, *, cut: bool) -> FetchError:
+        if cut:
+            return FetchError(f"{url}: no whole answer within {self.total_timeout_s:.0f} s", transient=True)
+        if isinstance(error, httpx.TimeoutException):
+            return FetchError(f"{url}: timed out", transient=True)
+        if isinstance(error, httpx.DecodingError):
+            return FetchError(f"{url}: undecodable content encoding: {error}", transient=False)
+        return FetchError(f"{url}: {type(error).__name__}: {error}", transient=True)
 
     def _read(
         self,
@@ -209,7 +224,7 @@ class SafeClient:
         body = bytearray()
         for chunk in response.iter_raw():  # as sent: decoded here, a bounded piece at a time
             if time.monotonic() > deadline:
-                raise FetchError(f"{url}: body not received within {self.total_timeout_s:.0f} s", transient=True)
+                raise FetchError(f"{url}: no whole answer within {self.total_timeout_s:.0f} s", transient=True)
             if self.stopping is not None and self.stopping.is_set():
                 raise FetchError(f"{url}: abandoned, the fetcher is stopping", transient=True)
             body += inflate(chunk, self.max_bytes + 1 - len(body)) if inflate else chunk
@@ -224,6 +239,36 @@ class SafeClient:
             content_type,
             Validators(response.headers.get("ETag"), response.headers.get("Last-Modified")),
         )
+
+
+class _Deadline:
+    """Cuts a request's connection when its deadline passes, wherever the request then is. httpx bounds
+    each read, not the whole: a server sending its headers a byte at a time would hold a fetch for ever.
+    The connection is seen through httpcore's trace as it opens and shut down from a timer thread, which
+    wakes the blocked read."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.expired = False
+        self._timer: threading.Timer | None = None
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete" and self._timer is None:
+            connection = info.get("return_value")
+            self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._cut, (connection,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _cut(self, connection: Any) -> None:
+        self.expired = True
+        sock = connection.get_extra_info("socket") if connection is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 class _Inflater:

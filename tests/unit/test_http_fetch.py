@@ -87,6 +87,15 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(0.3)
             except (BrokenPipeError, ConnectionResetError):  # the client gave up, as it should
                 return
+        elif self.path == "/slow-headers":  # the status line, then a header byte every 0.3 s
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Padding: ")
+                for _ in range(100):
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except (BrokenPipeError, ConnectionResetError):
+                return
         elif self.path == "/foreign-canonical":
             page = b'<html><head><link rel="canonical" href="https://victim.example/story"></head><p>Talks</p></html>'
             self._send(200, page, {"Content-Type": "text/html; charset=utf-8"})
@@ -238,10 +247,20 @@ def test_the_connection_goes_to_the_address_that_was_checked(server):
 def test_a_body_trickling_in_is_cut_off_at_the_deadline_and_raw_deflate_is_read(server):
     safe = SafeClient(AddressPolicy(["127.0.0.0/8"]), read_timeout_s=1.0, total_timeout_s=1.5)
     started = time.monotonic()
-    with pytest.raises(FetchError, match="not received within 2 s") as error:  # 1.5 s, shown rounded
+    with pytest.raises(FetchError, match="no whole answer within 2 s") as error:  # 1.5 s, shown rounded
         safe.get(f"{server}/trickle", accept=FEED_TYPES)
     assert error.value.transient and time.monotonic() - started < 5
     assert safe.get(f"{server}/raw-deflate", accept=FEED_TYPES).content == FEED
+    safe.close()
+
+
+def test_headers_trickling_in_are_cut_off_at_the_deadline_too(server):
+    safe = SafeClient(AddressPolicy(["127.0.0.0/8"]), read_timeout_s=1.0, total_timeout_s=1.5)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="no whole answer within 2 s") as error:
+        safe.get(f"{server}/slow-headers", accept=FEED_TYPES)
+    assert error.value.transient and time.monotonic() - started < 5
+    assert safe.get(f"{server}/raw-deflate", accept=FEED_TYPES).content == FEED  # the client is still usable
     safe.close()
 
 
