@@ -250,18 +250,20 @@ class _Deadline:
     def __init__(self, deadline: float) -> None:
         self.deadline = deadline
         self.expired = False
+        self._stream: Any = None
         self._timer: threading.Timer | None = None
 
     def trace(self, event: str, info: dict[str, Any]) -> None:
-        if event == "connection.connect_tcp.complete" and self._timer is None:
-            connection = info.get("return_value")
-            self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._cut, (connection,))
-            self._timer.daemon = True
-            self._timer.start()
+        if event in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            self._stream = info.get("return_value")  # TLS wraps (and detaches) the TCP socket: watch the latest
+            if self._timer is None:
+                self._timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._cut)
+                self._timer.daemon = True
+                self._timer.start()
 
-    def _cut(self, connection: Any) -> None:
+    def _cut(self) -> None:
         self.expired = True
-        sock = connection.get_extra_info("socket") if connection is not None else None
+        sock = self._stream.get_extra_info("socket") if self._stream is not None else None
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)

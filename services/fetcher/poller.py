@@ -192,6 +192,10 @@ class Poller:
         unique = list({entry.url: entry for entry in reversed(entries)}.values())[::-1]
         fresh = [entry for entry in unique if not self._known(entry)]
         report.known += len(unique) - len(fresh)
+        for entry in unique:  # still listed: their entries in the published record must not expire
+            if entry not in fresh:
+                self.publisher.still_seen(LINK_PREFIX + article_id(entry.url))
+                self.publisher.still_seen(self._article_of(entry))
         # Newest first, so a first poll of a long sitemap starts with today's news.
         fresh.sort(key=lambda entry: entry.published_at.timestamp() if entry.published_at else 0.0, reverse=True)
         items: list[InputItem] = []
@@ -212,6 +216,11 @@ class Poller:
             self.publisher.remember(key, record.dumps())
         report.new += counts.published + counts.updated
         report.known += counts.unchanged
+
+    def _article_of(self, entry: FeedEntry) -> str:
+        """The id of the article a link became (its own id when it went nowhere else)."""
+        record = LinkRecord.loads(self.publisher.seen.fingerprints.get(LINK_PREFIX + article_id(entry.url)))
+        return record.article if record is not None and record.article else article_id(entry.url)
 
     def _known(self, entry: FeedEntry) -> bool:
         record = LinkRecord.loads(self.publisher.seen.fingerprints.get(LINK_PREFIX + article_id(entry.url)))

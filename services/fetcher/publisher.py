@@ -187,7 +187,7 @@ class Publisher:
             previous = self.seen.fingerprints.get(item.id)
             if previous == print_id and not force:
                 counts.unchanged += 1
-                self._still_seen(item.id)
+                self.still_seen(item.id)
                 continue
             key = item.id.encode("utf-8")
             pending.append(
@@ -217,9 +217,9 @@ class Publisher:
         self.seen.fingerprints[key] = value
         self.seen.seen_at[key] = now
 
-    def _still_seen(self, key: str) -> None:
-        """An unchanged article its source still lists: its entry is renewed, at most once a day."""
-        if time.time() - self.seen.seen_at.get(key, 0.0) > RENEW_S:
+    def still_seen(self, key: str) -> None:
+        """An entry a source still lists: renewed, at most once a day, so it does not expire."""
+        if key in self.seen.fingerprints and time.time() - self.seen.seen_at.get(key, 0.0) > RENEW_S:
             self.remember(key, self.seen.fingerprints[key])
 
     def follow_and_expire(self) -> None:

@@ -94,7 +94,7 @@ class Fetcher:
         try:
             with ThreadPoolExecutor(self.settings.fetcher_workers, thread_name_prefix="poll") as pool:
                 while not self._stop.is_set():
-                    self._collect(running, states, publisher)
+                    self._collect(running, states, publisher, share)
                     for name, saved in share.poll().items():  # the states of sources just taken over
                         if name in states and name not in running:
                             states[name] = saved
@@ -106,26 +106,37 @@ class Fetcher:
                             continue
                         busy.add(_host(source))
                         # Saved first: a fetcher taking this source over meanwhile waits for the poll to end.
-                        in_flight = self.settings.fetcher_total_timeout_s + CLAIM_MARGIN_S
-                        self._save(publisher, name, replace(states[name], next_poll=time.time() + in_flight))
+                        self._save(publisher, name, replace(states[name], next_poll=time.time() + self._longest_poll))
                         running[name] = pool.submit(self._poll, poller, source, states[name])
                     self._stop.wait(TICK_S)
                 for future in running.values():  # let polls in flight finish their publishing
                     future.exception()
-                self._collect(running, states, publisher)
+                self._collect(running, states, publisher, share)
         finally:
             share.close()
             client.close()
             publisher.close()
 
     def _collect(
-        self, running: dict[str, Future[PollState]], states: dict[str, PollState], publisher: Publisher
+        self,
+        running: dict[str, Future[PollState]],
+        states: dict[str, PollState],
+        publisher: Publisher,
+        share: SourceShare,
     ) -> None:
         for name in [name for name, future in running.items() if future.done()]:
             states[name] = running.pop(name).result()
             POLLS.labels(outcome=states[name].status).inc()
             SOURCES_FAILING.set(sum(state.consecutive_errors > 0 for state in states.values()))
-            self._save(publisher, name, states[name])
+            if share.owns(name):  # else its new owner keeps the state; this one must not overwrite it
+                self._save(publisher, name, states[name])
+
+    @property
+    def _longest_poll(self) -> float:
+        """How long one poll may take: its pages, each after the host's pause and within the deadline."""
+        settings = self.settings
+        pages = settings.fetcher_max_articles_per_poll * (settings.fetcher_host_delay_s + 1.0)
+        return pages + settings.fetcher_total_timeout_s + CLAIM_MARGIN_S
 
     def _save(self, publisher: Publisher, name: str, state: PollState) -> None:
         """The source's state, where a restarted fetcher or the next owner of the source reads it."""

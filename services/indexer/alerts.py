@@ -38,7 +38,8 @@ log = logging.getLogger(__name__)
 # Articles indexed this recently are left for the next run: their bulk request may still be in flight.
 SETTLE = timedelta(seconds=2)
 # A claim this old that is not yet published was left by a runner that died between claiming and publishing.
-STALE_CLAIM = timedelta(seconds=60)
+# Well past a publication's own timeout (60 s) and the lease (15 s), so its runner has surely given up.
+STALE_CLAIM = timedelta(seconds=180)
 LEASE_ID = "lease:runner"
 _MAPPING: dict[str, Any] = {
     "dynamic": "strict",

@@ -127,12 +127,15 @@ def bulk_action(
     message: bytes | None = None,
     revision: Revision | None = None,
     indexed_at: datetime | None = None,
+    replace_same_version: bool = True,
 ) -> dict[str, Any]:
+    """The bulk action of one article. A replay by the live indexer rewrites the same version; a rebuild
+    (``replace_same_version=False``) leaves what the live indexer already wrote as it is."""
     return {
         "_op_type": "index",
         "_index": index_for(article, prefix, version),
         "_id": article.id,
         "version": document_version(article),
-        "version_type": "external_gte",
+        "version_type": "external_gte" if replace_same_version else "external",
         "_source": document_json(article, indexed_at, message=message, revision=revision),
     }

@@ -58,7 +58,8 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
     While the alias still points at indices of another mapping version, this version's indices are built
     beside them until `newsflow reindex` swaps it. Meanwhile they are in the alias through a filter that
     shows only what was indexed since the building began: new articles are searchable at once, and the
-    rebuilt history (which keeps its first indexing time) is not seen twice.
+    rebuilt history (which keeps its first indexing time) is not seen twice. An article updated during the
+    build is seen twice until the swap: its old version in the old indices, its new one here.
     """
     prefix, version = settings.es_index_prefix, mapping_version(settings.es_index_definition)
     own = f"{prefix}-v{version}-"

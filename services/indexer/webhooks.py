@@ -4,7 +4,8 @@ The indexers share ``news.alerts`` in one consumer group (``<indexer group>-webh
 delivered by exactly one of them, after it was published and whatever indexing is doing. A delivery is
 tried ``WEBHOOK_ATTEMPTS`` times with a growing pause; one that still fails, or whose address the webhook
 policy refuses, becomes a dead letter of stage ``alert`` (replaying it delivers it again). A match older
-than ``MAX_AGE`` when read (a new group reading the topic's past) is not delivered: a webhook is for now.
+than ``MAX_AGE`` when read (a new group reading the topic's past) is not delivered, unless it is a replayed
+dead letter: a webhook is for now.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from typing import Any
 
 import httpx
 from elasticsearch import Elasticsearch
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+from kafka.structs import OffsetAndMetadata
 
 from schemas import AlertMatch, DeadLetter, InvalidMessage, Stage, dead_letter, decode, encode
 from schemas.codec import attempt_of
@@ -83,15 +85,19 @@ class WebhookSender:
             client_id="newsflow-webhooks",
             enable_auto_commit=False,
             auto_offset_reset="earliest",
-            max_poll_records=50,
+            max_poll_records=5,  # each may take WEBHOOK_ATTEMPTS slow tries: well within the poll interval
         )
         try:
             while not stopping.is_set():
-                records = [r for batch in consumer.poll(timeout_ms=500).values() for r in batch]
-                for record in records:
-                    self.deliver(record)
-                if records:
-                    consumer.commit()
+                try:
+                    for batch in consumer.poll(timeout_ms=500).values():
+                        for record in batch:
+                            self.deliver(record)
+                            consumer.commit({TopicPartition(record.topic, record.partition):
+                                             OffsetAndMetadata(record.offset + 1, "", -1)})  # fmt: skip
+                except Exception as error:  # Elasticsearch or Kafka away, a rebalance: try again shortly
+                    log.warning("webhook deliveries paused: %s: %s", type(error).__name__, error)
+                    stopping.wait(5)
         finally:
             consumer.close(autocommit=False)
 
@@ -103,7 +109,10 @@ class WebhookSender:
             log.warning("unreadable match at %s:%d: %s", record.topic, record.offset, error.reason)
             return
         url = self._webhook_of(match.alert)
-        if not url or datetime.now(UTC) - match.matched_at > MAX_AGE:
+        if not url:
+            return
+        if datetime.now(UTC) - match.matched_at > MAX_AGE and attempt_of(record.headers) == 1:
+            log.info("match %s:%s is from %s: too old for its webhook", match.alert, match.article_id, match.matched_at)
             return
         try:
             post_match(url, match, self.policy, pause_s=self.retry_pause_s)

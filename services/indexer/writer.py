@@ -62,7 +62,8 @@ class BulkWriter:
         """Index one batch; invalid messages and rejected documents are dead-lettered, the rest land.
 
         ``indexed_at`` gives a record's indexing time when it is not now: a rebuild keeps the time an
-        article was first indexed, so saved searches and the building alias's filter see it as old."""
+        article was first indexed, so saved searches and the building alias's filter see it as old, and it
+        never replaces a document of the same version (the live indexer's, indexed since)."""
         result = BatchResult()
         articles: list[tuple[EnrichedArticle, ConsumerRecord]] = []
         for record in records:
@@ -77,7 +78,8 @@ class BulkWriter:
         for article, record in articles:
             when = indexed_at(record) if indexed_at else None
             actions.append(bulk_action(article, self.settings.es_index_prefix, self.version, message=record.value,
-                                       revision=revisions.get(article.id), indexed_at=when))  # fmt: skip
+                                       revision=revisions.get(article.id), indexed_at=when,
+                                       replace_same_version=indexed_at is None))  # fmt: skip
             origins[article.id] = record
         for ok, item in streaming_bulk(
             self.client,

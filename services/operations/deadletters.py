@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from schemas import DeadLetter, InvalidMessage, Stage, decode, encode, original_payload
 from schemas.codec import attempts_header
@@ -139,7 +139,7 @@ def replay(settings: KafkaSettings, letters: list[StoredLetter]) -> dict[str, in
     ensure_topics(settings, extra={settings.topic_dlq_handled: {"cleanup.policy": "compact"}})
     handled = handled_letters(settings)
     producer = make_producer(settings, "newsflow-dlq-replay")
-    refetch: dict[int, list[str]] = {}
+    refetch: dict[int, list[StoredLetter]] = {}
     try:
         for stored in letters:
             letter, done = stored.letter, "replayed"
@@ -157,17 +157,24 @@ def replay(settings: KafkaSettings, letters: list[StoredLetter]) -> dict[str, in
                 producer.send(letter.source_topic, key=key, value=original_payload(letter), headers=headers).get(60)
                 counts["replayed"] += 1
             elif letter.stage == Stage.FETCH and letter.url and urlsplit(letter.url).scheme in {"http", "https"}:
-                refetch.setdefault(letter.attempts + 1, []).append(letter.url)  # a web address only, never a file
+                refetch.setdefault(letter.attempts + 1, []).append(stored)  # a web address only, never a file
+                continue  # recorded as handled once it was fetched again
             else:
                 log.warning("dead letter %s has neither a source topic nor a web URL; nothing to replay", stored.ref)
                 counts["skipped"] += 1
-            producer.send(settings.topic_dlq_handled, key=stored.ref.encode(), value=done.encode()).get(timeout=60)
+            _handled(producer, settings, stored, done)
+        for attempt, fetched in refetch.items():
+            counts["refetched"] += _fetch_again([each.letter.url or "" for each in fetched], attempt)
+            for each in fetched:
+                _handled(producer, settings, each, "replayed")
         producer.flush()
     finally:
         producer.close()
-    for attempt, urls in refetch.items():
-        counts["refetched"] += _fetch_again(urls, attempt)
     return counts
+
+
+def _handled(producer: KafkaProducer, settings: KafkaSettings, stored: StoredLetter, done: str) -> None:
+    producer.send(settings.topic_dlq_handled, key=stored.ref.encode(), value=done.encode()).get(timeout=60)
 
 
 def _letter_key(letter: DeadLetter) -> bytes | None:

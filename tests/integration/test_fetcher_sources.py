@@ -190,6 +190,9 @@ def test_two_fetchers_share_the_sources_and_one_takes_over_when_the_other_dies(
         NEWSFLOW_FETCHER_HOST_DELAY_S="0",
         NEWSFLOW_FETCHER_MAX_BYTES="3000000",
         NEWSFLOW_FETCHER_PAGE_ATTEMPTS="1",
+        # A source the killed fetcher was polling waits out its claim (the longest a poll may take).
+        NEWSFLOW_FETCHER_MAX_ARTICLES_PER_POLL="20",
+        NEWSFLOW_FETCHER_TOTAL_TIMEOUT_S="10",
     )
     expected = _expected_ids(news_site)
     logs = {name: tmp_path / f"fetcher-{name}.log" for name in ("a", "b")}

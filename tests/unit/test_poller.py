@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from schemas import RawArticle
 from services.fetcher.poller import LinkRecord, summary_text
 from services.fetcher.publisher import SeenStore, fingerprint, stamped, unstamped
@@ -51,3 +53,21 @@ def test_entries_no_source_listed_for_the_expiry_period_are_forgotten_and_the_re
     assert store.expired(100 * day) == ["old"]
     store.forget("old")
     assert store.fingerprints == {"recent": "b", "renewed": "c"} and "old" not in store.seen_at
+
+
+def test_an_entry_a_source_still_lists_is_renewed_at_most_once_a_day():
+    from types import SimpleNamespace
+
+    from services.fetcher.publisher import Publisher
+
+    sent: list[tuple[bytes, bytes]] = []
+    publisher = object.__new__(Publisher)  # no broker: only the record's bookkeeping is exercised
+    publisher.settings = FetcherSettings()
+    publisher.producer = SimpleNamespace(send=lambda topic, key, value: sent.append((key, value)))
+    publisher.seen = SeenStore(publisher.settings)
+    publisher.seen.fingerprints = {"link:a": '{"article": "b"}', "b": "f1"}
+    publisher.seen.seen_at = {"link:a": time.time() - 2 * 86_400, "b": time.time() - 3_600}
+    for key in ("link:a", "b", "never-published"):
+        publisher.still_seen(key)
+    assert [key for key, _value in sent] == [b"link:a"]  # renewed; "b" was seen an hour ago; unknown keys stay so
+    assert unstamped(sent[0][1])[0] == '{"article": "b"}' and time.time() - publisher.seen.seen_at["link:a"] < 5

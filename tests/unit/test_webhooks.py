@@ -94,3 +94,6 @@ def test_matches_without_a_webhook_or_from_long_ago_are_not_posted(endpoint: str
     assert _Endpoint.received == [] and letters == []
     sender.deliver(_record(MATCH))
     assert len(_Endpoint.received) == 1 and sender.delivered == 1
+    replayed = MATCH.model_copy(update={"matched_at": datetime.now(UTC) - timedelta(hours=2)})
+    sender.deliver(_record(replayed, attempts_header(1)))  # a dead letter replayed after a fix: delivered
+    assert len(_Endpoint.received) == 2
