@@ -192,8 +192,9 @@ class Poller:
         unique = list({entry.url: entry for entry in reversed(entries)}.values())[::-1]
         fresh = [entry for entry in unique if not self._known(entry)]
         report.known += len(unique) - len(fresh)
+        fresh_urls = {entry.url for entry in fresh}
         for entry in unique:  # still listed: their entries in the published record must not expire
-            if entry not in fresh:
+            if entry.url not in fresh_urls:
                 self.publisher.still_seen(LINK_PREFIX + article_id(entry.url))
                 self.publisher.still_seen(self._article_of(entry))
         # Newest first, so a first poll of a long sitemap starts with today's news.
@@ -210,6 +211,9 @@ class Poller:
             else:
                 items.append(item)
                 report.failed += isinstance(item, InputError)
+        # Entries past this poll's share (or left at a stop) wait for the next poll, which must then read the
+        # feed in full: a conditional request would be answered 304 and they would never be fetched.
+        report.retrying += len(fresh) - len(links)
         counts = self.publisher.publish(items)
         # Only after the broker acknowledged the articles: a crash in between refetches, never loses.
         for key, record in links:
