@@ -194,9 +194,8 @@ class Poller:
         report.known += len(unique) - len(fresh)
         fresh_urls = {entry.url for entry in fresh}
         for entry in unique:  # still listed: their entries in the published record must not expire
-            if entry.url not in fresh_urls:
-                self.publisher.still_seen(LINK_PREFIX + article_id(entry.url))
-                self.publisher.still_seen(self._article_of(entry))
+            if entry.url not in fresh_urls and self.publisher.still_seen(LINK_PREFIX + article_id(entry.url)):
+                self.publisher.still_seen(self._article_of(entry))  # looked up only on the daily renewal
         # Newest first, so a first poll of a long sitemap starts with today's news.
         fresh.sort(key=lambda entry: entry.published_at.timestamp() if entry.published_at else 0.0, reverse=True)
         items: list[InputItem] = []

@@ -217,10 +217,12 @@ class Publisher:
         self.seen.fingerprints[key] = value
         self.seen.seen_at[key] = now
 
-    def still_seen(self, key: str) -> None:
-        """An entry a source still lists: renewed, at most once a day, so it does not expire."""
-        if key in self.seen.fingerprints and time.time() - self.seen.seen_at.get(key, 0.0) > RENEW_S:
-            self.remember(key, self.seen.fingerprints[key])
+    def still_seen(self, key: str) -> bool:
+        """An entry a source still lists: renewed, at most once a day, so it does not expire; True if now."""
+        if key not in self.seen.fingerprints or time.time() - self.seen.seen_at.get(key, 0.0) <= RENEW_S:
+            return False
+        self.remember(key, self.seen.fingerprints[key])
+        return True
 
     def follow_and_expire(self) -> None:
         """Take in what other fetchers published; forget what no source listed for the expiry period."""

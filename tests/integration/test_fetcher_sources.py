@@ -57,6 +57,16 @@ def _sources_file(site: NewsSite, directory: Path) -> Path:
     return path
 
 
+def _fetch_from_the_local_site(pipeline: Pipeline, sources: Path, **settings: str) -> None:
+    """The fetcher's settings for the loopback news site: its addresses allowed, no pause between requests."""
+    pipeline.env.update(
+        NEWSFLOW_SOURCES=str(sources),
+        NEWSFLOW_FETCHER_ALLOW_NETWORKS="127.0.0.0/8,::1/128",
+        NEWSFLOW_FETCHER_HOST_DELAY_S="0",
+        **settings,
+    )
+
+
 def _expected_ids(site: NewsSite) -> dict[str, str]:
     """Article id → canonical URL of every article the sources hold, read without the fetcher's parsers."""
     urls = []
@@ -103,10 +113,9 @@ def _all_polled(pipeline: Pipeline, at_least: dict[str, int]) -> dict[str, dict[
 def test_sources_are_fetched_once_politely_and_safely_across_polls_and_restarts(
     pipeline: Pipeline, news_site: NewsSite, tmp_path: Path
 ):
-    pipeline.env.update(
-        NEWSFLOW_SOURCES=str(_sources_file(news_site, tmp_path)),
-        NEWSFLOW_FETCHER_ALLOW_NETWORKS="127.0.0.0/8,::1/128",
-        NEWSFLOW_FETCHER_HOST_DELAY_S="0",
+    _fetch_from_the_local_site(
+        pipeline,
+        _sources_file(news_site, tmp_path),
         NEWSFLOW_FETCHER_READ_TIMEOUT_S="1",
         NEWSFLOW_FETCHER_MAX_BYTES="3000000",
         NEWSFLOW_FETCHER_PAGE_ATTEMPTS="2",
@@ -184,10 +193,9 @@ def test_two_fetchers_share_the_sources_and_one_takes_over_when_the_other_dies(
     kept = [line for line in sources.read_text().splitlines() if "name:" not in line or any(
         f"name: {name}," in line for name in feeds)]  # fmt: skip
     sources.write_text("\n".join(kept) + "\n")
-    pipeline.env.update(
-        NEWSFLOW_SOURCES=str(sources),
-        NEWSFLOW_FETCHER_ALLOW_NETWORKS="127.0.0.0/8,::1/128",
-        NEWSFLOW_FETCHER_HOST_DELAY_S="0",
+    _fetch_from_the_local_site(
+        pipeline,
+        sources,
         NEWSFLOW_FETCHER_MAX_BYTES="3000000",
         NEWSFLOW_FETCHER_PAGE_ATTEMPTS="1",
         # A source the killed fetcher was polling waits out its claim (the longest a poll may take).
@@ -229,10 +237,9 @@ def test_a_hostile_site_is_contained_and_holds_up_neither_other_sites_nor_a_stop
         f"  - {{name: cnn, kind: feed, url: '{news_site.base}/cnn/rss.xml'}}\n"
         f"  - {{name: hostile, kind: feed, url: '{news_site.other_base}/hostile/rss.xml'}}\n"  # another host name
     )
-    pipeline.env.update(
-        NEWSFLOW_SOURCES=str(sources),
-        NEWSFLOW_FETCHER_ALLOW_NETWORKS="127.0.0.0/8,::1/128",
-        NEWSFLOW_FETCHER_HOST_DELAY_S="0",
+    _fetch_from_the_local_site(
+        pipeline,
+        sources,
         NEWSFLOW_FETCHER_PAGE_ATTEMPTS="1",
         NEWSFLOW_FETCHER_TOTAL_TIMEOUT_S="600",  # longer than the test: only the stop can end the trickle
     )
