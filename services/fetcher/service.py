@@ -106,7 +106,8 @@ class Fetcher:
                             continue
                         busy.add(_host(source))
                         # Saved first: a fetcher taking this source over meanwhile waits for the poll to end.
-                        self._save(publisher, name, replace(states[name], next_poll=time.time() + self._longest_poll))
+                        claim = time.time() + self._longest_poll(source)
+                        self._save(publisher, name, replace(states[name], next_poll=claim))
                         running[name] = pool.submit(self._poll, poller, source, states[name])
                     self._stop.wait(TICK_S)
                 for future in running.values():  # let polls in flight finish their publishing
@@ -131,11 +132,15 @@ class Fetcher:
             if share.owns(name):  # else its new owner keeps the state; this one must not overwrite it
                 self._save(publisher, name, states[name])
 
-    @property
-    def _longest_poll(self) -> float:
-        """How long one poll may take: its pages, each after the host's pause and within the deadline."""
+    def _longest_poll(self, source: Source) -> float:
+        """How long one poll may take: a site's pages, each after the host's pause and within the deadline;
+        local files have no pages to pause between (and a restarted fetcher must not wait long for them)."""
         settings = self.settings
-        pages = settings.fetcher_max_articles_per_poll * (settings.fetcher_host_delay_s + 1.0)
+        pages = (
+            0.0
+            if source.kind is SourceKind.PATH
+            else settings.fetcher_max_articles_per_poll * (settings.fetcher_host_delay_s + 1.0)
+        )
         return pages + settings.fetcher_total_timeout_s + CLAIM_MARGIN_S
 
     def _save(self, publisher: Publisher, name: str, state: PollState) -> None:
