@@ -1,0 +1,143 @@
+"""Groups of mentions of one entity, and the merges that join groups: ``X of Iran`` → ``X``, an acronym → its
+expansion, a surname → the full name, two names of one GeoNames place → one place."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from schemas import EntityType
+from services.processor.entities.acronyms import initials
+from services.processor.places import fold, is_place, locate
+
+CLUB = "\x00club"  # the key of a club's group beside its town's
+
+
+@dataclass
+class Group:
+    """The mentions of one entity so far: each spelling and type counted, their weights summed."""
+
+    names: Counter[str] = field(default_factory=Counter)
+    types: Counter[EntityType] = field(default_factory=Counter)
+    weight: float = 0.0
+    mentions: int = 0
+
+    @property
+    def type(self) -> EntityType:
+        """The type most of its mentions were given."""
+        return self.types.most_common(1)[0][0]
+
+    def count(self, name: str, entity_type: EntityType, weight: float) -> None:
+        self.names[name] += 1
+        self.types[entity_type] += 1
+        self.weight += weight
+        self.mentions += 1
+
+    def add(self, other: Group) -> None:
+        self.names.update(other.names)
+        self.types.update(other.types)
+        self.weight += other.weight
+        self.mentions += other.mentions
+
+
+def _qualified(name: str) -> bool:
+    head, separator, place = name.rpartition(" of ")
+    return bool(separator and head) and is_place(place)
+
+
+def canonical(group: Group) -> str:
+    """Not an acronym when the expansion is known, not ``X of <place>`` when ``X`` is used; for persons the
+    fullest name, for the rest the most used spelling; the gazetteer's name for a place."""
+    entity_type = group.type
+    if entity_type is EntityType.LOCATION and len(group.names) > 1:
+        for name in group.names:
+            place = locate(name)
+            if place and place.name in group.names:
+                return place.name
+
+    def rank(name: str) -> tuple[bool, bool, int, int]:
+        fullness = (len(name.split()), group.names[name])
+        if entity_type is not EntityType.PERSON:
+            fullness = fullness[::-1]
+        return (not name.isupper(), not _qualified(name), *fullness)
+
+    return max(group.names, key=rank)
+
+
+def _merge(groups: dict[str, Group], source: str, target: str) -> None:
+    if source != target and source in groups and target in groups:
+        groups[target].add(groups.pop(source))
+
+
+def merge_acronyms(groups: dict[str, Group], defined: dict[str, str]) -> None:
+    """``SNSC`` joins ``Supreme National Security Council``: when the text defines it (then it is an alias
+    even if the model never tagged it), or when exactly one organisation's initials spell it."""
+    for acronym, expansion in defined.items():
+        target = fold(expansion)
+        if target in groups:
+            groups[target].names[acronym] = groups[target].names.get(acronym, 0)
+            _merge(groups, fold(acronym), target)
+    organizations = [key for key, g in groups.items() if g.type is EntityType.ORGANIZATION]
+    for key in list(groups):
+        surface = groups[key].names.most_common(1)[0][0] if key in groups else ""
+        if not (surface.isupper() and 2 <= len(surface) <= 10):
+            continue
+        spelled = [
+            org
+            for org in organizations
+            if org != key and org in groups and any(initials(name.split()) == surface for name in groups[org].names)
+        ]
+        if len(spelled) == 1:
+            _merge(groups, key, spelled[0])
+
+
+def merge_same_places(groups: dict[str, Group]) -> None:
+    """``Islamic Republic of Iran`` joins ``Iran``; ``US`` joins ``United States``: one GeoNames place."""
+    seen: dict[int, str] = {}
+    for key in list(groups):
+        if groups[key].type is not EntityType.LOCATION:
+            continue
+        place = locate(key)
+        if place is None or place.geo.geonames_id is None:
+            continue
+        if place.geo.geonames_id in seen:
+            _merge(groups, key, seen[place.geo.geonames_id])
+        else:
+            seen[place.geo.geonames_id] = key
+
+
+def merge_qualified_organizations(groups: dict[str, Group]) -> None:
+    """``Supreme National Security Council of Iran`` joins ``Supreme National Security Council``."""
+    for key in list(groups):
+        head, separator, place = key.rpartition(" of ")
+        if separator and head in groups and is_place(place):
+            _merge(groups, key, head)
+
+
+def merge_partial_person_names(groups: dict[str, Group]) -> None:
+    """``Shamkhani`` joins ``Ali Shamkhani`` when exactly one fuller name in the text ends (or starts) so,
+    also when the model took the surname alone for an organisation (``Shearer`` beside ``Alan Shearer``)."""
+    persons = [key for key, g in groups.items() if g.type is EntityType.PERSON]
+    surnames = {
+        key
+        for key, g in groups.items()
+        if g.type is EntityType.ORGANIZATION
+        and " " not in key
+        and not key.endswith(CLUB)
+        and not any(name.isupper() for name in g.names)
+    }
+    for key in sorted(persons, key=lambda k: len(k.split())) + sorted(surnames):
+        words = key.split()
+        fuller = [
+            other
+            for other in persons
+            if other in groups
+            and len(other.split()) > len(words)
+            and (
+                other.split()[-len(words) :] == words or (other.split()[: len(words)] == words and key not in surnames)
+            )
+        ]
+        if len(fuller) == 1:
+            if key in surnames:  # the model's type for the surname alone was wrong: the person's is right
+                groups[key].types = Counter({EntityType.PERSON: groups[key].mentions})
+            _merge(groups, key, fuller[0])

@@ -1,0 +1,110 @@
+"""A mention's text → a name: spans split where names never join, titles, possessives and credits removed."""
+
+from __future__ import annotations
+
+import re
+
+from schemas import EntityType
+from services.processor.entities.mention import Mention
+from services.processor.entities.tables import INITIAL_AND_SURNAME, NUMBER_WORD
+from services.processor.entities.vocabulary import AGENCIES, EDGE_WORDS, LABELS, ORG_HEADS, PERSON_TITLES, TITLES
+from services.processor.places import fold, is_place
+
+_INITIALISM_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
+_ABBREVIATION_END = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Bros|Jr|Sr|Cos|Mfg|Assn|Dept)\.$")
+
+
+# What never stands inside one name: a line break, a spaced dash ("Soccer - Shearer", "Romania - Cosmin
+# Contra" in a headline), a comma ("Breen, Staunton" in a team list), a bracket ("Olabisi Afolabi ( Nigeria"),
+# a score or "v" between two teams ("Bradford 1 Tranmere 0", "Birmingham v Barnsley"), a scorecard's "c"
+# and "b" ("Saeed Anwar c Stewart b Gough": caught, bowled).
+_NAME_BREAK = re.compile(r"\s*\n\s*|\s+[-–—]\s+|\s*,\s*|\s*[()]\s*|\s+(?:\d+|v|vs\.?|c|b)\s+(?=[A-Z])")
+
+
+def split_joined(mention: Mention) -> list[Mention]:
+    """One span the model ran over several names → a mention per name, each where it stands."""
+    if not _NAME_BREAK.search(mention.text):
+        return [mention]
+    parts, position = [], 0
+    for separator in [*_NAME_BREAK.finditer(mention.text), None]:
+        end = separator.start() if separator else len(mention.text)
+        if part := mention.text[position:end].strip():
+            parts.append(Mention(part, mention.label, mention.start + position, mention.weight))
+        position = separator.end() if separator else end
+    return parts
+
+
+def split_trailing_person(mention: Mention) -> list[Mention]:
+    """``Security Council of the Kyrgyz Republic Marat Imankulov`` (one span from the model) → the
+    organisation and the person whose capitalised name follows its head word."""
+    if LABELS[mention.label] is not EntityType.ORGANIZATION:
+        return [mention]
+    words = mention.text.split()
+    heads = [i for i, word in enumerate(words) if word.lower() in ORG_HEADS]
+    if not heads:
+        return [mention]
+    tail = words[heads[-1] + 1 :]
+    capitalised = all(w[0].isupper() and w.lower() not in ORG_HEADS | TITLES for w in tail)
+    if not (2 <= len(tail) <= 3 and capitalised) or is_place(" ".join(tail)):
+        return [mention]
+    head_text = " ".join(words[: heads[-1] + 1])
+    offset = mention.text.index(tail[0], len(head_text))
+    return [
+        Mention(head_text, mention.label, mention.start, mention.weight),
+        Mention(" ".join(tail), "PERSON", mention.start + offset, mention.weight),
+    ]
+
+
+def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | None:
+    """The name without a leading ``the``, titles, possessives and stray edges, and its type (a title
+    makes a person); None if nothing that could be a name is left."""
+    if _LINK_OR_HANDLE.search(text) or (entity_type is EntityType.PERSON and "/" in text):
+        return None  # a link, a handle, or a photo credit ("Steve Parsons/PA"): none names someone in the story
+    words = " ".join(text.replace("\u00a0", " ").split()).strip(" .,;:!?\"'“”‘’()[]-–—").split(" ")
+    if _INITIALISM_END.search(text.rstrip(" ,;:!?\"'“”‘’()[]-–—")) or _ABBREVIATION_END.search(text):
+        words[-1] += "."  # "U.S." and "First Albany Corp." keep their last full stop: it is part of the name
+    if words and words[-1].lower().endswith(("'s", "’s")):
+        words[-1] = words[-1][:-2]
+    while words and words[0].lower() in EDGE_WORDS:
+        words.pop(0)
+    while words and words[-1].lower() in EDGE_WORDS:
+        words.pop()
+    if entity_type is not EntityType.ORGANIZATION:
+        while len(words) > 1 and NUMBER_WORD.fullmatch(words[-1]):
+            words.pop()  # a score or a count a results table put after a name: "G. Kersey 63"
+    titled = bool(words) and words[0].lower().rstrip(".") in PERSON_TITLES
+    if INITIAL_AND_SURNAME.fullmatch(" ".join(words)):
+        entity_type = EntityType.PERSON  # "H. Morris": people are written so, organisations are not
+    if entity_type is EntityType.PERSON or titled:
+        while len(words) > 1 and words[0].lower().rstrip(".") in TITLES:
+            words.pop(0)
+        if titled and any(word.lower() in ORG_HEADS for word in words):
+            return None  # "Minister of Foreign Affairs": a post, not a name
+        entity_type = EntityType.PERSON
+    if all(word.lower().rstrip(".") in TITLES for word in words):
+        return None  # only titles: "Representative", "Leader", "Rear Admiral"
+    name = " ".join(word for word in words if word)
+    name = _AGENCY_SUFFIX.sub("", name)
+    if len(name) < 2 or not any(c.isupper() for c in name) or fold(name) in AGENCIES:
+        return None
+    if entity_type is EntityType.PERSON and not name[0].isupper():
+        return None
+    return name, entity_type
+
+
+_LINK_OR_HANDLE = re.compile(r"://|(?<![\w.])www\.|(?<!\w)@\w")
+_AGENCY_SUFFIX = re.compile(r"\s+(?:news agency|news)$")  # "Xinhua news agency", not "ABC News"
+
+
+_ADDRESS = re.compile(r"(?<!\S)\S*?(?:[/@]|[a-z]\.[a-z])\S*")  # links, handles, domains: pic.twitter.com names no word
+
+
+def common_words(text: str) -> set[str]:
+    """The words the text writes in lower case: capitalised alone (a heading's ``Schedule``, a table's
+    ``Sales``, a headline's ``Soccer``) they are still not names."""
+    return set(re.findall(r"(?<![\w'-])[a-z][a-z'-]+", _ADDRESS.sub(" ", text)))
+
+
+def a_common_word(name: str, lower_case: set[str]) -> bool:
+    """One capitalised word (not an acronym) that the text also writes in lower case."""
+    return " " not in name and not name.isupper() and name.lower() in lower_case

@@ -1,0 +1,116 @@
+"""Mentions → entities, in passes whose order matters (each pass says what the later ones rely on):
+
+1. **Split and trim** (``names``, ``tables``): a span the model ran over several names is cut where names never
+   join; a score or a dateline's date it took in is cut off; ``Council of X Marat Imankulov`` gives two.
+2. **Clean** (``names``): titles, ``the``, possessives, credits and agencies go; a title makes a person. Words
+   the text also writes in lower case are dropped. Merges below compare clean names, so this comes first.
+3. **Type** (``retyping``): the context corrects the model — a one-word name with a score is a team, a place the
+   gazetteer knows is a place unless the text gives it to a person, a town in a sports story is its club.
+4. **Group and merge** (``merging``): one group per folded name, then ``X of <place>`` → ``X``, acronym →
+   expansion, surname → full name, two names of one GeoNames place → one. Surnames merge after acronyms so
+   that an acronym's group is whole when a person's name is matched.
+5. **Rank and locate**: salience from where the mentions stand, a canonical name, coordinates for places
+   (the article's countries settle an ambiguous town), then posts by apposition (``roles``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from schemas import Entity, EntityType
+from services.processor.entities.acronyms import acronyms_in
+from services.processor.entities.mention import Mention
+from services.processor.entities.merging import (
+    CLUB,
+    Group,
+    canonical,
+    merge_acronyms,
+    merge_partial_person_names,
+    merge_qualified_organizations,
+    merge_same_places,
+)
+from services.processor.entities.names import (
+    a_common_word,
+    clean_name,
+    common_words,
+    split_joined,
+    split_trailing_person,
+)
+from services.processor.entities.retyping import TypeContext
+from services.processor.entities.roles import attach_roles
+from services.processor.entities.tables import trim_figures
+from services.processor.entities.vocabulary import LABELS
+from services.processor.places import fold, locate
+
+
+def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, sport: bool = False) -> list[Entity]:
+    """Mentions → entities: cleaned, typed by the gazetteer, merged, counted, ranked by salience.
+
+    :param sport: the article is a sports story, where a town or county is its club unless it is where
+        something happens (``Leeds beat Surrey``, but ``in Leeds``).
+    """
+    cleaned = clean_mentions(mentions, text)
+    context = TypeContext.of(cleaned, text, sport=sport)
+    groups: dict[str, Group] = defaultdict(Group)
+    for mention, (name, entity_type) in cleaned:
+        entity_type, club = context.type_of(mention, name, entity_type)
+        # The club and its town are two entities when both are named ("Seattle 9 Baltimore 6 … in Seattle").
+        groups[fold(name) + (CLUB if club else "")].count(name, entity_type, mention.weight)
+    merge_qualified_organizations(groups)
+    merge_acronyms(groups, acronyms_in(text))
+    merge_partial_person_names(groups)
+    merge_same_places(groups)
+    return attach_roles(locate_places(ranked(groups), max_entities), text)
+
+
+def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention, tuple[str, EntityType]]]:
+    """Passes 1 and 2: each mention split, trimmed and cleaned, with its clean name and the type it gives."""
+    lower_case = common_words(text)
+    return [
+        (mention, cleaned)
+        for mention in (
+            part
+            for whole in mentions
+            for name in split_joined(whole)
+            for part in split_trailing_person(trim_figures(name, text))
+        )
+        if (cleaned := clean_name(mention.text, LABELS[mention.label])) is not None
+        and not a_common_word(cleaned[0], lower_case)
+    ]
+
+
+def ranked(groups: dict[str, Group]) -> list[Entity]:
+    """One entity per group, most salient first; salience is the group's weight over the top group's."""
+    if not groups:
+        return []
+    top = max(group.weight for group in groups.values())
+    entities = []
+    for group in sorted(groups.values(), key=lambda g: (-g.weight, -g.mentions)):
+        name = canonical(group)
+        entities.append(
+            Entity(
+                name=name,
+                type=group.type,
+                aliases=sorted(alias for alias in group.names if alias != name),
+                mentions=group.mentions,
+                salience=round(group.weight / top, 3),
+            )
+        )
+    return entities
+
+
+def locate_places(entities: list[Entity], limit: int) -> list[Entity]:
+    """The first ``limit`` entities, places with coordinates: the countries the article names (all of them)
+    settle an ambiguous town."""
+    countries = frozenset(
+        place.geo.country_code or ""
+        for entity in entities
+        if entity.type is EntityType.LOCATION and (place := locate(entity.name)) and place.is_country
+    )
+    return [
+        entity.model_copy(update={"geo": place.geo})
+        if entity.type is EntityType.LOCATION and (place := locate(entity.name, countries))
+        else entity
+        for entity in entities[:limit]
+    ]
