@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, Mention
+from services.processor.entities.names import titled_names
 from services.processor.entities.tables import missed_names
 from services.processor.entities.vocabulary import LABELS
 from services.processor.settings import DEFAULT_MODEL
@@ -88,6 +89,6 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
     spans = entity_spans(doc, text)
     found = [Mention(name, label, start, weight(start)) for name, label, start, _ in spans if label in LABELS]
     covered = [(start, end) for _, label, start, end in spans if label in LABELS]  # a DATE over a name is wrong
-    for name, label, start in missed_names(text, covered):
+    for name, label, start in [*missed_names(text, covered), *titled_names(text, spans)]:
         found.append(Mention(name, label, start, weight(start)))
     return found

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import re
+from itertools import takewhile
 
 from schemas import EntityType
 from services.processor.entities.mention import Mention
-from services.processor.entities.tables import INITIAL_AND_SURNAME, NUMBER_WORD
-from services.processor.entities.vocabulary import AGENCIES, EDGE_WORDS, LABELS, ORG_HEADS, PERSON_TITLES, TITLES
+from services.processor.entities.tables import INITIAL_AND_SURNAME, NUMBER_WORD, line_at
+from services.processor.entities.vocabulary import (
+    AGENCIES,
+    EDGE_WORDS,
+    LABELS,
+    ORG_HEADS,
+    PERSON_TITLES,
+    ROLE_NOUNS,
+    TITLES,
+)
 from services.processor.places import fold, is_place
 
 _INITIALISM_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
@@ -60,19 +69,24 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
     makes a person); None if nothing that could be a name is left."""
     if _LINK_OR_HANDLE.search(text) or (entity_type is EntityType.PERSON and "/" in text):
         return None  # a link, a handle, or a photo credit ("Steve Parsons/PA"): none names someone in the story
-    words = " ".join(text.replace("\u00a0", " ").split()).strip(" .,;:!?\"'“”‘’()[]-–—").split(" ")
-    if _INITIALISM_END.search(text.rstrip(" ,;:!?\"'“”‘’()[]-–—")) or _ABBREVIATION_END.search(text):
+    words = " ".join(text.replace("\u00a0", " ").split()).strip(_EDGE_MARKS).split(" ")
+    if _INITIALISM_END.search(text.rstrip(_EDGE_MARKS.replace(".", ""))) or _ABBREVIATION_END.search(text):
         words[-1] += "."  # "U.S." and "First Albany Corp." keep their last full stop: it is part of the name
+    elif entity_type is EntityType.PERSON and len(words) > 1 and _LAST_INITIAL.search(text):
+        words[-1] += "."  # "Hussein K.", "Sheila E.": an initial for a surname keeps its full stop
     if words and words[-1].lower().endswith(("'s", "’s")):
         words[-1] = words[-1][:-2]
     while words and words[0].lower() in EDGE_WORDS:
         words.pop(0)
     while words and words[-1].lower() in EDGE_WORDS:
         words.pop()
+    words = " ".join(words).strip(_QUOTES).split(" ")  # the quote after a leading "the": the "Judges Club"
     if entity_type is not EntityType.ORGANIZATION:
         while len(words) > 1 and NUMBER_WORD.fullmatch(words[-1]):
             words.pop()  # a score or a count a results table put after a name: "G. Kersey 63"
     titled = bool(words) and words[0].lower().rstrip(".") in PERSON_TITLES
+    if entity_type is not EntityType.MISC and _a_role_then_name(words):
+        words, entity_type = words[1:], EntityType.PERSON  # "Model Chrissy Teigen", "Singer John Legend"
     if INITIAL_AND_SURNAME.fullmatch(" ".join(words)):
         entity_type = EntityType.PERSON  # "H. Morris": people are written so, organisations are not
     if entity_type is EntityType.PERSON or titled:
@@ -92,6 +106,18 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
     return name, entity_type
 
 
+def _a_role_then_name(words: list[str]) -> bool:
+    rest = words[1:]
+    return (
+        words[0].lower() in ROLE_NOUNS
+        and 2 <= len(rest) <= 3
+        and all(word[:1].isupper() and word.lower() not in ORG_HEADS | TITLES for word in rest)
+    )
+
+
+_EDGE_MARKS = " .,;:!?\"'“”‘’()[]-–—"
+_QUOTES = "\"'“”‘’()[]"
+_LAST_INITIAL = re.compile(r"\s[A-Z]\.\W*$")
 _LINK_OR_HANDLE = re.compile(r"://|(?<![\w.])www\.|(?<!\w)@\w")
 _AGENCY_SUFFIX = re.compile(r"\s+(?:news agency|news)$")  # "Xinhua news agency", not "ABC News"
 
@@ -108,3 +134,74 @@ def common_words(text: str) -> set[str]:
 def a_common_word(name: str, lower_case: set[str]) -> bool:
     """One capitalised word (not an acronym) that the text also writes in lower case."""
     return " " not in name and not name.isupper() and name.lower() in lower_case
+
+
+# A credit names who took a picture or wrote a piece, not whom the story is about: "Carl Court/Getty Images",
+# "REUTERS/Ammar Awad", "(Image: Mark Thompson)", "Credit Omer Messinger", "Author: Carsten Grün", "By Jo Li".
+_CREDIT_BEFORE = re.compile(
+    r"(?:\bcredits?:?|\b(?:photos?|photographs?|images?|pictures?|illustrations?|authors?|video)(?:\s+by|\s*:)"
+    r"|\w/|^[ \t(]*by)[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CREDIT_AFTER = re.compile(r"[ \t]?/[ \t]?[A-Za-z]")
+
+
+def in_credit(text: str, mention: Mention) -> bool:
+    """Whether the mention is a photo credit or a byline (a slash joins it to an agency, or a credit word
+    heads it on its line)."""
+    end = mention.start + len(mention.text)
+    if _CREDIT_AFTER.match(text, end):
+        return True
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return bool(_CREDIT_BEFORE.search(text, max(line_start, mention.start - 30), mention.start))
+
+
+# Titles that, capitalised before capitalised words, make those words a person's name.
+NAME_TITLES = PERSON_TITLES | {
+    "chairman", "chairwoman", "envoy", "spokesman", "spokeswoman", "commander", "judge", "rabbi", "imam",
+    "bishop", "archbishop", "cardinal", "professor", "prof", "dr", "premier", "sheikh", "emir", "deputy",
+}  # fmt: skip
+_WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+_NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Za-z]+)*"
+# A capitalised title, an optional "to/of <place>", then capitalised words: "Foreign Minister Sirojiddin
+# Muhriddin", "Ambassador to Iran Nizomiddin Zohidi", "Chairman Mao".
+_TITLE = re.compile(r"\b(?:" + "|".join(sorted(title.capitalize() for title in NAME_TITLES)) + r")\b")
+_AFTER_TITLE = re.compile(
+    rf"\.?[ \t]+(?P<to>(?:to|of|for)[ \t]+(?:the[ \t]+)?)?(?P<words>{_NAME_WORD}(?:[ \t]+{_NAME_WORD}){{0,4}})"
+)
+
+
+_SMALL_WORDS = {"and", "the", "for", "with", "from", "into", "over", "after", "off", "out", "per", "but", "nor"}
+
+
+def _title_cased(line: str) -> bool:
+    """A headline in title case: four words or more, every one but the small ones capitalised."""
+    words = [word for word in re.findall(r"[^\W\d_]+", line) if len(word) > 2 and word not in _SMALL_WORDS]
+    return len(words) >= 4 and all(word[0].isupper() for word in words)
+
+
+def titled_names(text: str, spans: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int]]:
+    """(text, "PERSON", start) of names a title heads that the model did not take for a person: "Ambassador
+    to Iran Nizomiddin Zohidi" gives ``Nizomiddin Zohidi`` (the place after "to" is not the name)."""
+    persons = [(start, end) for _, label, start, end in spans if label == "PERSON"]
+    found = []
+    for title in _TITLE.finditer(text):
+        match = _AFTER_TITLE.match(text, title.end())
+        headline = "\n" not in text[: title.start()]
+        if match is None or headline or _title_cased(line_at(text, title.start())):
+            continue  # in a headline (or a line in title case), capitals do not tell where a name ends
+        words, start = match.group("words").split(), match.start("words")
+        if match.group("to"):
+            place = next((n for n in range(len(words) - 1, 0, -1) if is_place(" ".join(words[:n]))), 0)
+            if not place:
+                continue  # "Minister of Foreign Affairs …": a post, not a place, before the name
+            start = text.index(words[place], start + len(" ".join(words[:place])))
+            words = words[place:]
+        words = list(takewhile(lambda word: word.lower() not in _WEEKDAYS, words[:3]))  # "President Trump Monday"
+        if not words or words[0].lower() in TITLES or any(word.lower() in ORG_HEADS for word in words):
+            continue
+        name = " ".join(words)
+        end = start + len(name)
+        if not is_place(name) and not any(start < p_end and p_start < end for p_start, p_end in persons):
+            found.append((name, "PERSON", start))
+    return found

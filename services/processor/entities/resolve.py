@@ -2,8 +2,9 @@
 
 1. **Split and trim** (``names``, ``tables``): a span the model ran over several names is cut where names never
    join; a score or a dateline's date it took in is cut off; ``Council of X Marat Imankulov`` gives two.
-2. **Clean** (``names``): titles, ``the``, possessives, credits and agencies go; a title makes a person. Words
-   the text also writes in lower case are dropped. Merges below compare clean names, so this comes first.
+2. **Clean** (``names``): photo credits and bylines go; titles, ``the``, possessives and agencies go; a title
+   makes a person. Words the text also writes in lower case are dropped. Merges below compare clean names, so
+   this comes first.
 3. **Type** (``retyping``): the context corrects the model — a one-word name with a score is a team, a place the
    gazetteer knows is a place unless the text gives it to a person, a town in a sports story is its club.
 4. **Group and merge** (``merging``): one group per folded name, then ``X of <place>`` → ``X``, acronym →
@@ -34,6 +35,7 @@ from services.processor.entities.names import (
     a_common_word,
     clean_name,
     common_words,
+    in_credit,
     split_joined,
     split_trailing_person,
 )
@@ -75,7 +77,8 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
             for name in split_joined(whole)
             for part in split_trailing_person(trim_figures(name, text))
         )
-        if (cleaned := clean_name(mention.text, LABELS[mention.label])) is not None
+        if not in_credit(text, mention)
+        and (cleaned := clean_name(mention.text, LABELS[mention.label])) is not None
         and not a_common_word(cleaned[0], lower_case)
     ]
 

@@ -3,13 +3,23 @@ the gazetteer knows is a place, a town with a score (or in a sports story) is it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schemas import EntityType
 from services.processor.entities.mention import Mention
 from services.processor.entities.tables import playing, venue
-from services.processor.entities.vocabulary import PERSON_TITLES
+from services.processor.entities.vocabulary import (
+    AWARDS,
+    EVENT_ENDINGS,
+    ORG_HEADS,
+    PERSON_TITLES,
+    ROLE_NOUNS,
+    SPORT_EVENT_ENDINGS,
+    TITLES,
+    WORK_NOUNS,
+)
 from services.processor.places import fold, is_place, locate
 
 
@@ -22,6 +32,64 @@ def titled(text: str, mention: Mention) -> bool:
     """Whether a title stands before the name, in the mention (``President Clinton``) or just before it."""
     words = text[max(0, mention.start - 20) : mention.start].split()[-1:] + mention.text.split()[:1]
     return any(word.lower().rstrip(".") in PERSON_TITLES for word in words)
+
+
+# Products named the way no organisation is: "iPhone", "iPad", "iOS", "macOS", "MacBook Pro", "Telegram X",
+# and flights: "Nippon Airways Flight 175".
+_PRODUCT_NAME = re.compile(
+    r"^i[A-Z][a-z]|^[a-z]+OS$|\S[ \t]+(?:Pro|Plus|Max|Mini|Ultra|Lite|X|XS|XL|XR)$|\bFlight[ \t]+[A-Z]*\d+$"
+)
+_WORK_BEFORE = re.compile(r"\b(?:" + "|".join(sorted(WORK_NOUNS)) + r")[ \t]*[\"“‘']?[ \t]*$", re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"([A-Za-z-]+)\.?[ \t]+$")
+
+
+def an_event_or_work(name: str, text: str, mention: Mention, *, sport: bool) -> bool:
+    """Whether the name is an event, a competition, an award, a product or a work (``misc``), not the
+    organisation or person the model took it for: by how such names end (``Brazilian Grand Prix``, ``Six
+    Nations`` in a sports story, ``Oktoberfest``), by the award's name (``Oscars``), by the product's
+    spelling (``iPhone``), or by the noun before a title (``the film Kill Bill``)."""
+    words = name.casefold().split()
+    if words[-1] in EVENT_ENDINGS or (sport and len(words) > 1 and words[-1] in SPORT_EVENT_ENDINGS):
+        return True
+    single = " ".join(words)
+    if single in AWARDS or single.removesuffix("s") in AWARDS:
+        return True
+    if len(words) == 1 and len(single) > 6 and single.endswith("fest"):
+        return True
+    if _PRODUCT_NAME.search(name):
+        return True
+    return bool(_WORK_BEFORE.search(text, max(0, mention.start - 24), mention.start))
+
+
+def after_a_role(text: str, mention: Mention) -> bool:
+    """Whether the word before the name is a title or a role (``Foreign Minister``, ``singer``, ``safety``):
+    who is named so is a person, known to the model or not."""
+    before = _WORD_BEFORE.search(text, max(0, mention.start - 24), mention.start)
+    if before is None:
+        return False
+    word = before.group(1)
+    return word.lower() in PERSON_TITLES or (word.islower() and word in ROLE_NOUNS)
+
+
+_POST_AFTER = re.compile(
+    r",[ \t]+(?:the[ \t]+)?(?:[a-z-]+[ \t]+){0,2}(?P<post>[a-z-]+)[ \t]+(?:of|for|at)[ \t]+(?:the[ \t]+)?[A-Z]"
+)
+
+
+def before_a_post(text: str, mention: Mention) -> bool:
+    """Whether a post follows the name in apposition (``Qadoura Fares, chairman of the …``)."""
+    after = _POST_AFTER.match(text, mention.start + len(mention.text))
+    return after is not None and after.group("post") in TITLES | ROLE_NOUNS
+
+
+def a_person_name(name: str) -> bool:
+    """Two or three capitalised words, none an organisation's head, not a place: how persons are written."""
+    words = name.split()
+    return (
+        2 <= len(words) <= 3
+        and all(word[0].isupper() and word.lower() not in ORG_HEADS for word in words)
+        and not is_place(name)
+    )
 
 
 @dataclass(frozen=True)
@@ -52,8 +120,19 @@ class TypeContext:
         )
         return cls(text, sport, persons, surnames)
 
+    def named_as_person(self, mention: Mention) -> bool:
+        return after_a_role(self.text, mention) or before_a_post(self.text, mention)
+
     def type_of(self, mention: Mention, name: str, entity_type: EntityType) -> tuple[EntityType, bool]:
-        """The mention's type here, and whether it is a club named after its town."""
+        """The mention's type here (``misc`` for events and works), and whether it is a club named after its
+        town."""
+        if entity_type is not EntityType.LOCATION and an_event_or_work(name, self.text, mention, sport=self.sport):
+            return EntityType.MISC, False
+        if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
+            return EntityType.PERSON, False
+        a_surname = " " not in name and fold(name) in self.surnames and not is_country(name)
+        if entity_type is not EntityType.PERSON and a_surname:
+            return EntityType.PERSON, False  # "Rosberg" beside "Nico Rosberg", whatever the model said
         one_word_person = entity_type is EntityType.PERSON and " " not in name and fold(name) not in self.surnames
         if one_word_person and playing(self.text, mention):
             entity_type = EntityType.ORGANIZATION  # one word with a score after it, nobody's surname: a team

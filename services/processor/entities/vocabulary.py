@@ -54,3 +54,30 @@ ORG_HEADS = {
     "university", "institute", "federation", "association", "commission", "office", "department", "government",
     "administration", "league", "club", "group", "front", "movement", "fund", "authority", "service", "board",
 }  # fmt: skip
+# The last word of an event's, a competition's or an award's name: "Brazilian Grand Prix", "World Cup",
+# "Mobile World Congress" is not here (a congress is also a legislature), nor "Games" (Epic Games).
+EVENT_ENDINGS = {
+    "prix", "cup", "championship", "championships", "olympics", "olympiad", "paralympics", "festival", "awards",
+    "award", "prize", "prizes", "expo", "bowl", "marathon", "tournament", "trophy", "oscars", "grammys", "emmys",
+    "baftas", "globes", "week",
+}  # fmt: skip
+# In a sports story these end a competition's name: "Champions League", "Six Nations", "US Open", "World Series".
+SPORT_EVENT_ENDINGS = {"league", "nations", "series", "open", "masters", "classic", "tour", "games", "derby", "slam"}
+# Awards newsrooms name by one word, which the model takes for a person or an organisation.
+AWARDS = {"oscar", "grammy", "emmy", "bafta", "nobel", "pulitzer", "booker", "tony awards", "golden globe"}
+# Nouns a work's title follows: "the 2003 film Kill Bill", "the movie “Kill Bill”", "his song Purple Rain".
+WORK_NOUNS = {
+    "film", "movie", "song", "album", "single", "book", "novel", "memoir", "series", "show", "sitcom", "play",
+    "musical", "documentary", "opera", "soundtrack", "painting", "poem",
+}  # fmt: skip
+# Words for what a person does, written before the name like a title: "singer John Legend", "model Chrissy
+# Teigen", "safety Morgan Burnett".
+ROLE_NOUNS = {
+    "singer", "actor", "actress", "model", "rapper", "comedian", "musician", "writer", "author", "novelist",
+    "poet", "director", "producer", "photographer", "journalist", "reporter", "correspondent", "columnist",
+    "editor", "analyst", "economist", "scientist", "researcher", "astronaut", "lawyer", "attorney", "player",
+    "driver", "quarterback", "safety", "linebacker", "receiver", "pitcher", "batsman", "bowler", "jockey",
+    "cyclist", "boxer", "golfer", "teammate", "rival", "star", "veteran", "founder", "co-founder", "ceo",
+    "chief", "executive", "designer", "artist", "activist", "businessman", "businesswoman", "billionaire",
+    "entrepreneur", "pilot", "dr", "drs", "mp", "mep", "candidate", "frontman", "guitarist", "drummer",
+}  # fmt: skip

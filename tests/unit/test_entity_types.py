@@ -1,0 +1,109 @@
+"""Types a reader accepts: events, works and products are misc; a title, a role or a post makes a person;
+credits and bylines name nobody in the story (rules of ``entities.retyping`` and ``entities.names``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas import EntityType
+from services.processor.entities import Mention, clean_name, resolve
+from services.processor.entities.names import titled_names
+
+
+def _mentions_in(text: str, *spans: tuple[str, str]) -> list[Mention]:
+    return [Mention(name, label, text.index(name)) for name, label in spans]
+
+
+def _types(text: str, *spans: tuple[str, str], sport: bool = False) -> dict[str, EntityType]:
+    return {entity.name: entity.type for entity in resolve(_mentions_in(text, *spans), text, sport=sport)}
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Hamilton won the Brazilian Grand Prix on Sunday.", "Brazilian Grand Prix"),
+        ("She thanked the crowd at the Grammys.", "Grammys"),
+        ("He won an Oscar for the role.", "Oscar"),
+        ("The city's annual Oktoberfest drew six million.", "Oktoberfest"),
+        ("Apple said the iPhone sold well.", "iPhone"),
+        ("The roof was shaped like a MacBook Pro.", "MacBook Pro"),
+        ("Both Telegram and Telegram X were removed.", "Telegram X"),
+        ("The crash of Nippon Airways Flight 175 was filmed.", "Nippon Airways Flight 175"),
+        ("She crashed on the set of the 2003 film Kill Bill.", "Kill Bill"),
+        ('She starred in the movie "Pulp Fiction" in 1994.', "Pulp Fiction"),
+    ],
+)
+def test_events_awards_products_and_works_are_misc_not_organisations(text, span):
+    assert _types(text, (span, "ORG"))[span.strip('"')] is EntityType.MISC
+
+
+def test_a_competition_named_like_a_league_is_misc_only_in_a_sports_story():
+    sport = "Arsenal reached the last eight of the Champions League."
+    assert _types(sport, ("Champions League", "ORG"), sport=True)["Champions League"] is EntityType.MISC
+    politics = "Delegates of the Arab League met in Cairo."
+    assert _types(politics, ("Arab League", "ORG"))["Arab League"] is EntityType.ORGANIZATION
+
+
+def test_a_name_after_a_role_or_before_a_post_is_a_person_whatever_the_model_said():
+    text = "The club released safety Morgan Burnett. Qadoura Fares, chairman of the Prisoners Club, spoke."
+    types = _types(text, ("Morgan Burnett", "ORG"), ("Qadoura Fares", "ORG"), ("Prisoners Club", "ORG"))
+    assert types == {"Morgan Burnett": EntityType.PERSON, "Qadoura Fares": EntityType.PERSON,
+                     "Prisoners Club": EntityType.ORGANIZATION}  # fmt: skip
+    assert clean_name("Model Chrissy Teigen", EntityType.ORGANIZATION) == ("Chrissy Teigen", EntityType.PERSON)
+    assert clean_name("Star Wars", EntityType.MISC) == ("Star Wars", EntityType.MISC), "a work keeps its name"
+    business = "Morgan Stanley, the bank, said profits rose."
+    assert _types(business, ("Morgan Stanley", "ORG"))["Morgan Stanley"] is EntityType.ORGANIZATION
+
+
+def test_names_a_title_heads_are_persons_even_when_the_model_saw_none():
+    text = (
+        "Talks in Tehran\n\n"
+        "Tajikistan's Ambassador to Iran Nizomiddin Zohidi met Foreign Minister Sirojiddin Muhriddin Monday."
+    )
+    assert [name for name, _, _ in titled_names(text, [])] == ["Nizomiddin Zohidi", "Sirojiddin Muhriddin"]
+    assert titled_names("T\nthe Minister of Foreign Affairs Sirojiddin Muhriddin said", []) == [], "a post, no place"
+    assert titled_names("Boxing - Prince Naseem Retains Wbo featherweight title\n", []) == [], "a headline"
+    assert titled_names("A\nInside: Prince Naseem Retains Wbo Featherweight Title", []) == [], "title case"
+    known = [("Sirojiddin Muhriddin", "PERSON", 19, 39)]
+    assert titled_names("T\nForeign Minister Sirojiddin Muhriddin", known) == [], "the model already has it"
+
+
+def test_a_surname_alone_is_the_person_the_text_names_in_full_not_a_place_or_a_team():
+    text = "Nico Rosberg led. Rosberg then pitted."
+    mentions = [Mention("Nico Rosberg", "PERSON", 0), Mention("Rosberg", "GPE", 18)]
+    ((name, entity_type, aliases),) = [(e.name, e.type, e.aliases) for e in resolve(mentions, text)]
+    assert (name, entity_type, aliases) == ("Nico Rosberg", EntityType.PERSON, ["Rosberg"])
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Police walk the site Carl Court/Getty Images 3/8 Emergency services", "Carl Court"),
+        ("near Ramallah, January 1, 2018. REUTERS/Ammar Awad\n\nThe court", "Ammar Awad"),
+        ("(Image: Mark Thompson)\n\nBut six laps later", "Mark Thompson"),
+        ("feel threatened. Credit Omer Messinger/European Pressphoto Agency", "Omer Messinger"),
+        ("go shopping. Author: Carsten Grün / uhe", "Carsten Grün"),
+        ("Headline\n\nBy Jane Doe\n\nThe storm hit", "Jane Doe"),
+    ],
+)
+def test_photo_credits_and_bylines_name_nobody_in_the_story(text, span):
+    assert resolve(_mentions_in(text, (span, "PERSON")), text) == []
+
+
+def test_a_person_in_prose_is_not_taken_for_a_credit():
+    text = "The author Stephen King said the photo by the lake was his. Photos of Jane Doe spread."
+    names = {e.name for e in resolve(_mentions_in(text, ("Stephen King", "PERSON"), ("Jane Doe", "PERSON")), text)}
+    assert names == {"Stephen King", "Jane Doe"}
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("Hussein K.", EntityType.PERSON, "Hussein K."),  # an initial for a surname keeps its full stop
+        ("John Smith.", EntityType.PERSON, "John Smith"),
+        ('the "Judges Club', EntityType.ORGANIZATION, "Judges Club"),  # the quote after "the" goes too
+        ("[National Academy of Recording Arts", EntityType.ORGANIZATION, "National Academy of Recording Arts"),
+    ],
+)
+def test_names_keep_an_initials_full_stop_and_lose_stray_quotes(text, label, expected):
+    assert clean_name(text, label) == (expected, label)
