@@ -18,6 +18,7 @@ from schemas.articles import (
     Stage,
     Topic,
     article_id,
+    entity_id,
 )
 from schemas.codec import InvalidMessage, dead_letter, decode, encode, original_payload
 from schemas.topics import MEDIA_TOPICS, SLUGS, find_media_topic, topic_slug
@@ -46,6 +47,7 @@ __all__ = [
     "dead_letter",
     "decode",
     "encode",
+    "entity_id",
     "find_media_topic",
     "original_payload",
     "topic_slug",

@@ -8,6 +8,8 @@ mappings and Kibana objects depend on them.
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -171,11 +173,28 @@ class Role(BaseModel):
     organization: str | None = None
 
 
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def entity_id(entity_type: EntityType, name: str, geonames_id: int | None = None) -> str:
+    """The one key of a real-world entity across articles: a place's GeoNames id (``UK`` and ``Britain``
+    are ``geonames:2635167``), else its type and its name folded (``person:ali-shamkhani``)."""
+    if geonames_id is not None:
+        return f"geonames:{geonames_id}"
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    key = "-".join(_WORDS.findall(folded)) or folded.strip()
+    return f"{entity_type.value}:{key}"
+
+
 class Entity(BaseModel):
-    """A named entity as a reader would name it, with every surface form it appeared under."""
+    """A named entity as a reader would name it, with every surface form it appeared under, and its id:
+    the key every article uses for it (``entity_id``; the indexer may point it at the fuller entity a
+    story or another article names, ``Shamkhani`` → ``person:ali-shamkhani``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    id: str = Field(default="", max_length=1024)
     name: str = Field(min_length=1)
     type: EntityType
     aliases: list[str] = Field(default_factory=list)
@@ -183,6 +202,16 @@ class Entity(BaseModel):
     salience: float = Field(default=0.0, ge=0.0, le=1.0)
     geo: GeoPoint | None = None
     roles: list[Role] = Field(default_factory=list)  # persons only
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_id(cls, data: object) -> object:
+        """An entity written without an id (by an older producer) gets the one its name and place give."""
+        if isinstance(data, dict) and not data.get("id") and data.get("name") and data.get("type"):
+            geo = data.get("geo")
+            geonames_id = geo.get("geonames_id") if isinstance(geo, dict) else getattr(geo, "geonames_id", None)
+            data = {**data, "id": entity_id(EntityType(data["type"]), str(data["name"]), geonames_id)}
+        return data
 
 
 class Topic(BaseModel):

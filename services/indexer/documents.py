@@ -100,12 +100,17 @@ def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None, revision
     fields: dict[str, Any] = {field: [] for field in _BY_TYPE.values()}
     places = []
     countries = set()
+    ids: list[str] = []
     for entity in article.entities:
+        if entity.id in ids:
+            continue  # one bar per id in a dashboard: two spellings of one entity count once
+        ids.append(entity.id)
         fields[_BY_TYPE[entity.type]].append(entity.name)
         if entity.geo is not None:
             places.append({"lat": entity.geo.lat, "lon": entity.geo.lon})
             if entity.geo.country_code:
                 countries.add(entity.geo.country_code)
+    fields["entity_ids"] = ids
     fields["places"] = places
     fields["country_codes"] = sorted(countries)
     fields["topic_codes"] = [topic.code for topic in article.topics]

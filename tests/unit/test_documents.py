@@ -128,6 +128,16 @@ def test_documents_carry_flat_entity_topic_and_place_fields():
     assert document["country_codes"] == ["KG"]
     assert document["topic_codes"] == ["medtop:11000000", "medtop:16000000"]
     assert document["indexed_at"] == "2024-02-16T00:00:00+00:00"
+    assert document["entity_ids"] == [
+        "person:ali-shamkhani", "organization:supreme-national-security-council", "geonames:1528675", "misc:isis"
+    ]  # fmt: skip
+
+
+def test_two_entities_of_one_id_are_one_bar_in_a_dashboard():
+    article = a_full_article()
+    twice = article.entities[0].model_copy(update={"name": "ALI SHAMKHANI"})
+    document = to_document(article.model_copy(update={"entities": [*article.entities, twice]}))
+    assert document["persons"] == ["Ali Shamkhani"] and document["entity_ids"].count("person:ali-shamkhani") == 1
 
 
 def test_the_bulk_request_carries_the_document_as_json_bytes():

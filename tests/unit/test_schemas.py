@@ -12,6 +12,9 @@ from schemas import (
     CleanArticle,
     DeadLetter,
     EnrichedArticle,
+    Entity,
+    EntityType,
+    GeoPoint,
     InvalidMessage,
     RawArticle,
     Stage,
@@ -20,6 +23,7 @@ from schemas import (
     dead_letter,
     decode,
     encode,
+    entity_id,
     original_payload,
 )
 from schemas.codec import MessageOrigin, attempt_of, attempts_header
@@ -168,3 +172,15 @@ def test_a_replayed_message_counts_its_earlier_failures_and_a_forged_count_is_a_
 def test_a_failure_after_replays_is_a_letter_with_every_attempt_counted():
     origin = MessageOrigin(source_topic="news.raw", offset=4, attempts=attempt_of(attempts_header(2)))
     assert dead_letter(Stage.CLEAN, b"x", ValueError("bad"), **origin).attempts == 3
+
+
+def test_an_entity_has_one_id_however_it_is_written_and_a_place_its_geonames_id():
+    assert entity_id(EntityType.PERSON, "Ali Shamkhani") == "person:ali-shamkhani"
+    assert entity_id(EntityType.PERSON, "ALI  SHAMKHANI") == entity_id(EntityType.PERSON, "Ali Shamkhani")
+    assert entity_id(EntityType.PERSON, "Carsten Grün") == "person:carsten-grun"
+    assert entity_id(EntityType.LOCATION, "UK", 2635167) == entity_id(EntityType.LOCATION, "Britain", 2635167)
+    assert Entity(name="Bishkek", type=EntityType.LOCATION,
+                  geo=GeoPoint(lat=42.87, lon=74.59, geonames_id=1528675)).id == "geonames:1528675"  # fmt: skip
+    older = '{"name": "Supreme National Security Council", "type": "organization"}'  # written without an id
+    assert Entity.model_validate_json(older).id == "organization:supreme-national-security-council"
+    assert Entity(id="person:ali-shamkhani", name="Shamkhani", type=EntityType.PERSON).id == "person:ali-shamkhani"

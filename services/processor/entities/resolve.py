@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from schemas import Entity, EntityType
+from schemas import Entity, EntityType, entity_id
 from services.processor.entities.acronyms import acronyms_in
 from services.processor.entities.mention import Mention
 from services.processor.entities.merging import (
@@ -104,16 +104,27 @@ def ranked(groups: dict[str, Group]) -> list[Entity]:
 
 
 def locate_places(entities: list[Entity], limit: int) -> list[Entity]:
-    """The first ``limit`` entities, places with coordinates: the countries the article names (all of them)
-    settle an ambiguous town."""
+    """The first ``limit`` entities with their ids; places with coordinates and under the gazetteer's name
+    (``UK`` → ``United Kingdom``, the text's forms kept as aliases): the countries the article names (all of
+    them) settle an ambiguous town."""
     countries = frozenset(
         place.geo.country_code or ""
         for entity in entities
         if entity.type is EntityType.LOCATION and (place := locate(entity.name)) and place.is_country
     )
-    return [
-        entity.model_copy(update={"geo": place.geo})
-        if entity.type is EntityType.LOCATION and (place := locate(entity.name, countries))
-        else entity
-        for entity in entities[:limit]
-    ]
+    located = []
+    for entity in entities[:limit]:
+        place = locate(entity.name, countries) if entity.type is EntityType.LOCATION else None
+        if place is None:
+            located.append(entity.model_copy(update={"id": entity_id(entity.type, entity.name)}))
+            continue
+        aliases = sorted({*entity.aliases, entity.name} - {place.name})
+        geonames_id = place.geo.geonames_id
+        update = {
+            "name": place.name,
+            "aliases": aliases,
+            "geo": place.geo,
+            "id": entity_id(entity.type, "", geonames_id),
+        }
+        located.append(entity.model_copy(update=update))
+    return located
