@@ -44,7 +44,7 @@ LEASE_ID = "lease:runner"
 _MAPPING: dict[str, Any] = {
     "dynamic": "strict",
     "properties": {
-        "kind": {"type": "keyword"},  # "alert" or "fired"
+        "kind": {"type": "keyword"},  # "alert", "fired", "watermark", "lease", "entity-link"
         "name": {"type": "keyword"},
         "query": {"type": "text", "index": False},
         "topic": {"type": "keyword"},
@@ -60,6 +60,10 @@ _MAPPING: dict[str, Any] = {
         "match": {"type": "object", "enabled": False},  # the AlertMatch, to publish a claim left behind
         "holder": {"type": "keyword"},  # of the runner lease
         "expires_at": {"type": "date"},
+        "source": {"type": "keyword"},  # of an entity link (entity_links.py): the id pointed from …
+        "target": {"type": "keyword"},  # … the id pointed at, unless the acronym is ambiguous
+        "ambiguous": {"type": "boolean"},
+        "old_name": {"type": "keyword"},
     },
 }
 

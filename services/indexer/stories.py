@@ -27,6 +27,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 from elasticsearch.helpers import bulk, scan
 
 from services.common.settings import ElasticsearchSettings
+from services.indexer.entity_links import EntityLinker
 from services.indexer.indices import create_once
 
 log = logging.getLogger(__name__)
@@ -218,8 +219,10 @@ class StoryRunner:
         self.client = client
         self.settings = settings
         self.book = StoryBook(client, settings)
+        self.linker = EntityLinker(client, settings)
         self.interval_s = interval_s
         self.summarised = 0
+        self.pointed = 0
 
     def run_forever(self, stopping: threading.Event, busy: Callable[[], bool] = lambda: False) -> None:
         """Run every ``interval_s`` until ``stopping``, beside the consume loop (a thread of its own, so a
@@ -238,7 +241,8 @@ class StoryRunner:
                 log.warning("story summaries skipped this time: %s: %s", type(error).__name__, error)
 
     def run_once(self, until: datetime | None = None) -> int:
-        """Merge and summarise what was indexed in (watermark, until]; the number of stories written."""
+        """Merge, link entities (``entity_links``) and summarise what was indexed in (watermark, until]; the
+        number of stories written."""
         alias = self.settings.es_alias
         if not self.client.indices.exists_alias(name=alias):
             return 0
@@ -272,6 +276,8 @@ class StoryRunner:
             if survivor != story:
                 self.book.merge(survivor, [story])
         touched = sorted(stories)
+        # Entity ids settle before the summaries count them: a story lists Ali Shamkhani once, not Shamkhani too.
+        self.pointed += self.linker.link(window, touched)
         written = sum(
             self.book.summarise(touched[start : start + SUMMARY_CHUNK])
             for start in range(0, len(touched), SUMMARY_CHUNK)

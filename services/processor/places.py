@@ -124,6 +124,14 @@ def is_place(name: str) -> bool:
     return fold(name) in gazetteer()
 
 
+def is_named_place(name: str) -> bool:
+    """A place by its own name (or a country's everyday name), not by one of a city's alternate spellings,
+    which include brands and common words (``Google``, ``Delta``, ``Metro``): the evidence it takes to call
+    a name the model gave a person or an organisation a place."""
+    folded = fold(name)
+    return any(place.is_country or fold(place.name) == folded for place in gazetteer().get(folded, ()))
+
+
 def locate(name: str, context_countries: frozenset[str] = frozenset()) -> Place | None:
     """The place a text most likely means by ``name``: a country if one has that name, else the largest
     city of that name in a country the text also mentions, else the largest city of that name."""

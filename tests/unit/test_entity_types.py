@@ -107,3 +107,14 @@ def test_a_person_in_prose_is_not_taken_for_a_credit():
 )
 def test_names_keep_an_initials_full_stop_and_lose_stray_quotes(text, label, expected):
     assert clean_name(text, label) == (expected, label)
+
+
+def test_a_country_takes_its_gazetteer_name_and_id_a_town_keeps_the_texts_spelling():
+    text = "Britain and the UK said. In New York, talks went on."
+    entities = {
+        e.name: e for e in resolve(_mentions_in(text, ("Britain", "GPE"), ("UK", "GPE"), ("New York", "GPE")), text)
+    }
+    assert set(entities) == {"United Kingdom", "New York"}
+    assert entities["United Kingdom"].aliases == ["Britain", "UK"]
+    assert entities["United Kingdom"].id == "geonames:2635167"
+    assert entities["New York"].id == f"geonames:{entities['New York'].geo.geonames_id}"  # type: ignore[union-attr]

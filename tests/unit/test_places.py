@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.processor.places import is_place, locate
+from services.processor.places import is_named_place, is_place, locate
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,16 @@ def test_a_city_named_like_a_state_is_the_city():
 
 def test_a_word_no_gazetteer_lists_is_no_place():
     assert not is_place("Representative") and locate("Representative") is None
+
+
+def test_one_place_has_one_geonames_id_under_all_its_everyday_names():
+    ids = {name: locate(name).geo.geonames_id for name in ("UK", "Britain", "Great Britain", "United Kingdom")}  # type: ignore[union-attr]
+    assert len(set(ids.values())) == 1, ids
+    assert len({locate(name).geo.geonames_id for name in ("US", "U.S.", "America", "United States")}) == 1  # type: ignore[union-attr]
+    england = locate("England")
+    assert england is not None and england.geo.geonames_id != ids["UK"], "England is a nation of the UK, not the UK"
+
+
+def test_an_alternate_spelling_of_a_city_is_not_evidence_enough_to_retype_a_name():
+    assert is_place("Google") and not is_named_place("Google"), "a city's alternate names hold brands"
+    assert is_named_place("Bishkek") and is_named_place("Britain") and is_named_place("Wisconsin")

@@ -118,10 +118,12 @@ def locate_places(entities: list[Entity], limit: int) -> list[Entity]:
         if place is None:
             located.append(entity.model_copy(update={"id": entity_id(entity.type, entity.name)}))
             continue
-        aliases = sorted({*entity.aliases, entity.name} - {place.name})
+        # A country under its own name ("UK" → "United Kingdom"); a town keeps the text's spelling.
+        name = place.name if place.is_country else entity.name
+        aliases = sorted({*entity.aliases, entity.name} - {name})
         geonames_id = place.geo.geonames_id
         update = {
-            "name": place.name,
+            "name": name,
             "aliases": aliases,
             "geo": place.geo,
             "id": entity_id(entity.type, "", geonames_id),

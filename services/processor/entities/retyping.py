@@ -20,7 +20,7 @@ from services.processor.entities.vocabulary import (
     TITLES,
     WORK_NOUNS,
 )
-from services.processor.places import fold, is_place, locate
+from services.processor.places import fold, is_named_place, is_place, locate
 
 
 def is_country(name: str) -> bool:
@@ -137,7 +137,7 @@ class TypeContext:
         if one_word_person and playing(self.text, mention):
             entity_type = EntityType.ORGANIZATION  # one word with a score after it, nobody's surname: a team
         taken_for_person = entity_type is EntityType.PERSON and fold(name) not in self.persons
-        if (taken_for_person or entity_type is EntityType.ORGANIZATION) and is_place(name):
+        if (taken_for_person or entity_type is EntityType.ORGANIZATION) and is_named_place(name):
             entity_type = EntityType.LOCATION  # a place the model took for a person or an organisation
         club = (
             entity_type is EntityType.LOCATION
