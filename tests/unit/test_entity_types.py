@@ -117,4 +117,4 @@ def test_a_country_takes_its_gazetteer_name_and_id_a_town_keeps_the_texts_spelli
     assert set(entities) == {"United Kingdom", "New York"}
     assert entities["United Kingdom"].aliases == ["Britain", "UK"]
     assert entities["United Kingdom"].id == "geonames:2635167"
-    assert entities["New York"].id == f"geonames:{entities['New York'].geo.geonames_id}"  # type: ignore[union-attr]
+    assert entities["New York"].id == f"geonames:{entities['New York'].geo.geonames_id}"
