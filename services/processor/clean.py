@@ -82,6 +82,9 @@ _CALL_TO_ACTION = re.compile(
     r"like this (?:story|article)\?|follow us\b|click here\b|read more:?$|advertisement$|download (?:our|the) app)",
     re.IGNORECASE,
 )
+# A tabloid's strip of teasers for other stories: each starts with a kicker in capitals ("BRAIN BUG Ancient virus
+# could be … HATS OFF Nintendo reveals …"). Three kickers of two words or more in one paragraph of mixed case.
+_KICKER = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]*)+(?![\w'’-])")
 _BULLETS = ("- ", "• ", "* ")
 _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _STRAIGHTEN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -164,6 +167,11 @@ def parse_dateline(paragraph: str) -> tuple[Dateline | None, str]:
     return Dateline(city=city, agency=agency), paragraph[match.end() :]
 
 
+def _teaser_strip(paragraph: str) -> bool:
+    kickers = [kicker for kicker in _KICKER.findall(paragraph) if sum(map(str.isalpha, kicker)) >= 5]
+    return len(kickers) >= 3 and any(c.islower() for c in paragraph)
+
+
 def strip_wire_boilerplate(text: str) -> WireParts:
     """Apply the wire-story rules to a plain-text body, keeping every sentence of the story."""
     paragraphs = _paragraphs_with_gaps(text)
@@ -205,6 +213,8 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             continue
         if _COUNTER.match(line):
             continue
+        if _teaser_strip(line):
+            continue  # teasers for other stories, not this one's text nor its related headlines
         if line:
             kept.append(line)
     return WireParts(
