@@ -118,3 +118,16 @@ def test_a_country_takes_its_gazetteer_name_and_id_a_town_keeps_the_texts_spelli
     assert entities["United Kingdom"].aliases == ["Britain", "UK"]
     assert entities["United Kingdom"].id == "geonames:2635167"
     assert entities["New York"].id == f"geonames:{entities['New York'].geo.geonames_id}"
+
+
+def test_streets_stations_and_landmarks_are_places_and_party_short_forms_organisations():
+    text = "Trams stopped at Beckenham Junction and Reeves Corner. The Tories and the Lib Dems, Social Democrats too."
+    spans = [("Beckenham Junction", "ORG"), ("Reeves Corner", "PERSON"), ("Tories", "NORP"), ("Lib Dems", "PERSON"),
+             ("Social Democrats", "NORP")]  # fmt: skip
+    assert _types(text, *spans) == {
+        "Beckenham Junction": EntityType.LOCATION, "Reeves Corner": EntityType.LOCATION,
+        "Tories": EntityType.ORGANIZATION, "Lib Dems": EntityType.ORGANIZATION,
+        "Social Democrats": EntityType.ORGANIZATION,
+    }  # fmt: skip
+    person = "Striker Anthony Hill scored."
+    assert _types(person, ("Anthony Hill", "PERSON"))["Anthony Hill"] is EntityType.PERSON, "Hill is a surname too"

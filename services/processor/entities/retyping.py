@@ -14,7 +14,9 @@ from services.processor.entities.vocabulary import (
     AWARDS,
     EVENT_ENDINGS,
     ORG_HEADS,
+    PARTY_SHORT_FORMS,
     PERSON_TITLES,
+    PLACE_ENDINGS,
     ROLE_NOUNS,
     SPORT_EVENT_ENDINGS,
     TITLES,
@@ -82,6 +84,18 @@ def before_a_post(text: str, mention: Mention) -> bool:
     return after is not None and after.group("post") in TITLES | ROLE_NOUNS
 
 
+def a_party(name: str) -> bool:
+    """A party by its short form: "Tories", "Lib Dems", "Christian Democrats" (not "a Democrat")."""
+    folded = name.casefold()
+    return folded in PARTY_SHORT_FORMS or (" " in folded and folded.split()[-1] in PARTY_SHORT_FORMS - {"labour"})
+
+
+def a_named_place(name: str) -> bool:
+    """A street, station or landmark by how its name ends: "Beckenham Junction", "Reeves Corner"."""
+    words = name.split()
+    return len(words) > 1 and words[-1][0].isupper() and words[-1].lower() in PLACE_ENDINGS
+
+
 def a_person_name(name: str) -> bool:
     """Two or three capitalised words, none an organisation's head, not a place: how persons are written."""
     words = name.split()
@@ -130,6 +144,10 @@ class TypeContext:
             return EntityType.MISC, False
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
             return EntityType.PERSON, False
+        if a_party(name):
+            return EntityType.ORGANIZATION, False
+        if entity_type is not EntityType.LOCATION and a_named_place(name):
+            entity_type = EntityType.LOCATION
         a_surname = " " not in name and fold(name) in self.surnames and not is_country(name)
         if entity_type is not EntityType.PERSON and a_surname:
             return EntityType.PERSON, False  # "Rosberg" beside "Nico Rosberg", whatever the model said

@@ -81,3 +81,16 @@ ROLE_NOUNS = {
     "chief", "executive", "designer", "artist", "activist", "businessman", "businesswoman", "billionaire",
     "entrepreneur", "pilot", "dr", "drs", "mp", "mep", "candidate", "frontman", "guitarist", "drummer",
 }  # fmt: skip
+# The last word of a place's name below the gazetteer's cities: streets, stations, landmarks, features. Not the
+# ones that are also surnames (Hill, Lane, Gate, Bay): "Anthony Hill" is a person.
+PLACE_ENDINGS = {
+    "road", "street", "avenue", "boulevard", "square", "junction", "corner", "station", "airport", "column",
+    "highway", "motorway", "canal", "harbour", "harbor", "island", "islands", "mountains", "valley", "river",
+    "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks",
+}  # fmt: skip
+# What parties are called for short, which the model takes for nationalities or persons: "Social Democrats",
+# "Tories", "Lib Dems".
+PARTY_SHORT_FORMS = {
+    "democrats", "dems", "republicans", "tories", "tory", "conservatives", "socialists", "greens", "liberals",
+    "communists", "labour", "nationalists", "lib dem", "lib dems", "sinn fein", "sinn féin",
+}  # fmt: skip
