@@ -131,3 +131,13 @@ def test_streets_stations_and_landmarks_are_places_and_party_short_forms_organis
     }  # fmt: skip
     person = "Striker Anthony Hill scored."
     assert _types(person, ("Anthony Hill", "PERSON"))["Anthony Hill"] is EntityType.PERSON, "Hill is a surname too"
+
+
+def test_an_agency_named_in_a_sentence_is_an_organisation_its_credit_is_not():
+    text = "LONDON (Reuters) - Talks resumed, an official told Reuters.\nAP - Later, the Associated Press said."
+    found = resolve(
+        [Mention("Reuters", "ORG", 8), Mention("Reuters", "ORG", 51), Mention("AP", "ORG", 60),
+         Mention("Associated Press", "ORG", text.index("Associated"))],
+        text,
+    )  # fmt: skip
+    assert sorted((e.name, e.mentions) for e in found) == [("Associated Press", 1), ("Reuters", 1)]

@@ -64,9 +64,13 @@ def split_trailing_person(mention: Mention) -> list[Mention]:
     ]
 
 
-def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | None:
+def clean_name(text: str, entity_type: EntityType, *, agency: bool = False) -> tuple[str, EntityType] | None:
     """The name without a leading ``the``, titles, possessives and stray edges, and its type (a title
-    makes a person); None if nothing that could be a name is left."""
+    makes a person); None if nothing that could be a name is left.
+
+    :param agency: keep a news agency's name (it is named in a sentence, ``told Reuters``); by default it is
+        taken for the credit of who reports (``(Reuters)``, ``Iran Press``) and dropped.
+    """
     if _LINK_OR_HANDLE.search(text) or (entity_type is EntityType.PERSON and "/" in text):
         return None  # a link, a handle, or a photo credit ("Steve Parsons/PA"): none names someone in the story
     words = " ".join(text.replace("\u00a0", " ").split()).strip(_EDGE_MARKS).split(" ")
@@ -99,7 +103,7 @@ def clean_name(text: str, entity_type: EntityType) -> tuple[str, EntityType] | N
         return None  # only titles: "Representative", "Leader", "Rear Admiral"
     name = " ".join(word for word in words if word)
     name = _AGENCY_SUFFIX.sub("", name)
-    if len(name) < 2 or not any(c.isupper() for c in name) or fold(name) in AGENCIES:
+    if len(name) < 2 or not any(c.isupper() for c in name) or (fold(name) in AGENCIES and not agency):
         return None
     if entity_type is EntityType.PERSON and not name[0].isupper():
         return None
@@ -144,6 +148,26 @@ _CREDIT_BEFORE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _CREDIT_AFTER = re.compile(r"[ \t]?/[ \t]?[A-Za-z]")
+
+
+# Where an agency's name is its credit, not a name in the story: "(Reuters)", "(IP)", "Reuters -" heading a
+# line, "© AFP".
+_CREDIT_BRACKET = re.compile(r"\(\s*$")
+_CREDIT_CLOSE = re.compile(r"\s*\)")
+_LINE_HEAD_CREDIT = re.compile(r"\s*[-–—:|]")
+
+
+def named_in_a_sentence(text: str, mention: Mention) -> bool:
+    """Whether a name (an agency's, say) stands in the story's sentences rather than as a credit: not in
+    brackets of its own, not heading a line before a dash, not after ©."""
+    end = mention.start + len(mention.text)
+    before = text[max(0, mention.start - 12) : mention.start]
+    if _CREDIT_BRACKET.search(before) and _CREDIT_CLOSE.match(text, end):
+        return False
+    if "©" in before or "copyright" in before.lower():
+        return False
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return not (not text[line_start : mention.start].strip() and _LINE_HEAD_CREDIT.match(text, end))
 
 
 def in_credit(text: str, mention: Mention) -> bool:

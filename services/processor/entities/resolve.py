@@ -36,6 +36,7 @@ from services.processor.entities.names import (
     clean_name,
     common_words,
     in_credit,
+    named_in_a_sentence,
     split_joined,
     split_trailing_person,
 )
@@ -78,7 +79,8 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
             for part in split_trailing_person(trim_figures(name, text))
         )
         if not in_credit(text, mention)
-        and (cleaned := clean_name(mention.text, LABELS[mention.label])) is not None
+        and (cleaned := clean_name(mention.text, LABELS[mention.label], agency=named_in_a_sentence(text, mention)))
+        is not None
         and not a_common_word(cleaned[0], lower_case)
     ]
 
