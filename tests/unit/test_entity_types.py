@@ -141,3 +141,9 @@ def test_an_agency_named_in_a_sentence_is_an_organisation_its_credit_is_not():
         text,
     )  # fmt: skip
     assert sorted((e.name, e.mentions) for e in found) == [("Associated Press", 1), ("Reuters", 1)]
+
+
+def test_when_the_headline_and_the_body_disagree_on_a_type_the_body_decides():
+    text = "Raikkonen and Felipe Massa crash out\n\nFelipe Massa was the last driver to hit the wall."
+    mentions = [Mention("Felipe Massa", "GPE", 14, weight=3.0), Mention("Felipe Massa", "PERSON", 38)]
+    assert [(e.name, e.type) for e in resolve(mentions, text)] == [("Felipe Massa", EntityType.PERSON)]

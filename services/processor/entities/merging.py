@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from schemas import EntityType
 from services.processor.entities.acronyms import initials
+from services.processor.entities.mention import HEADLINE_WEIGHT
 from services.processor.places import fold, is_place, locate
 
 CLUB = "\x00club"  # the key of a club's group beside its town's
@@ -19,23 +20,28 @@ class Group:
 
     names: Counter[str] = field(default_factory=Counter)
     types: Counter[EntityType] = field(default_factory=Counter)
+    body_types: Counter[EntityType] = field(default_factory=Counter)  # given outside the headline
     weight: float = 0.0
     mentions: int = 0
 
     @property
     def type(self) -> EntityType:
-        """The type most of its mentions were given."""
-        return self.types.most_common(1)[0][0]
+        """The type most of its mentions were given; on a tie, the one the body gives more often (the model
+        reads a headline's title case worst)."""
+        return max(self.types, key=lambda kind: (self.types[kind], self.body_types[kind]))
 
     def count(self, name: str, entity_type: EntityType, weight: float) -> None:
         self.names[name] += 1
         self.types[entity_type] += 1
+        if weight < HEADLINE_WEIGHT:
+            self.body_types[entity_type] += 1
         self.weight += weight
         self.mentions += 1
 
     def add(self, other: Group) -> None:
         self.names.update(other.names)
         self.types.update(other.types)
+        self.body_types.update(other.body_types)
         self.weight += other.weight
         self.mentions += other.mentions
 
