@@ -147,3 +147,9 @@ def test_when_the_headline_and_the_body_disagree_on_a_type_the_body_decides():
     text = "Raikkonen and Felipe Massa crash out\n\nFelipe Massa was the last driver to hit the wall."
     mentions = [Mention("Felipe Massa", "GPE", 14, weight=3.0), Mention("Felipe Massa", "PERSON", 38)]
     assert [(e.name, e.type) for e in resolve(mentions, text)] == [("Felipe Massa", EntityType.PERSON)]
+
+
+def test_a_month_after_a_first_name_is_the_surname_a_date_after_a_name_is_not():
+    text = "Telegram was singled out by Theresa May. Smith arrived in May 2017. Jones May 5 said."
+    mentions = _mentions_in(text, ("Theresa", "PERSON"), ("Smith", "PERSON"), ("Jones", "PERSON"))
+    assert {e.name for e in resolve(mentions, text)} == {"Theresa May", "Smith", "Jones"}

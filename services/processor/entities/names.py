@@ -43,6 +43,21 @@ def split_joined(mention: Mention) -> list[Mention]:
     return parts
 
 
+# Months that are also surnames and first names; after a person's first name and before no day or year, the
+# model's DATE is the rest of the name: "Theresa May singled it out", not "in May 2017".
+_MONTH_SURNAME = re.compile(r"[ \t]+(?:May|June|April|August)\b(?![ \t]*\d)")
+
+
+def with_month_surname(mention: Mention, text: str) -> Mention:
+    """A one-word person followed by a month that is a surname (``Theresa`` + ``May``) → the full name."""
+    if mention.label != "PERSON" or " " in mention.text.strip():
+        return mention
+    month = _MONTH_SURNAME.match(text, mention.start + len(mention.text))
+    if month is None:
+        return mention
+    return Mention(mention.text + month.group(), mention.label, mention.start, mention.weight)
+
+
 def split_trailing_person(mention: Mention) -> list[Mention]:
     """``Security Council of the Kyrgyz Republic Marat Imankulov`` (one span from the model) → the
     organisation and the person whose capitalised name follows its head word."""

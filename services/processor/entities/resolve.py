@@ -39,6 +39,7 @@ from services.processor.entities.names import (
     named_in_a_sentence,
     split_joined,
     split_trailing_person,
+    with_month_surname,
 )
 from services.processor.entities.retyping import TypeContext
 from services.processor.entities.roles import attach_roles
@@ -76,7 +77,7 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
             part
             for whole in mentions
             for name in split_joined(whole)
-            for part in split_trailing_person(trim_figures(name, text))
+            for part in split_trailing_person(with_month_surname(trim_figures(name, text), text))
         )
         if not in_credit(text, mention)
         and (cleaned := clean_name(mention.text, LABELS[mention.label], agency=named_in_a_sentence(text, mention)))
