@@ -85,6 +85,12 @@ _CALL_TO_ACTION = re.compile(
 # A tabloid's strip of teasers for other stories: each starts with a kicker in capitals ("BRAIN BUG Ancient virus
 # could be … HATS OFF Nintendo reveals …"). Three kickers of two words or more in one paragraph of mixed case.
 _KICKER = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]*)+(?![\w'’-])")
+# A sign-up form flattened into text: "Sign up for … Invalid email address. Please re-enter. … Required field".
+_FORM_PHRASE = re.compile(
+    r"\b(?:sign up|subscribe|newsletters?|e-?mail address|enter your e-?mail|invalid e-?mail|re-enter|required field|"
+    r"not a robot|privacy (?:policy|notice)|terms of (?:use|service)|unsubscribe|register with)\b",
+    re.IGNORECASE,
+)
 _BULLETS = ("- ", "• ", "* ")
 _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _STRAIGHTEN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -167,6 +173,17 @@ def parse_dateline(paragraph: str) -> tuple[Dateline | None, str]:
     return Dateline(city=city, agency=agency), paragraph[match.end() :]
 
 
+_FORM_ONLY = {"sign up", "enter your email", "enter your e-mail", "invalid email", "invalid e-mail", "re-enter",
+              "required field", "not a robot"}  # fmt: skip
+
+
+def _sign_up_form(paragraph: str) -> bool:
+    """Three phrases of a sign-up form, one of them only a form uses (a story about privacy policies and
+    newsletters has the others)."""
+    phrases = {phrase.lower() for phrase in _FORM_PHRASE.findall(paragraph)}
+    return len(phrases) >= 3 and bool(phrases & _FORM_ONLY)
+
+
 def _teaser_strip(paragraph: str) -> bool:
     kickers = [kicker for kicker in _KICKER.findall(paragraph) if sum(map(str.isalpha, kicker)) >= 5]
     return len(kickers) >= 3 and any(c.islower() for c in paragraph)
@@ -213,8 +230,8 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             continue
         if _COUNTER.match(line):
             continue
-        if _teaser_strip(line):
-            continue  # teasers for other stories, not this one's text nor its related headlines
+        if _teaser_strip(line) or _sign_up_form(line):
+            continue  # teasers for other stories, a newsletter form: not this story's text
         if line:
             kept.append(line)
     return WireParts(

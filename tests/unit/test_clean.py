@@ -163,3 +163,12 @@ def test_a_strip_of_teasers_for_other_stories_is_page_furniture_not_the_story():
     parts = strip_wire_boilerplate(f"{story}\n\n{strip}")
     assert parts.body == story and parts.related_headlines == [], "two capitals runs in prose are still the story"
     assert strip_wire_boilerplate("SOCCER - JAPAN GET LUCKY WIN , CHINA IN SURPRISE DEFEAT").body.startswith("SOCCER")
+
+
+def test_a_newsletter_sign_up_form_flattened_into_text_is_page_furniture():
+    form = ("Sign up for The Interpreter Subscribe for insights from columnists Max Fisher and Amanda Taub. Please "
+            "verify you're not a robot by clicking the box. Invalid email address. Please re-enter.")  # fmt: skip
+    privacy = ("The bank said customers must re-enter their email address after the breach, and that its privacy "
+               "policy and newsletter were unchanged.")  # fmt: skip
+    parts = strip_wire_boilerplate(f"The storm hit Texas.\n\n{form}\n\n{privacy}")
+    assert parts.body == f"The storm hit Texas.\n\n{privacy}", "a story about a privacy policy stays"
