@@ -88,7 +88,8 @@ _KICKER = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]*)+
 # A sign-up form flattened into text: "Sign up for … Invalid email address. Please re-enter. … Required field".
 _FORM_PHRASE = re.compile(
     r"\b(?:sign up|subscribe|newsletters?|e-?mail address|enter your e-?mail|invalid e-?mail|re-enter|required field|"
-    r"not a robot|privacy (?:policy|notice)|terms of (?:use|service)|unsubscribe|register with)\b",
+    r"not a robot|privacy (?:policy|notice)|terms of (?:use|service)|unsubscribe|register with|"
+    r"please enter an e-?mail|e-?mail address is invalid)\b",
     re.IGNORECASE,
 )
 _BULLETS = ("- ", "• ", "* ")
@@ -173,15 +174,15 @@ def parse_dateline(paragraph: str) -> tuple[Dateline | None, str]:
     return Dateline(city=city, agency=agency), paragraph[match.end() :]
 
 
-_FORM_ONLY = {"sign up", "enter your email", "enter your e-mail", "invalid email", "invalid e-mail", "re-enter",
-              "required field", "not a robot"}  # fmt: skip
+_FORM_ONLY = {"sign up", "enter your email", "enter your e-mail", "invalid email", "invalid e-mail", "required field",
+              "not a robot", "please enter an email", "email address is invalid"}  # fmt: skip
 
 
 def _sign_up_form(paragraph: str) -> bool:
-    """Three phrases of a sign-up form, one of them only a form uses (a story about privacy policies and
-    newsletters has the others)."""
+    """Three phrases of a sign-up form, two of them only a form uses (a story about a privacy policy and a
+    newsletter has the others)."""
     phrases = {phrase.lower() for phrase in _FORM_PHRASE.findall(paragraph)}
-    return len(phrases) >= 3 and bool(phrases & _FORM_ONLY)
+    return len(phrases) >= 3 and len(phrases & _FORM_ONLY) >= 2
 
 
 def _teaser_strip(paragraph: str) -> bool:
