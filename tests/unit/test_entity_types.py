@@ -84,6 +84,8 @@ def test_a_surname_alone_is_the_person_the_text_names_in_full_not_a_place_or_a_t
         ("feel threatened. Credit Omer Messinger/European Pressphoto Agency", "Omer Messinger"),
         ("go shopping. Author: Carsten Grün / uhe", "Carsten Grün"),
         ("Headline\n\nBy Jane Doe\n\nThe storm hit", "Jane Doe"),
+        ("Title\n\nDaksha Rangan, CTVNews.ca\n\nA spectacular celebration", "Daksha Rangan"),
+        ("in Croydon PA 5/8 Emergency services in Croydon Ben Morgan 6/8 A police cordon", "Ben Morgan"),
     ],
 )
 def test_photo_credits_and_bylines_name_nobody_in_the_story(text, span):
@@ -153,3 +155,11 @@ def test_a_month_after_a_first_name_is_the_surname_a_date_after_a_name_is_not():
     text = "Telegram was singled out by Theresa May. Smith arrived in May 2017. Jones May 5 said."
     mentions = _mentions_in(text, ("Theresa", "PERSON"), ("Smith", "PERSON"), ("Jones", "PERSON"))
     assert {e.name for e in resolve(mentions, text)} == {"Theresa May", "Smith", "Jones"}
+
+
+def test_a_bowlers_figures_are_not_a_gallery_and_a_bracket_of_agencies_is_a_credit():
+    card = "Pakistan 290 ( Wasim Akram 4/35 , Waqar Younis 3/28 )\nMushtaq Ahmed 5/57 took the wickets"
+    mentions = _mentions_in(card, ("Wasim Akram", "PERSON"), ("Mushtaq Ahmed", "PERSON"))
+    assert {e.name for e in resolve(mentions, card)} == {"Wasim Akram", "Mushtaq Ahmed"}
+    credit = "The market reopened on Monday.\n\njm/dm (AFP, dpa)"
+    assert resolve(_mentions_in(credit, ("AFP", "ORG")), credit) == []

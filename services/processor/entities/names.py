@@ -162,13 +162,15 @@ _CREDIT_BEFORE = re.compile(
     r"|\w/|^[ \t(]*by)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-_CREDIT_AFTER = re.compile(r"[ \t]?/[ \t]?[A-Za-z]")
+# After a credited name: a slash and the agency, or the outlet's domain ending a byline line ("Daksha Rangan,
+# CTVNews.ca").
+_CREDIT_AFTER = re.compile(r"[ \t]?/[ \t]?[A-Za-z]|,[ \t]*[\w-]+\.(?:com|ca|org|net|news|co\.uk|com\.au)[ \t]*$", re.M)
+# A photo gallery's counter after the credit, then the next caption: "… in Croydon Ben Morgan 6/8 A police cordon".
+_GALLERY_COUNTER = re.compile(r"[ \t]+(\d{1,2})/(\d{1,2})[ \t]+[A-Z0-9]")
 
 
-# Where an agency's name is its credit, not a name in the story: "(Reuters)", "(IP)", "Reuters -" heading a
-# line, "© AFP".
-_CREDIT_BRACKET = re.compile(r"\(\s*$")
-_CREDIT_CLOSE = re.compile(r"\s*\)")
+# Where an agency's name is its credit, not a name in the story: "(Reuters)", "(AFP, dpa)", "Reuters -" heading
+# a line, "© AFP".
 _LINE_HEAD_CREDIT = re.compile(r"\s*[-–—:|]")
 
 
@@ -177,7 +179,7 @@ def named_in_a_sentence(text: str, mention: Mention) -> bool:
     brackets of its own, not heading a line before a dash, not after ©."""
     end = mention.start + len(mention.text)
     before = text[max(0, mention.start - 12) : mention.start]
-    if _CREDIT_BRACKET.search(before) and _CREDIT_CLOSE.match(text, end):
+    if _credit_in_brackets(text, mention):
         return False
     if "©" in before or "copyright" in before.lower():
         return False
@@ -185,11 +187,34 @@ def named_in_a_sentence(text: str, mention: Mention) -> bool:
     return not (not text[line_start : mention.start].strip() and _LINE_HEAD_CREDIT.match(text, end))
 
 
+_FRACTION = re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})(?![\w/])")
+
+
+def _a_gallery(line: str, of: str) -> bool:
+    """A gallery's captions: two "n/m" or more on the line, all counting to the same m (a bowler's figures,
+    "4/35, 3/28", do not; nor does one figure alone)."""
+    counters = _FRACTION.findall(line)
+    return len(counters) >= 2 and all(total == of and int(number) <= int(total) for number, total in counters)
+
+
+def _credit_in_brackets(text: str, mention: Mention) -> bool:
+    """Inside brackets that hold only agencies: "(AFP, dpa)", "(Reuters)"."""
+    opening = text.rfind("(", max(0, mention.start - 40), mention.start)
+    closing = text.find(")", mention.start, mention.start + len(mention.text) + 40)
+    if opening < 0 or closing < 0 or "\n" in text[opening:closing]:
+        return False
+    parts = [part.strip() for part in re.split(r",|/|;|\band\b", text[opening + 1 : closing])]
+    return all(fold(part) in AGENCIES for part in parts if part)
+
+
 def in_credit(text: str, mention: Mention) -> bool:
     """Whether the mention is a photo credit or a byline (a slash joins it to an agency, or a credit word
     heads it on its line)."""
     end = mention.start + len(mention.text)
     if _CREDIT_AFTER.match(text, end):
+        return True
+    counter = _GALLERY_COUNTER.match(text, end)
+    if counter and _a_gallery(line_at(text, end), counter.group(2)):
         return True
     line_start = text.rfind("\n", 0, mention.start) + 1
     return bool(_CREDIT_BEFORE.search(text, max(line_start, mention.start - 30), mention.start))
