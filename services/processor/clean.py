@@ -75,6 +75,8 @@ _ATTRIBUTION = re.compile(
 )
 _RELATED = re.compile(r"^(?:Related (?:News|Stories|Articles|Content)|See also|Also read)\s*:\s*(?P<rest>.*)$", re.I)
 _READ_MORE = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:?\s*(?P<rest>.*)$", re.I)
+# A link to another story inside the text: "READ MORE: 2 lions killed in Chile zoo" (a label, a colon, a headline).
+_READ_MORE_LINK = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:\s*(?P<rest>\S.*)$", re.I)
 _COUNTER = re.compile(r"^\d{1,7}(?:\s*(?:views?|reads?|comments?))?$", re.I)
 # Page furniture that asks the reader to do something; never part of a story when it stands alone.
 _CALL_TO_ACTION = re.compile(
@@ -224,7 +226,7 @@ def strip_wire_boilerplate(text: str) -> WireParts:
         if glued:
             line = _ATTRIBUTION.sub("", line[glued.end() :])
             line = line[:1].upper() + line[1:]
-        link = _RELATED.match(line)
+        link = _RELATED.match(line) or _READ_MORE_LINK.match(line)
         if link:
             if link.group("rest"):
                 related.append(link.group("rest").strip())

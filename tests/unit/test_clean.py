@@ -172,3 +172,10 @@ def test_a_newsletter_sign_up_form_flattened_into_text_is_page_furniture():
                "policy and newsletter were unchanged.")  # fmt: skip
     parts = strip_wire_boilerplate(f"The storm hit Texas.\n\n{form}\n\n{privacy}")
     assert parts.body == f"The storm hit Texas.\n\n{privacy}", "a story about a privacy policy stays"
+
+
+def test_a_read_more_link_inside_the_text_is_a_related_headline_not_the_story():
+    text = "The zoo closed.\n\nREAD MORE: 2 lions killed in Chile zoo as they maul man\n\nKeepers said it was calm."
+    parts = strip_wire_boilerplate(text)
+    assert parts.body == "The zoo closed.\n\nKeepers said it was calm."
+    assert parts.related_headlines == ["2 lions killed in Chile zoo as they maul man"]
