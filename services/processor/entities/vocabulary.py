@@ -23,7 +23,7 @@ LABELS = {
 
 # Words that stand before a name without being part of it.
 TITLES = {
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "rear", "vice",
+    "mr", "mrs", "ms", "miss", "mx", "dr", "drs", "prof", "professor", "sir", "dame", "lord", "lady", "rear", "vice",
     "admiral", "general", "gen", "lt", "lieutenant", "colonel", "col", "major", "maj", "captain", "capt",
     "commander", "sergeant", "sgt", "brigadier", "marshal", "field", "president", "vice-president", "minister",
     "secretary", "secretary-general", "chairman", "chairwoman", "chair", "ambassador", "senator", "sen", "rep",
@@ -43,7 +43,7 @@ AGENCIES = {
 EDGE_WORDS = {"the", "of", "and", "for", "in", "on", "at", "a", "an", "'s", "’s"}
 # Titles only a person carries: a span the model typed otherwise that starts so is a person.
 PERSON_TITLES = {
-    "mr", "mrs", "ms", "dr", "rear", "admiral", "general", "president", "minister", "secretary", "ambassador",
+    "mr", "mrs", "ms", "dr", "drs", "rear", "admiral", "general", "president", "minister", "secretary", "ambassador",
     "senator", "ayatollah", "sheikh", "king", "queen", "prince", "princess", "pope", "colonel", "captain",
     "lieutenant", "sir", "chancellor", "governor", "mayor",
 }  # fmt: skip
