@@ -128,7 +128,7 @@ def test_streets_stations_and_landmarks_are_places_and_party_short_forms_organis
              ("Social Democrats", "NORP")]  # fmt: skip
     assert _types(text, *spans) == {
         "Beckenham Junction": EntityType.LOCATION, "Reeves Corner": EntityType.LOCATION,
-        "Tories": EntityType.ORGANIZATION, "Lib Dems": EntityType.ORGANIZATION,
+        "Conservative Party": EntityType.ORGANIZATION, "Liberal Democrats": EntityType.ORGANIZATION,
         "Social Democrats": EntityType.ORGANIZATION,
     }  # fmt: skip
     person = "Striker Anthony Hill scored."
@@ -163,3 +163,12 @@ def test_a_bowlers_figures_are_not_a_gallery_and_a_bracket_of_agencies_is_a_cred
     assert {e.name for e in resolve(mentions, card)} == {"Wasim Akram", "Mushtaq Ahmed"}
     credit = "The market reopened on Monday.\n\njm/dm (AFP, dpa)"
     assert resolve(_mentions_in(credit, ("AFP", "ORG")), credit) == []
+
+
+def test_a_partys_everyday_names_are_one_organisation_under_its_own_name():
+    text = "The Tories lost. Conservatives blamed the Lib Dems."
+    spans = [("Tories", "NORP"), ("Conservatives", "NORP"), ("Lib Dems", "ORG")]
+    entities = {e.name: e for e in resolve(_mentions_in(text, *spans), text)}
+    assert set(entities) == {"Conservative Party", "Liberal Democrats"}
+    assert entities["Conservative Party"].aliases == ["Conservatives", "Tories"]
+    assert entities["Conservative Party"].id == "organization:conservative-party"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from schemas import EntityType
 from services.processor.entities.acronyms import initials
 from services.processor.entities.mention import HEADLINE_WEIGHT
+from services.processor.entities.vocabulary import PARTY_NAMES
 from services.processor.places import fold, is_place, locate
 
 CLUB = "\x00club"  # the key of a club's group beside its town's
@@ -147,3 +148,12 @@ def merge_partial_person_names(groups: dict[str, Group]) -> None:
             if key in surnames:  # the model's type for the surname alone was wrong: the person's is right
                 groups[key].types = Counter({EntityType.PERSON: groups[key].mentions})
             _merge(groups, key, fuller[0])
+
+
+def merge_party_names(groups: dict[str, Group]) -> None:
+    """``Tories`` and ``Conservatives`` are one organisation: each everyday name of a party joins the first."""
+    first: dict[str, str] = {}
+    for key in list(groups):
+        party = PARTY_NAMES.get(key)
+        if party is not None and groups[key].type is EntityType.ORGANIZATION:
+            _merge(groups, key, first.setdefault(party, key))

@@ -8,8 +8,8 @@
 3. **Type** (``retyping``): the context corrects the model — a one-word name with a score is a team, a place the
    gazetteer knows is a place unless the text gives it to a person, a town in a sports story is its club.
 4. **Group and merge** (``merging``): one group per folded name, then ``X of <place>`` → ``X``, acronym →
-   expansion, surname → full name, two names of one GeoNames place → one. Surnames merge after acronyms so
-   that an acronym's group is whole when a person's name is matched.
+   expansion, surname → full name, two names of one GeoNames place → one, a party's everyday names → one.
+   Surnames merge after acronyms so that an acronym's group is whole when a person's name is matched.
 5. **Rank and locate**: salience from where the mentions stand, a canonical name, coordinates for places
    (the article's countries settle an ambiguous town), then posts by apposition (``roles``).
 """
@@ -28,6 +28,7 @@ from services.processor.entities.merging import (
     canonical,
     merge_acronyms,
     merge_partial_person_names,
+    merge_party_names,
     merge_qualified_organizations,
     merge_same_places,
 )
@@ -44,7 +45,7 @@ from services.processor.entities.names import (
 from services.processor.entities.retyping import TypeContext
 from services.processor.entities.roles import attach_roles
 from services.processor.entities.tables import trim_figures
-from services.processor.entities.vocabulary import LABELS
+from services.processor.entities.vocabulary import LABELS, PARTY_NAMES
 from services.processor.places import fold, locate
 
 
@@ -65,6 +66,7 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, s
     merge_acronyms(groups, acronyms_in(text))
     merge_partial_person_names(groups)
     merge_same_places(groups)
+    merge_party_names(groups)
     return attach_roles(locate_places(ranked(groups), max_entities), text)
 
 
@@ -119,6 +121,10 @@ def locate_places(entities: list[Entity], limit: int) -> list[Entity]:
     for entity in entities[:limit]:
         place = locate(entity.name, countries) if entity.type is EntityType.LOCATION else None
         if place is None:
+            party = PARTY_NAMES.get(fold(entity.name)) if entity.type is EntityType.ORGANIZATION else None
+            if party:  # a party under its own name: "Tories" → "Conservative Party"
+                aliases = sorted({*entity.aliases, entity.name} - {party})
+                entity = entity.model_copy(update={"name": party, "aliases": aliases})
             located.append(entity.model_copy(update={"id": entity_id(entity.type, entity.name)}))
             continue
         # A country under its own name ("UK" → "United Kingdom"); a town keeps the text's spelling.

@@ -94,3 +94,9 @@ PARTY_SHORT_FORMS = {
     "democrats", "dems", "republicans", "tories", "tory", "conservatives", "socialists", "greens", "liberals",
     "communists", "labour", "nationalists", "lib dem", "lib dems", "sinn fein", "sinn féin",
 }  # fmt: skip
+# One party under its everyday names: one id for "Tories", "Tory" and "Conservatives".
+PARTY_NAMES = {
+    "tory": "Conservative Party", "tories": "Conservative Party", "conservatives": "Conservative Party",
+    "conservative party": "Conservative Party", "lib dem": "Liberal Democrats", "lib dems": "Liberal Democrats",
+    "liberal democrats": "Liberal Democrats", "labour": "Labour Party", "labour party": "Labour Party",
+}  # fmt: skip
