@@ -174,6 +174,7 @@ class Role(BaseModel):
 
 
 _WORDS = re.compile(r"[^\W_]+")
+MAX_ID_KEY = 512
 
 
 def entity_id(entity_type: EntityType, name: str, geonames_id: int | None = None) -> str:
@@ -183,7 +184,7 @@ def entity_id(entity_type: EntityType, name: str, geonames_id: int | None = None
         return f"geonames:{geonames_id}"
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    key = "-".join(_WORDS.findall(folded)) or folded.strip()
+    key = ("-".join(_WORDS.findall(folded)) or folded.strip())[:MAX_ID_KEY]  # a name has no bound; an id has
     return f"{entity_type.value}:{key}"
 
 

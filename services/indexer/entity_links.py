@@ -13,10 +13,12 @@ sees the rest. ``EntityLinker`` runs with the story runner over the articles ind
   after. An acronym two articles expand differently (``ICC``: a court, a cricket council) is marked
   ambiguous and no longer linked.
 
-Pointing rewrites the stored entity (id and name; the text's form joins its aliases) and the flat fields
-dashboards count (``pointed``, pure). It is a partial update made only if the article is still the version
-read (sequence number and primary term): a newer revision written meanwhile is in the next run's window and
-is linked then. Derived, never accumulated: running it again over the same articles writes the same.
+Pointing rewrites the stored entity (id and name; the text's form joins its aliases; merged into the target
+when the article names both) and the flat fields dashboards count (``pointed``, pure). All the links of a run
+are applied to each article at once, one partial update per article, made only if the article is still the
+version read (sequence number and primary term): a revision the indexer writes meanwhile is in a later
+run's window and is linked then. What was pointed stays pointed: a link later found ambiguous stops new
+pointing, it does not undo the old.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from services.common.settings import ElasticsearchSettings
 log = logging.getLogger(__name__)
 
 STORY_CHUNK = 500  # stories whose articles one scan reads
+SOURCE_CHUNK = 1000  # entity ids one scan looks for
 LINK_PREFIX = "link:"
 _FLAT = {"person": "persons", "organization": "organizations", "location": "locations", "misc": "misc"}
 
@@ -53,19 +56,30 @@ class Link:
 
 
 def pointed(source: dict[str, Any], link: Link) -> dict[str, Any] | None:
-    """The fields of a stored article that change when ``link`` is applied; None if it has no such entity."""
+    """The fields of a stored article that change when ``link`` is applied; None if it has no such entity.
+    When the article also names the target, the two become one entity (mentions summed, aliases joined)."""
     field = _FLAT[link.entity_type]
-    entities, changed = [], False
-    for entity in source.get("entities") or []:
-        if entity.get("id") == link.source:
-            aliases = {*(entity.get("aliases") or []), entity["name"]} - {link.name}
-            entity = {**entity, "id": link.target, "name": link.name, "aliases": sorted(aliases)}
-            changed = True
-        entities.append(entity)
-    if not changed:
+    replaced = [entity for entity in source.get("entities") or [] if entity.get("id") == link.source]
+    if not replaced:
         return None
+    kept = [entity for entity in source.get("entities") or [] if entity.get("id") != link.source]
+    target = next((entity for entity in kept if entity.get("id") == link.target), None)
+    forms = {name for entity in replaced for name in [entity["name"], *(entity.get("aliases") or [])]}
+    mentions = sum(int(entity.get("mentions") or 1) for entity in replaced)
+    salience = max(float(entity.get("salience") or 0.0) for entity in replaced)
+    if target is None:
+        merged = {**replaced[0], "id": link.target, "name": link.name, "mentions": mentions, "salience": salience}
+        entities = [merged if entity is replaced[0] else entity for entity in source["entities"] if entity in kept
+                    or entity is replaced[0]]  # fmt: skip
+    else:
+        merged = {**target, "mentions": int(target.get("mentions") or 1) + mentions,
+                  "salience": max(float(target.get("salience") or 0.0), salience)}  # fmt: skip
+        forms |= set(target.get("aliases") or [])
+        entities = [merged if entity is target else entity for entity in kept]
+    merged["aliases"] = sorted(forms - {merged["name"]})
     ids = [key for key in source.get("entity_ids") or [] if key != link.source]
-    names = [name for name in source.get(field) or [] if name != link.old_name]
+    gone = {entity["name"] for entity in replaced}
+    names = [name for name in source.get(field) or [] if name not in gone]
     return {
         "entities": entities,
         "entity_ids": ids if link.target in ids else [*ids, link.target],
@@ -92,21 +106,21 @@ def acronym_links(entities: Iterable[dict[str, Any]]) -> Iterator[Link]:
 
 def surname_links(story: str, entities: Iterable[dict[str, Any]]) -> list[Link]:
     """Within one story's entities: each one-word person that is the last word of exactly one fuller person."""
-    fuller: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    fuller: dict[str, dict[str, str]] = defaultdict(dict)  # surname's id → full person's id → a name
     alone: dict[str, str] = {}
     for entity in entities:
         if entity.get("type") != EntityType.PERSON.value or not entity.get("id"):
             continue
         words = entity["name"].split()
         if len(words) > 1:
-            fuller[entity_id(EntityType.PERSON, words[-1])].add((entity["id"], entity["name"]))
+            fuller[entity_id(EntityType.PERSON, words[-1])].setdefault(entity["id"], entity["name"])
         elif entity["id"] == entity_id(EntityType.PERSON, entity["name"]):
             alone[entity["id"]] = entity["name"]
     return [
         Link(source, target, name, alone[source], EntityType.PERSON.value, story)
         for source in alone
-        if len(fuller.get(source, ())) == 1
-        for target, name in fuller[source]
+        if len(fuller.get(source, {})) == 1  # "Erdoğan" and "Erdogan" are one id, so one person
+        for target, name in fuller[source].items()
     ]
 
 
@@ -123,7 +137,8 @@ class EntityLinker:
         articles were pointed."""
         learned: list[Link] = []
         bare: set[str] = set()
-        for hit in scan(self.client, index=self.alias, query={"query": window}, _source=["entities"]):
+        with_persons: set[str] = set()  # stories whose new articles name someone: their surnames may now link
+        for hit in scan(self.client, index=self.alias, query={"query": window}, _source=["entities", "story_id"]):
             entities = hit["_source"].get("entities") or []
             learned.extend(acronym_links(entities))
             bare.update(
@@ -131,20 +146,24 @@ class EntityLinker:
                 for entity in entities
                 if entity.get("type") == EntityType.ORGANIZATION.value and str(entity.get("name", "")).isupper()
             )
-        links = self._remember(learned)
-        links.update(self._known(bare - links.keys()))
-        pointed = sum(self.point(link) for link in links.values())
-        touched = sorted(set(stories))
+            if hit["_source"].get("story_id") and any(e.get("type") == EntityType.PERSON.value for e in entities):
+                with_persons.add(hit["_source"]["story_id"])
+        acronyms = self._remember(learned)
+        acronyms.update(self._known(bare - acronyms.keys()))
+        links = list(acronyms.values())
+        touched = sorted(set(stories) & with_persons)
         for start in range(0, len(touched), STORY_CHUNK):
             for story, entities in self._entities_by_story(touched[start : start + STORY_CHUNK]).items():
-                pointed += sum(self.point(link) for link in surname_links(story, entities))
-        return pointed
+                links.extend(surname_links(story, entities))
+        return self.point(links)
 
     def _remember(self, learned: list[Link]) -> dict[str, Link]:
         """Store the acronym links learned; those that hold (not ambiguous), by source id."""
         by_source: dict[str, Link] = {}
+        targets: dict[str, set[str]] = defaultdict(set)
         for link in learned:
             by_source.setdefault(link.source, link)
+            targets[link.source].add(link.target)
         if not by_source:
             return {}
         stored = self._stored(by_source)
@@ -152,7 +171,9 @@ class EntityLinker:
         writes: list[dict[str, Any]] = []
         for source, link in by_source.items():
             before = stored.get(source) or {}
-            ambiguous = bool(before) and bool(before.get("ambiguous") or before.get("target") != link.target)
+            ambiguous = len(targets[source]) > 1 or (
+                bool(before) and bool(before.get("ambiguous") or before.get("target") != link.target)
+            )
             document: dict[str, Any] = {
                 "kind": "entity-link",
                 "source": source,
@@ -162,11 +183,15 @@ class EntityLinker:
                 "old_name": link.old_name,
             }
             if not before or ambiguous != bool(before.get("ambiguous")):
-                writes.append({"_index": self.book, "_id": LINK_PREFIX + source, "_source": document})
+                # A new link is created only if absent: a second indexer learning another expansion at the same
+                # time finds it next run and marks it ambiguous.
+                operation = "create" if not before and not ambiguous else "index"
+                writes.append({"_op_type": operation, "_index": self.book, "_id": LINK_PREFIX + source,
+                               "_source": document})  # fmt: skip
             if not ambiguous:
                 usable[source] = link
         if writes:
-            bulk(self.client, writes, refresh=True)
+            bulk(self.client, writes, refresh=True, raise_on_error=False)
             for write in writes:
                 if write["_source"]["ambiguous"]:
                     log.info("acronym %s has two expansions; it is no longer linked", write["_source"]["old_name"])
@@ -197,28 +222,31 @@ class EntityLinker:
             )
         return found
 
-    def point(self, link: Link) -> int:
-        """Point every stored article naming ``link.source`` (in its story, if it has one) at its target."""
-        filters: list[dict[str, Any]] = [{"term": {"entity_ids": link.source}}]
-        if link.story:
-            filters.append({"term": {"story_id": link.story}})
-        field = _FLAT[link.entity_type]
-        naming = scan(
-            self.client,
-            index=self.alias,
-            query={"query": {"bool": {"filter": filters}}, "seq_no_primary_term": True},
-            _source=["entities", "entity_ids", field],
-        )
-        updates = [
-            {"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": changes,
-             "if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]}
-            for hit in naming
-            if (changes := pointed(hit["_source"], link)) is not None
-        ]  # fmt: skip
+    def point(self, links: list[Link]) -> int:
+        """Apply ``links`` to every stored article naming a source (in its story, for a surname): one update
+        per article, however many of its entities move. How many articles were updated."""
+        by_source: dict[str, list[Link]] = defaultdict(list)
+        for link in links:
+            by_source[link.source].append(link)
+        sources = sorted(by_source)
+        updates = []
+        for start in range(0, len(sources), SOURCE_CHUNK):
+            query = {"query": {"terms": {"entity_ids": sources[start : start + SOURCE_CHUNK]}},
+                     "seq_no_primary_term": True}  # fmt: skip
+            fields = ["entities", "entity_ids", "story_id", *_FLAT.values()]
+            for hit in scan(self.client, index=self.alias, query=query, _source=fields):
+                article: dict[str, Any] = hit["_source"]
+                changes: dict[str, Any] = {}
+                for key in list(article.get("entity_ids") or []):
+                    for link in by_source.get(key, []):
+                        if link.story in (None, article.get("story_id")) and (step := pointed(article, link)):
+                            article, changes = {**article, **step}, {**changes, **step}
+                if changes:
+                    updates.append({"_op_type": "update", "_index": hit["_index"], "_id": hit["_id"], "doc": changes,
+                                    "if_seq_no": hit["_seq_no"], "if_primary_term": hit["_primary_term"]})  # fmt: skip
         if not updates:
             return 0
         done, failed = bulk(self.client, updates, raise_on_error=False, refresh=True)
         if isinstance(failed, list) and failed:
-            log.info("%d articles not pointed from %s to %s this time (written meanwhile): %s", len(failed),
-                     link.source, link.target, failed[:1])  # fmt: skip
+            log.info("%d articles not pointed this time (written meanwhile): %s", len(failed), failed[:1])
         return done

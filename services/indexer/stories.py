@@ -277,7 +277,10 @@ class StoryRunner:
                 self.book.merge(survivor, [story])
         touched = sorted(stories)
         # Entity ids settle before the summaries count them: a story lists Ali Shamkhani once, not Shamkhani too.
-        self.pointed += self.linker.link(window, touched)
+        try:
+            self.pointed += self.linker.link(window, touched)
+        except Exception as error:  # the summaries and the watermark do not wait on a link: it is made next time
+            log.warning("entity links skipped this time: %s: %s", type(error).__name__, error)
         written = sum(
             self.book.summarise(touched[start : start + SUMMARY_CHUNK])
             for start in range(0, len(touched), SUMMARY_CHUNK)

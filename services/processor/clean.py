@@ -75,7 +75,8 @@ _ATTRIBUTION = re.compile(
 )
 _RELATED = re.compile(r"^(?:Related (?:News|Stories|Articles|Content)|See also|Also read)\s*:\s*(?P<rest>.*)$", re.I)
 _READ_MORE = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:?\s*(?P<rest>.*)$", re.I)
-# A link to another story inside the text: "READ MORE: 2 lions killed in Chile zoo" (a label, a colon, a headline).
+# A link to another story inside the text: "READ MORE: 2 lions killed in Chile zoo" (a label, a colon, a headline
+# of 25 words at most: a longer paragraph is the story's own).
 _READ_MORE_LINK = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:\s*(?P<rest>\S.*)$", re.I)
 _COUNTER = re.compile(r"^\d{1,7}(?:\s*(?:views?|reads?|comments?))?$", re.I)
 # Page furniture that asks the reader to do something; never part of a story when it stands alone.
@@ -85,13 +86,14 @@ _CALL_TO_ACTION = re.compile(
     re.IGNORECASE,
 )
 # A tabloid's strip of teasers for other stories: each starts with a kicker in capitals ("BRAIN BUG Ancient virus
-# could be … HATS OFF Nintendo reveals …"). Three kickers of two words or more in one paragraph of mixed case.
-_KICKER = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]*)+(?![\w'’-])")
+# could be … HATS OFF Nintendo reveals …"). Three kickers of two words or more, each before the capitalised first
+# word of its teaser, in one paragraph of mixed case (not "the US CDC, UK HSA and EU ECDC").
+_KICKER = re.compile(r"(?<![\w'’-])[A-Z][A-Z'’-]+(?:[ \t]+[A-Z][A-Z'’-]*)+[?!:]?(?=[ \t]+[A-Z][a-z])")
 # A sign-up form flattened into text: "Sign up for … Invalid email address. Please re-enter. … Required field".
 _FORM_PHRASE = re.compile(
-    r"\b(?:sign up|subscribe|newsletters?|e-?mail address|enter your e-?mail|invalid e-?mail|re-enter|required field|"
-    r"not a robot|privacy (?:policy|notice)|terms of (?:use|service)|unsubscribe|register with|"
-    r"please enter an e-?mail|e-?mail address is invalid)\b",
+    r"\b(?:e-?mail address is invalid|please enter an e-?mail|enter your e-?mail|invalid e-?mail|e-?mail address|"
+    r"sign up|subscribe|newsletters?|re-enter|required field|not a robot|privacy (?:policy|notice)|"
+    r"terms of (?:use|service)|unsubscribe|register with)\b",
     re.IGNORECASE,
 )
 _BULLETS = ("- ", "• ", "* ")
@@ -180,10 +182,15 @@ _FORM_ONLY = {"sign up", "enter your email", "enter your e-mail", "invalid email
               "not a robot", "please enter an email", "email address is invalid"}  # fmt: skip
 
 
+def _read_more_link(paragraph: str) -> re.Match[str] | None:
+    link = _READ_MORE_LINK.match(paragraph)
+    return link if link and len(link.group("rest").split()) <= 25 else None
+
+
 def _sign_up_form(paragraph: str) -> bool:
     """Three phrases of a sign-up form, two of them only a form uses (a story about a privacy policy and a
     newsletter has the others)."""
-    phrases = {phrase.lower() for phrase in _FORM_PHRASE.findall(paragraph)}
+    phrases = {phrase.lower().replace("e-mail", "email") for phrase in _FORM_PHRASE.findall(paragraph)}
     return len(phrases) >= 3 and len(phrases & _FORM_ONLY) >= 2
 
 
@@ -226,7 +233,7 @@ def strip_wire_boilerplate(text: str) -> WireParts:
         if glued:
             line = _ATTRIBUTION.sub("", line[glued.end() :])
             line = line[:1].upper() + line[1:]
-        link = _RELATED.match(line) or _READ_MORE_LINK.match(line)
+        link = _RELATED.match(line) or _read_more_link(line)
         if link:
             if link.group("rest"):
                 related.append(link.group("rest").strip())

@@ -65,7 +65,9 @@ def test_surnames_and_acronyms_point_at_the_fuller_entity(pipeline: Pipeline):
     wait_for(lambda: all(council in _stored(client, pipeline).get(n, {}).get("entity_ids", []) for n in (1, 8)))
     stored = _stored(client, pipeline)
     assert stored[1]["organizations"] == stored[8]["organizations"] == ["Supreme National Security Council"]
-    assert stored[6]["entity_ids"].count("organization:international-criminal-court") == 1
+    court = "organization:international-criminal-court"
+    assert stored[6]["entity_ids"].count(court) == 1
+    assert [entity["id"] for entity in stored[6]["entities"]] == [court], "the bare acronym joined the court"
 
     # A second expansion of ICC makes it ambiguous: a later bare ICC is not pointed at either.
     publish_enriched(pipeline.env, [_article(9, MATCH, _org("International Cricket Council", "ICC"))])

@@ -159,7 +159,8 @@ def test_control_characters_and_escape_sequences_are_stripped_from_title_and_bod
 def test_a_strip_of_teasers_for_other_stories_is_page_furniture_not_the_story():
     strip = ("BRAIN BUG Ancient virus could be responsible for human ability to think HATS OFF Nintendo reveals TRUTH "
              "about Toad's mushroom head WATCH OUT This cheeky clone costs £70")  # fmt: skip
-    story = "The craft landed on Monday.\n\nNASA and ESA cheered. The BBC NEWS team and the NEW YORK TIMES were there."
+    story = ("The craft landed on Monday.\n\nNASA and ESA cheered. The BBC NEWS team and the NEW YORK TIMES were "
+             "there.\n\nOfficials of the US CDC, UK HSA and EU ECDC met.")  # fmt: skip
     parts = strip_wire_boilerplate(f"{story}\n\n{strip}")
     assert parts.body == story and parts.related_headlines == [], "two capitals runs in prose are still the story"
     assert strip_wire_boilerplate("SOCCER - JAPAN GET LUCKY WIN , CHINA IN SURPRISE DEFEAT").body.startswith("SOCCER")

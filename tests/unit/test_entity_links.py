@@ -40,8 +40,31 @@ def test_pointing_an_article_renames_its_entity_keeps_the_texts_form_and_fixes_t
     changes = pointed(stored, link)
     assert changes is not None
     assert changes["entities"][0] == {"id": "person:ali-shamkhani", "name": "Ali Shamkhani", "type": "person",
-                                      "aliases": ["Shamkhani"]}  # fmt: skip
+                                      "aliases": ["Shamkhani"], "mentions": 1, "salience": 0.0}  # fmt: skip
     assert changes["entities"][1] == stored["entities"][1]
     assert changes["entity_ids"] == ["geonames:112931", "person:ali-shamkhani"]
     assert changes["persons"] == ["Ali Shamkhani"]
     assert pointed({**stored, **changes}, link) is None, "applied once, nothing more to change"
+
+
+def test_pointing_an_article_that_names_the_target_too_makes_one_entity_of_the_two():
+    link = Link("organization:icc", "organization:international-criminal-court", "International Criminal Court",
+                "ICC", "organization")  # fmt: skip
+    court = {**_entity("International Criminal Court", "organization"), "mentions": 2, "salience": 0.5}
+    bare = {**_entity("ICC", "organization"), "mentions": 3, "salience": 1.0}
+    stored = {"entities": [bare, court], "entity_ids": [bare["id"], court["id"]],
+              "organizations": ["ICC", "International Criminal Court"]}  # fmt: skip
+    changes = pointed(stored, link)
+    assert changes is not None
+    (entity,) = changes["entities"]
+    assert (entity["id"], entity["mentions"], entity["salience"], entity["aliases"]) == (
+        "organization:international-criminal-court", 5, 1.0, ["ICC"])  # fmt: skip
+    assert changes["entity_ids"] == ["organization:international-criminal-court"]
+    assert changes["organizations"] == ["International Criminal Court"]
+
+
+def test_two_spellings_of_one_fuller_person_still_link_the_surname():
+    entities = [_entity("Recep Tayyip Erdoğan", "person"), _entity("Recep Tayyip Erdogan", "person", id=None),
+                _entity("Erdogan", "person")]  # fmt: skip
+    (link,) = surname_links("story-1", entities)
+    assert (link.source, link.target) == ("person:erdogan", "person:recep-tayyip-erdogan")

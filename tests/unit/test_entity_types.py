@@ -172,3 +172,17 @@ def test_a_partys_everyday_names_are_one_organisation_under_its_own_name():
     assert set(entities) == {"Conservative Party", "Liberal Democrats"}
     assert entities["Conservative Party"].aliases == ["Conservatives", "Tories"]
     assert entities["Conservative Party"].id == "organization:conservative-party"
+
+
+def test_verbs_are_not_work_nouns_and_a_persons_name_is_not_an_award_or_a_product():
+    sport = "Spurs will play Arsenal on Sunday; polls show Labour ahead."
+    assert _types(sport, ("Arsenal", "ORG"), ("Labour", "ORG")) == {
+        "Arsenal": EntityType.ORGANIZATION, "Labour Party": EntityType.ORGANIZATION}  # fmt: skip
+    text = "Senator Cory Booker spoke. Booker said Malcolm X inspired him."
+    spans = [("Cory Booker", "PERSON"), ("Booker", "PERSON"), ("Malcolm X", "PERSON")]
+    assert _types(text, *spans) == {"Cory Booker": EntityType.PERSON, "Malcolm X": EntityType.PERSON}
+
+
+def test_a_slash_between_two_places_is_no_credit():
+    text = "Flights from the Dallas/Fort Worth airport resumed."
+    assert set(_types(text, ("Dallas", "GPE"), ("Fort Worth", "GPE"))) == {"Dallas", "Fort Worth"}

@@ -44,8 +44,9 @@ def split_joined(mention: Mention) -> list[Mention]:
 
 
 # Months that are also surnames and first names; after a person's first name and before no day or year, the
-# model's DATE is the rest of the name: "Theresa May singled it out", not "in May 2017".
-_MONTH_SURNAME = re.compile(r"[ \t]+(?:May|June|April|August)\b(?![ \t]*\d)")
+# model's DATE is the rest of the name: "Theresa May singled it out", not "in May 2017", nor a title-case
+# headline's "Trump May Face Charges".
+_MONTH_SURNAME = re.compile(r"[ \t]+(?:May|June|April|August)\b(?![ \t]*\d)(?![ \t]+[A-Z])")
 
 
 def with_month_surname(mention: Mention, text: str) -> Mention:
@@ -159,12 +160,15 @@ def a_common_word(name: str, lower_case: set[str]) -> bool:
 # "REUTERS/Ammar Awad", "(Image: Mark Thompson)", "Credit Omer Messinger", "Author: Carsten Grün", "By Jo Li".
 _CREDIT_BEFORE = re.compile(
     r"(?:\bcredits?:?|\b(?:photos?|photographs?|images?|pictures?|illustrations?|authors?|video)(?:\s+by|\s*:)"
-    r"|\w/|^[ \t(]*by)[ \t]*$",
+    r"|^[ \t(]*by)[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-# After a credited name: a slash and the agency, or the outlet's domain ending a byline line ("Daksha Rangan,
-# CTVNews.ca").
-_CREDIT_AFTER = re.compile(r"[ \t]?/[ \t]?[A-Za-z]|,[ \t]*[\w-]+\.(?:com|ca|org|net|news|co\.uk|com\.au)[ \t]*$", re.M)
+# A person joined by a slash to who distributes the picture: "Carl Court/Getty Images", "REUTERS/Ammar Awad".
+# Only persons: "Israel/Gaza" and "Dallas/Fort Worth" are two places.
+_SLASH_BEFORE = re.compile(r"\w[ \t]?/[ \t]?$")
+_SLASH_AFTER = re.compile(r"[ \t]?/[ \t]?[A-Za-z]")
+# After a credited name: the outlet's domain ending a byline line ("Daksha Rangan, CTVNews.ca").
+_CREDIT_AFTER = re.compile(r",[ \t]*[\w-]+\.(?:com|ca|org|net|news|co\.uk|com\.au)[ \t]*$", re.M)
 # A photo gallery's counter after the credit, then the next caption: "… in Croydon Ben Morgan 6/8 A police cordon".
 _GALLERY_COUNTER = re.compile(r"[ \t]+(\d{1,2})/(\d{1,2})[ \t]+[A-Z0-9]")
 
@@ -213,6 +217,10 @@ def in_credit(text: str, mention: Mention) -> bool:
     end = mention.start + len(mention.text)
     if _CREDIT_AFTER.match(text, end):
         return True
+    if mention.label == "PERSON" and (
+        _SLASH_AFTER.match(text, end) or _SLASH_BEFORE.search(text, max(0, mention.start - 3), mention.start)
+    ):
+        return True
     counter = _GALLERY_COUNTER.match(text, end)
     if counter and _a_gallery(line_at(text, end), counter.group(2)):
         return True
@@ -226,7 +234,7 @@ NAME_TITLES = PERSON_TITLES | {
     "bishop", "archbishop", "cardinal", "professor", "prof", "dr", "premier", "sheikh", "emir", "deputy",
 }  # fmt: skip
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
-_NAME_WORD = r"[A-Z][a-z]+(?:[-'’][A-Za-z]+)*"
+_NAME_WORD = r"[A-Z\u00c0-\u00de][^\W\d_A-Z]+(?:[-'’][^\W\d_]+)*(?![\w])"
 # A capitalised title, an optional "to/of <place>", then capitalised words: "Foreign Minister Sirojiddin
 # Muhriddin", "Ambassador to Iran Nizomiddin Zohidi", "Chairman Mao".
 _TITLE = re.compile(r"\b(?:" + "|".join(sorted(title.capitalize() for title in NAME_TITLES)) + r")\b")
@@ -248,8 +256,11 @@ def titled_names(text: str, spans: list[tuple[str, str, int, int]]) -> list[tupl
     """(text, "PERSON", start) of names a title heads that the model did not take for a person: "Ambassador
     to Iran Nizomiddin Zohidi" gives ``Nizomiddin Zohidi`` (the place after "to" is not the name)."""
     persons = [(start, end) for _, label, start, end in spans if label == "PERSON"]
+    spanned = [(start, end) for _, _, start, end in spans]
     found = []
     for title in _TITLE.finditer(text):
+        if any(start <= title.start() < end for start, end in spanned):
+            continue  # a word of a name the model found: "General Motors", "Sheikh Zayed Road"
         match = _AFTER_TITLE.match(text, title.end())
         headline = "\n" not in text[: title.start()]
         if match is None or headline or _title_cased(line_at(text, title.start())):

@@ -41,7 +41,14 @@ def titled(text: str, mention: Mention) -> bool:
 _PRODUCT_NAME = re.compile(
     r"^i[A-Z][a-z]|^[a-z]+OS$|\S[ \t]+(?:Pro|Plus|Max|Mini|Ultra|Lite|X|XS|XL|XR)$|\bFlight[ \t]+[A-Z]*\d+$"
 )
-_WORK_BEFORE = re.compile(r"\b(?:" + "|".join(sorted(WORK_NOUNS)) + r")[ \t]*[\"“‘']?[ \t]*$", re.IGNORECASE)
+# The noun after a determiner, a possessive or a year: "the film", "his 2003 album", not the verbs "will play
+# Arsenal", "polls show Labour ahead".
+_WORK_BEFORE = re.compile(
+    r"\b(?:the|a|an|his|her|their|its|this|that|new|latest|\d{4})[ \t]+(?:\d{4}[ \t]+)?(?:"
+    + "|".join(sorted(WORK_NOUNS))
+    + r")[ \t]*[\"“‘']?[ \t]*$",
+    re.IGNORECASE,
+)
 _WORD_BEFORE = re.compile(r"([A-Za-z-]+)\.?[ \t]+$")
 
 
@@ -60,7 +67,7 @@ def an_event_or_work(name: str, text: str, mention: Mention, *, sport: bool) -> 
         return True
     if _PRODUCT_NAME.search(name):
         return True
-    return bool(_WORK_BEFORE.search(text, max(0, mention.start - 24), mention.start))
+    return bool(_WORK_BEFORE.search(text, max(0, mention.start - 32), mention.start))
 
 
 def after_a_role(text: str, mention: Mention) -> bool:
@@ -140,7 +147,10 @@ class TypeContext:
     def type_of(self, mention: Mention, name: str, entity_type: EntityType) -> tuple[EntityType, bool]:
         """The mention's type here (``misc`` for events and works), and whether it is a club named after its
         town."""
-        if entity_type is not EntityType.LOCATION and an_event_or_work(name, self.text, mention, sport=self.sport):
+        # A name the text gives a person in full, or its surname: "Malcolm X", "Booker" beside "Cory Booker".
+        named_person = fold(name) in self.surnames or (" " in name and fold(name) in self.persons)
+        misc = an_event_or_work(name, self.text, mention, sport=self.sport)
+        if entity_type is not EntityType.LOCATION and not named_person and misc:
             return EntityType.MISC, False
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
             return EntityType.PERSON, False
