@@ -19,6 +19,7 @@ from schemas.articles import (
     Topic,
     article_id,
     entity_id,
+    fold_name,
 )
 from schemas.codec import InvalidMessage, dead_letter, decode, encode, original_payload
 from schemas.topics import MEDIA_TOPICS, SLUGS, find_media_topic, topic_slug
@@ -49,6 +50,7 @@ __all__ = [
     "encode",
     "entity_id",
     "find_media_topic",
+    "fold_name",
     "original_payload",
     "topic_slug",
 ]

@@ -177,14 +177,21 @@ _WORDS = re.compile(r"[^\W_]+")
 MAX_ID_KEY = 512
 
 
+def fold_name(name: str) -> str:
+    """Case, accents, hyphens and spacing removed: the key two spellings of one name share."""
+    if name.isascii():  # most names: nothing to decompose
+        return " ".join(name.casefold().replace("-", " ").split())
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", " ").split())
+
+
 def entity_id(entity_type: EntityType, name: str, geonames_id: int | None = None) -> str:
     """The one key of a real-world entity across articles: a place's GeoNames id (``UK`` and ``Britain``
     are ``geonames:2635167``), else its type and its name folded (``person:ali-shamkhani``)."""
     if geonames_id is not None:
         return f"geonames:{geonames_id}"
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    key = ("-".join(_WORDS.findall(folded)) or folded.strip())[:MAX_ID_KEY]  # a name has no bound; an id has
+    folded = fold_name(name)
+    key = ("-".join(_WORDS.findall(folded)) or folded)[:MAX_ID_KEY]  # a name has no bound; an id has
     return f"{entity_type.value}:{key}"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
 # ANSI/VT escape sequences as a whole (CSI, OSC and two-byte forms), so no "[31m" residue is left behind.
@@ -55,3 +55,9 @@ def _written_forms(secret: str) -> set[str]:
     return {
         form for base in bases for form in (base, json.dumps(base)[1:-1], json.dumps(base, ensure_ascii=False)[1:-1])
     } - {""}
+
+
+def initials(words: Sequence[str]) -> str:
+    """The capitals that start the words: what an acronym of them spells (``Supreme National Security
+    Council`` → ``SNSC``; small words like ``of`` are skipped)."""
+    return "".join(word[0] for word in words if word[:1].isupper())

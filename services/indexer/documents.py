@@ -12,7 +12,7 @@ from schemas import EnrichedArticle, EntityType
 
 TEMPLATE_FILE = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch" / "news-index.json"
 
-_BY_TYPE = {
+FLAT_FIELDS = {  # the flat field dashboards count, per entity type
     EntityType.PERSON: "persons",
     EntityType.ORGANIZATION: "organizations",
     EntityType.LOCATION: "locations",
@@ -97,7 +97,7 @@ def document_json(
 
 
 def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None, revision: Revision | None) -> dict[str, Any]:
-    fields: dict[str, Any] = {field: [] for field in _BY_TYPE.values()}
+    fields: dict[str, Any] = {field: [] for field in FLAT_FIELDS.values()}
     places = []
     countries = set()
     ids: list[str] = []
@@ -105,7 +105,7 @@ def _flat_fields(article: EnrichedArticle, indexed_at: datetime | None, revision
         if entity.id in ids:
             continue  # one bar per id in a dashboard: two spellings of one entity count once
         ids.append(entity.id)
-        fields[_BY_TYPE[entity.type]].append(entity.name)
+        fields[FLAT_FIELDS[entity.type]].append(entity.name)
         if entity.geo is not None:
             places.append({"lat": entity.geo.lat, "lon": entity.geo.lon})
             if entity.geo.country_code:

@@ -34,13 +34,15 @@ from elasticsearch.helpers import bulk, scan
 
 from schemas import EntityType, entity_id
 from services.common.settings import ElasticsearchSettings
+from services.common.text import initials
+from services.indexer.documents import FLAT_FIELDS
 
 log = logging.getLogger(__name__)
 
 STORY_CHUNK = 500  # stories whose articles one scan reads
 SOURCE_CHUNK = 1000  # entity ids one scan looks for
 LINK_PREFIX = "link:"
-_FLAT = {"person": "persons", "organization": "organizations", "location": "locations", "misc": "misc"}
+_FLAT = {kind.value: field for kind, field in FLAT_FIELDS.items()}
 
 
 @dataclass(frozen=True)
@@ -87,10 +89,6 @@ def pointed(source: dict[str, Any], link: Link) -> dict[str, Any] | None:
     }
 
 
-def _initials(name: str) -> str:
-    return "".join(word[0] for word in name.replace("-", " ").split() if word[0].isupper())
-
-
 def acronym_links(entities: Iterable[dict[str, Any]]) -> Iterator[Link]:
     """Links an article teaches: its organisations' acronyms (aliases in capitals their initials spell)."""
     for entity in entities:
@@ -98,7 +96,11 @@ def acronym_links(entities: Iterable[dict[str, Any]]) -> Iterator[Link]:
             continue
         for alias in entity.get("aliases") or []:
             letters = alias.replace(".", "").replace("&", "")
-            if 2 <= len(letters) <= 10 and letters.isupper() and _initials(entity["name"]) == letters:
+            if (
+                2 <= len(letters) <= 10
+                and letters.isupper()
+                and initials(entity["name"].replace("-", " ").split()) == letters
+            ):
                 source = entity_id(EntityType.ORGANIZATION, alias)
                 if source != entity["id"]:
                     yield Link(source, entity["id"], entity["name"], alias, EntityType.ORGANIZATION.value)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from schemas import GeoPoint
+from schemas import GeoPoint, fold_name
 
 # Everyday names of countries that GeoNames spells otherwise; what newsrooms write.
 COUNTRY_ALIASES = {
@@ -40,12 +40,7 @@ class Place:
     population: int
 
 
-def _fold(name: str) -> str:
-    """Case, accents and spacing removed: the key two spellings of one place share."""
-    if name.isascii():  # most names: nothing to decompose (a third of building the gazetteer otherwise)
-        return " ".join(name.casefold().replace("-", " ").split())
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).replace("-", " ").split())
+_fold = fold_name  # the key two spellings of one place share, as they do an entity id (schemas)
 
 
 # Names recur across articles; the normalisation was a tenth of entity resolution. The gazetteer's own

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+
+from services.common.text import initials
 
 _ACRONYM_AFTER = re.compile(
     r"([A-Z][\w&'.-]*(?:[ \t]+(?:of|for|and|the|on|de|la|[A-Z][\w&'.-]*))+)[ \t]*\(([A-Z][A-Z0-9&]{1,9})\)"
@@ -23,10 +24,6 @@ def acronyms_in(text: str) -> dict[str, str]:
         found[acronym] = expansion
     return {acronym: _trim_expansion(expansion, acronym) for acronym, expansion in found.items() if
             _trim_expansion(expansion, acronym)}  # fmt: skip
-
-
-def initials(words: Sequence[str]) -> str:
-    return "".join(word[0] for word in words if word[0].isupper())
 
 
 def _trim_expansion(expansion: str, acronym: str) -> str:

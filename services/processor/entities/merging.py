@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from schemas import EntityType
-from services.processor.entities.acronyms import initials
+from services.common.text import initials
 from services.processor.entities.mention import HEADLINE_WEIGHT
 from services.processor.entities.vocabulary import PARTY_NAMES
 from services.processor.places import fold, is_place, locate

@@ -82,10 +82,18 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
             for part in split_trailing_person(with_month_surname(trim_figures(name, text), text))
         )
         if not in_credit(text, mention)
-        and (cleaned := clean_name(mention.text, LABELS[mention.label], agency=named_in_a_sentence(text, mention)))
-        is not None
+        and (cleaned := _cleaned(mention, text)) is not None
         and not a_common_word(cleaned[0], lower_case)
     ]
+
+
+def _cleaned(mention: Mention, text: str) -> tuple[str, EntityType] | None:
+    """``clean_name``, keeping an agency's name where a sentence names it (looked at only for the few names
+    cleaning drops)."""
+    label = LABELS[mention.label]
+    return clean_name(mention.text, label) or (
+        clean_name(mention.text, label, agency=True) if named_in_a_sentence(text, mention) else None
+    )
 
 
 def ranked(groups: dict[str, Group]) -> list[Entity]:

@@ -149,8 +149,11 @@ class TypeContext:
         town."""
         # A name the text gives a person in full, or its surname: "Malcolm X", "Booker" beside "Cory Booker".
         named_person = fold(name) in self.surnames or (" " in name and fold(name) in self.persons)
-        misc = an_event_or_work(name, self.text, mention, sport=self.sport)
-        if entity_type is not EntityType.LOCATION and not named_person and misc:
+        if (
+            entity_type is not EntityType.LOCATION
+            and not named_person
+            and an_event_or_work(name, self.text, mention, sport=self.sport)
+        ):
             return EntityType.MISC, False
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
             return EntityType.PERSON, False
