@@ -15,12 +15,10 @@ from spacy.tokens import Doc
 from schemas import MEDIA_TOPICS, CleanArticle, EnrichedArticle
 from services.processor.dates import find_dates, unique_dates
 from services.processor.entities import (
-    LABELS,
-    RELATED_WEIGHT,
-    Mention,
-    entity_spans,
+    RELATED_SEPARATOR,
     load_pipeline,
     mentions_of,
+    related_mentions,
     resolve,
     truecase_shouting,
 )
@@ -140,7 +138,7 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
     for article in articles:
         title = article.title or ""
         texts.append(truecase_shouting(f"{title}\n\n{article.body}" if title else article.body)[:MAX_NER_CHARS])
-    related = [" \n".join(article.related_headlines) for article in articles]
+    related = [RELATED_SEPARATOR.join(article.related_headlines) for article in articles]
     docs = list(nlp.pipe(texts, batch_size=32))
     related_docs = list(nlp.pipe(related, batch_size=32))
     enriched = []
@@ -149,12 +147,7 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
         lead_end = text.find("\n\n", headline_end + 2)
         lead_end = lead_end if lead_end > 0 else len(text)
         mentions = mentions_of(doc, headline_end, lead_end, text)
-        # Headlines of related stories the page linked to: their names belong to the story's context.
-        mentions += [
-            Mention(name, label, len(text), RELATED_WEIGHT)
-            for name, label, _, _ in entity_spans(related_doc)
-            if label in LABELS
-        ]
+        mentions += related_mentions(related_doc, mentions, at=len(text))
         language_is_english = (article.language or "en") == "en"
         reference = article.published_at.date() if article.published_at else None
         topics = classify(article.title, article.body, nlp.vocab.vectors) if language_is_english else []

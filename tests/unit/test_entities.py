@@ -6,12 +6,15 @@ import pytest
 
 from schemas import EntityType
 from services.processor.entities import (
+    RELATED_SEPARATOR,
+    RELATED_WEIGHT,
     Mention,
     acronyms_in,
     clean_name,
     entity_spans,
     load_pipeline,
     missed_names,
+    related_mentions,
     resolve,
     truecase_shouting,
 )
@@ -232,3 +235,13 @@ def test_links_handles_and_photo_credits_are_not_names():
     assert clean_name("Steve Parsons/PA", EntityType.PERSON) is None  # a photographer's credit line
     assert clean_name("AC/DC", EntityType.ORGANIZATION) == ("AC/DC", EntityType.ORGANIZATION)
     assert clean_name("Ali Shamkhani", EntityType.PERSON) == ("Ali Shamkhani", EntityType.PERSON)
+
+
+def test_names_in_related_headlines_count_only_from_headlines_about_the_same_story():
+    headlines = ["Iran, Kyrgyzstan transport goods via Bandar Abbas: Road Minister", "2 lions killed in Chile zoo"]
+    related = load_pipeline()(RELATED_SEPARATOR.join(headlines))
+    story = [Mention("Iran", "GPE", 0), Mention("Kyrgyzstan", "GPE", 40)]
+    mentions = related_mentions(related, story, at=500)
+    assert "Bandar Abbas" in {m.text for m in mentions}, "a link to the same story gives its context"
+    assert "Chile" not in {m.text for m in mentions}, "a most-read link does not"
+    assert {(m.start, m.weight) for m in mentions} == {(500, RELATED_WEIGHT)}

@@ -7,6 +7,7 @@ import pytest
 
 from schemas import EntityType
 from services.processor.entities import Mention, clean_name, resolve
+from services.processor.entities.appositions import described_names
 from services.processor.entities.names import titled_names
 
 
@@ -79,6 +80,8 @@ def test_a_surname_alone_is_the_person_the_text_names_in_full_not_a_place_or_a_t
     ("text", "span"),
     [
         ("Police walk the site Carl Court/Getty Images 3/8 Emergency services", "Carl Court"),
+        ("It crashed.\n\nAssociated Press writer Colleen Long in New York contributed to this report.", "Colleen Long"),
+        ("Shares fell.\n\n(Reporting by Will Dunham; Editing by Tom Brown)", "Will Dunham"),
         ("near Ramallah, January 1, 2018. REUTERS/Ammar Awad\n\nThe court", "Ammar Awad"),
         ("(Image: Mark Thompson)\n\nBut six laps later", "Mark Thompson"),
         ("feel threatened. Credit Omer Messinger/European Pressphoto Agency", "Omer Messinger"),
@@ -186,3 +189,100 @@ def test_verbs_are_not_work_nouns_and_a_persons_name_is_not_an_award_or_a_produc
 def test_a_slash_between_two_places_is_no_credit():
     text = "Flights from the Dallas/Fort Worth airport resumed."
     assert set(_types(text, ("Dallas", "GPE"), ("Fort Worth", "GPE"))) == {"Dallas", "Fort Worth"}
+
+
+def test_a_work_noun_makes_a_title_misc_even_when_the_model_took_it_for_a_person():
+    text = "He regrets the crash on the set of 2003 film Kill Bill."
+    assert _types(text, ("Kill Bill", "PERSON"))["Kill Bill"] is EntityType.MISC
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "label", "expected"),
+    [
+        ("The newspaper Chosun Ilbo reported the seizure.", "Chosun Ilbo", "PERSON", EntityType.ORGANIZATION),
+        ("The pictures, from case maker Olixar, leaked.", "Olixar", "PERSON", EntityType.ORGANIZATION),
+        ("It belongs to the Swiss shipping company SCYLLA.", "SCYLLA", "GPE", EntityType.ORGANIZATION),
+        ("It happened in the West Bank village of Nabi Saleh.", "Nabi Saleh", "PERSON", EntityType.LOCATION),
+        ("The tanker was seized in the port of Yeosu.", "Yeosu", "NORP", EntityType.LOCATION),
+    ],
+)
+def test_the_noun_before_a_name_says_what_it_is(text, span, label, expected):
+    assert _types(text, (span, label))[span] is expected
+
+
+def test_what_a_noun_says_of_one_mention_holds_for_every_mention_but_a_town_is_still_its_club():
+    paper = "The newspaper Chosun Ilbo reported it.\n\nChosun Ilbo said the ship was Chinese. Chosun Ilbo added more."
+    mentions = [Mention("Chosun Ilbo", "PERSON", start) for start in (14, 40, 79)]
+    assert all(paper[mention.start : mention.start + 11] == "Chosun Ilbo" for mention in mentions)
+    assert [(e.name, e.type, e.mentions) for e in resolve(mentions, paper)] == [
+        ("Chosun Ilbo", EntityType.ORGANIZATION, 3)
+    ]
+    team = "Thanks to the city of Chicago and the fans.\n\nLike Los Angeles, Chicago ended the reign of a coach."
+    mentions = [Mention("Chicago", "GPE", team.index("Chicago")), Mention("Chicago", "GPE", team.rindex("Chicago"))]
+    types = sorted(e.type.value for e in resolve(mentions, team, sport=True) if e.name == "Chicago")
+    assert types == ["location", "organization"], "the city named as a city, and its club that ended a reign"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Prof Ann Lee, publisher Jason O'Grady and others spoke.", "Jason O'Grady"),  # a role, not a company
+        ("A giant Silicon Valley company is said to be working on glasses.", "Silicon Valley"),
+    ],
+)
+def test_nouns_that_also_stand_before_persons_or_adjectives_type_nothing(text, span):
+    label = "PERSON" if "O'Grady" in span else "LOC"
+    assert _types(text, (span, label))[span] is {"PERSON": EntityType.PERSON, "LOC": EntityType.LOCATION}[label]
+
+
+def test_names_the_model_missed_after_their_noun_are_found():
+    text = (
+        "He said so in an interview with the public broadcaster WDR. Market research firm IDC says sales rose. "
+        "Rival headset maker Magic Leap agreed. The ship was seized in the port of Pyeongtaek on Sunday."
+    )
+    found = [(name, label) for name, label, start in described_names(text, [])]
+    assert found == [("WDR", "ORG"), ("IDC", "ORG"), ("Magic Leap", "ORG"), ("Pyeongtaek", "GPE")]
+    assert all(text[start : start + len(name)] == name for name, _, start in described_names(text, []))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"I told the club I would stay," he said.',  # a pronoun
+        "The prize went to US band TV on the Radio.",  # the name goes on in lower case: its end is unknown
+        "Environmental group Transport 2000 objected.",
+        "They met in the town Hall on Monday.",  # a place is "town of X"
+        "A group of Israeli settlers gathered.",  # a company is "firm X", not "firm of X"
+        "The company Chairman resigned.",  # a title
+        "The bank Britain owns was sold.",  # a place is no company
+    ],
+)
+def test_a_noun_before_capitals_finds_no_name_where_the_name_is_unclear(text):
+    assert described_names(text, []) == []
+
+
+def test_a_name_the_model_tagged_is_not_found_twice():
+    text = "Market research firm IDC says sales rose."
+    assert described_names(text, [(text.index("IDC"), text.index("IDC") + 3)]) == []
+
+
+@pytest.mark.parametrize("label", ["PERSON", "WORK_OF_ART", "PRODUCT"])
+def test_social_platforms_are_organisations_whatever_the_model_said(label):
+    text = "US President Donald Trump said on Twitter that China was caught red handed."
+    assert _types(text, ("Twitter", label))["Twitter"] is EntityType.ORGANIZATION
+
+
+def test_a_one_word_name_that_begins_a_places_name_is_that_place_not_a_person():
+    text = "Spectators fled Terrigal Beach. The fireworks in Terrigal took a turn for the worst."
+    mentions = [Mention("Terrigal Beach", "GPE", text.index("Terrigal")), Mention("Terrigal", "PERSON", 49)]
+    assert {e.name: e.type for e in resolve(mentions, text)} == {
+        "Terrigal Beach": EntityType.LOCATION, "Terrigal": EntityType.LOCATION
+    }  # fmt: skip
+    person = "Michael Jordan toured the Jordan Valley. Jordan said it was beautiful."
+    mentions = [
+        Mention("Michael Jordan", "PERSON", 0),
+        Mention("Jordan Valley", "LOC", person.index("Jordan Valley")),
+        Mention("Jordan", "PERSON", person.rindex("Jordan")),
+    ]
+    types = {e.name: e.type for e in resolve(mentions, person)}
+    assert types["Michael Jordan"] is EntityType.PERSON and "Jordan" not in types, "a surname joins its person"

@@ -7,10 +7,12 @@ import warnings
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, Mention
+from services.processor.entities.appositions import described_names
+from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, RELATED_WEIGHT, Mention
 from services.processor.entities.names import titled_names
 from services.processor.entities.tables import missed_names
 from services.processor.entities.vocabulary import LABELS
+from services.processor.places import fold
 from services.processor.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
@@ -89,6 +91,29 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
     spans = entity_spans(doc, text)
     found = [Mention(name, label, start, weight(start)) for name, label, start, _ in spans if label in LABELS]
     covered = [(start, end) for _, label, start, end in spans if label in LABELS]  # a DATE over a name is wrong
-    for name, label, start in [*missed_names(text, covered), *titled_names(text, spans)]:
+    missed = [*missed_names(text, covered), *titled_names(text, spans), *described_names(text, covered)]
+    for name, label, start in missed:
         found.append(Mention(name, label, start, weight(start)))
     return found
+
+
+RELATED_SEPARATOR = " \n"  # between related headlines in the one text the model reads them from
+
+
+def related_mentions(related: Doc, story: list[Mention], at: int) -> list[Mention]:
+    """Names in the headlines of related stories the page links to (the doc of those headlines joined by
+    ``RELATED_SEPARATOR``), from the headlines that name something the story names too: a link to the same
+    story (``Iran, Kyrgyzstan transport goods via Bandar Abbas`` beside a story on both) gives its context, a
+    most-read list (``2 lions killed in Chile zoo`` beside a story on Cincinnati) does not."""
+    named = {fold(mention.text) for mention in story}
+    text = related.text
+    by_headline: dict[int, list[tuple[str, str]]] = {}
+    for name, label, start, _ in entity_spans(related, text):
+        if label in LABELS:
+            by_headline.setdefault(text.count(RELATED_SEPARATOR, 0, start), []).append((name, label))
+    return [
+        Mention(name, label, at, RELATED_WEIGHT)
+        for names in by_headline.values()
+        if any(fold(name) in named for name, _ in names)
+        for name, label in names
+    ]

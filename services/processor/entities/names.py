@@ -169,6 +169,15 @@ _SLASH_BEFORE = re.compile(r"\w[ \t]?/[ \t]?$")
 _SLASH_AFTER = re.compile(r"[ \t]?/[ \t]?[A-Za-z]")
 # After a credited name: the outlet's domain ending a byline line ("Daksha Rangan, CTVNews.ca").
 _CREDIT_AFTER = re.compile(r",[ \t]*[\w-]+\.(?:com|ca|org|net|news|co\.uk|com\.au)[ \t]*$", re.M)
+# A wire story's credit paragraph: who reported, edited or owns it, not whom it is about. "Associated Press
+# writers Colleen Long … contributed to this report.", "(Reporting by Will Dunham; Editing by Tom Brown)",
+# "Copyright 2018 The Associated Press. All rights reserved."
+_CREDIT_LINE = re.compile(
+    r"^[ \t(]*(?:(?:additional )?reporting by|editing by|writing by|compiled by|copyright\b|©)"
+    r"|\bcontributed (?:to this (?:report|story|article)|reporting)\b|\ball rights reserved\b",
+    re.IGNORECASE,
+)
+_CREDIT_LINE_CHARS = 400  # a credit is a short paragraph; a long one is the story's own text
 # A photo gallery's counter after the credit, then the next caption: "… in Croydon Ben Morgan 6/8 A police cordon".
 _GALLERY_COUNTER = re.compile(r"[ \t]+(\d{1,2})/(\d{1,2})[ \t]+[A-Z0-9]")
 
@@ -213,7 +222,7 @@ def _credit_in_brackets(text: str, mention: Mention) -> bool:
 
 def in_credit(text: str, mention: Mention) -> bool:
     """Whether the mention is a photo credit or a byline (a slash joins it to an agency, or a credit word
-    heads it on its line)."""
+    heads it on its line), or stands in a wire story's credit paragraph."""
     end = mention.start + len(mention.text)
     if _CREDIT_AFTER.match(text, end):
         return True
@@ -221,8 +230,11 @@ def in_credit(text: str, mention: Mention) -> bool:
         _SLASH_AFTER.match(text, end) or _SLASH_BEFORE.search(text, max(0, mention.start - 3), mention.start)
     ):
         return True
+    line = line_at(text, mention.start)
+    if len(line) <= _CREDIT_LINE_CHARS and _CREDIT_LINE.search(line):
+        return True
     counter = _GALLERY_COUNTER.match(text, end)
-    if counter and _a_gallery(line_at(text, end), counter.group(2)):
+    if counter and _a_gallery(line, counter.group(2)):
         return True
     line_start = text.rfind("\n", 0, mention.start) + 1
     return bool(_CREDIT_BEFORE.search(text, max(line_start, mention.start - 30), mention.start))

@@ -5,8 +5,10 @@
 2. **Clean** (``names``): photo credits and bylines go; titles, ``the``, possessives and agencies go; a title
    makes a person. Words the text also writes in lower case are dropped. Merges below compare clean names, so
    this comes first.
-3. **Type** (``retyping``): the context corrects the model — a one-word name with a score is a team, a place the
-   gazetteer knows is a place unless the text gives it to a person, a town in a sports story is its club.
+3. **Type** (``retyping``): the context corrects the model — the noun before a name (``research firm IDC``, ``the
+   village of Nabi Saleh``: ``appositions``) types it and every other mention of it, a one-word name with a score
+   is a team, a place the gazetteer knows is a place unless the text gives it to a person, a town in a sports
+   story is its club, a social platform is a company.
 4. **Group and merge** (``merging``): one group per folded name, then ``X of <place>`` → ``X``, acronym →
    expansion, surname → full name, two names of one GeoNames place → one, a party's everyday names → one.
    Surnames merge after acronyms so that an acronym's group is whole when a person's name is matched.

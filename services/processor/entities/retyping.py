@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schemas import EntityType
+from services.processor.entities.appositions import described_type
 from services.processor.entities.mention import Mention
 from services.processor.entities.tables import playing, venue
 from services.processor.entities.vocabulary import (
@@ -17,6 +18,7 @@ from services.processor.entities.vocabulary import (
     PARTY_SHORT_FORMS,
     PERSON_TITLES,
     PLACE_ENDINGS,
+    PLATFORMS,
     ROLE_NOUNS,
     SPORT_EVENT_ENDINGS,
     TITLES,
@@ -52,11 +54,10 @@ _WORK_BEFORE = re.compile(
 _WORD_BEFORE = re.compile(r"([A-Za-z-]+)\.?[ \t]+$")
 
 
-def an_event_or_work(name: str, text: str, mention: Mention, *, sport: bool) -> bool:
-    """Whether the name is an event, a competition, an award, a product or a work (``misc``), not the
-    organisation or person the model took it for: by how such names end (``Brazilian Grand Prix``, ``Six
-    Nations`` in a sports story, ``Oktoberfest``), by the award's name (``Oscars``), by the product's
-    spelling (``iPhone``), or by the noun before a title (``the film Kill Bill``)."""
+def an_event_or_work(name: str, *, sport: bool) -> bool:
+    """Whether the name is an event, a competition, an award or a product (``misc``), not the organisation or
+    person the model took it for: by how such names end (``Brazilian Grand Prix``, ``Six Nations`` in a sports
+    story, ``Oktoberfest``), by the award's name (``Oscars``), or by the product's spelling (``iPhone``)."""
     words = name.casefold().split()
     if words[-1] in EVENT_ENDINGS or (sport and len(words) > 1 and words[-1] in SPORT_EVENT_ENDINGS):
         return True
@@ -65,8 +66,12 @@ def an_event_or_work(name: str, text: str, mention: Mention, *, sport: bool) -> 
         return True
     if len(words) == 1 and len(single) > 6 and single.endswith("fest"):
         return True
-    if _PRODUCT_NAME.search(name):
-        return True
+    return bool(_PRODUCT_NAME.search(name))
+
+
+def a_titled_work(text: str, mention: Mention) -> bool:
+    """Whether a work's noun stands before the name (``the 2003 film Kill Bill``): a title, whatever its words
+    look like."""
     return bool(_WORK_BEFORE.search(text, max(0, mention.start - 32), mention.start))
 
 
@@ -121,6 +126,8 @@ class TypeContext:
     sport: bool
     persons: frozenset[str]  # names (and their last words) the text gives a person
     surnames: frozenset[str]  # last words of the persons' full names
+    described: dict[str, EntityType]  # names a noun before them types, for every mention
+    heads: dict[str, EntityType]  # first words of longer names, with the one type the model gave those names
 
     @classmethod
     def of(
@@ -139,7 +146,16 @@ class TypeContext:
             for _, (name, entity_type) in cleaned
             if entity_type is EntityType.PERSON and " " in name
         )
-        return cls(text, sport, persons, surnames)
+        described: dict[str, EntityType] = {}
+        for mention, (name, _) in cleaned:
+            if (kind := described_type(text, mention)) is not None:
+                described.setdefault(fold(name), kind)
+        head_types: dict[str, set[EntityType]] = {}
+        for _, (name, entity_type) in cleaned:
+            if " " in name:
+                head_types.setdefault(fold(name.split()[0]), set()).add(entity_type)
+        heads = {head: types.pop() for head, types in head_types.items() if len(types) == 1}
+        return cls(text, sport, persons, surnames, described, heads)
 
     def named_as_person(self, mention: Mention) -> bool:
         return after_a_role(self.text, mention) or before_a_post(self.text, mention)
@@ -147,16 +163,25 @@ class TypeContext:
     def type_of(self, mention: Mention, name: str, entity_type: EntityType) -> tuple[EntityType, bool]:
         """The mention's type here (``misc`` for events and works), and whether it is a club named after its
         town."""
+        if fold(name) in PLATFORMS:
+            return EntityType.ORGANIZATION, False  # "said on Twitter"
         # A name the text gives a person in full, or its surname: "Malcolm X", "Booker" beside "Cory Booker".
         named_person = fold(name) in self.surnames or (" " in name and fold(name) in self.persons)
-        if (
-            entity_type is not EntityType.LOCATION
-            and not named_person
-            and an_event_or_work(name, self.text, mention, sport=self.sport)
+        if entity_type is not EntityType.LOCATION and (
+            a_titled_work(self.text, mention) or (not named_person and an_event_or_work(name, sport=self.sport))
         ):
             return EntityType.MISC, False
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
             return EntityType.PERSON, False
+        if (here := described_type(self.text, mention)) is not None:
+            return here, False  # "case maker Olixar", "the port of Yeosu"
+        # Said of one mention, true of all; but a town named so elsewhere can still be its club where it plays
+        # ("the city of Chicago" … "Chicago ended the reign").
+        elsewhere = self.described.get(fold(name))
+        if elsewhere is EntityType.ORGANIZATION:
+            return elsewhere, False
+        if elsewhere is EntityType.LOCATION:
+            entity_type = elsewhere
         if a_party(name):
             return EntityType.ORGANIZATION, False
         if entity_type is not EntityType.LOCATION and a_named_place(name):
@@ -167,6 +192,8 @@ class TypeContext:
         one_word_person = entity_type is EntityType.PERSON and " " not in name and fold(name) not in self.surnames
         if one_word_person and playing(self.text, mention):
             entity_type = EntityType.ORGANIZATION  # one word with a score after it, nobody's surname: a team
+        if one_word_person and self.heads.get(fold(name)) is EntityType.LOCATION:
+            return EntityType.LOCATION, False  # the first word of a place's name: "Terrigal" and "Terrigal Beach"
         taken_for_person = entity_type is EntityType.PERSON and fold(name) not in self.persons
         if (taken_for_person or entity_type is EntityType.ORGANIZATION) and is_named_place(name):
             entity_type = EntityType.LOCATION  # a place the model took for a person or an organisation

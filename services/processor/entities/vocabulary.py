@@ -100,3 +100,26 @@ PARTY_NAMES = {
     "conservative party": "Conservative Party", "lib dem": "Liberal Democrats", "lib dems": "Liberal Democrats",
     "liberal democrats": "Liberal Democrats", "labour": "Labour Party", "labour party": "Labour Party",
 }  # fmt: skip
+# Nouns that introduce an organisation's name: "the newspaper Chosun Ilbo", "public broadcaster WDR", "research
+# firm IDC", "case maker Olixar", "retail group Metro". Not the nouns a person's name also follows ("publisher",
+# "operator", "investor").
+ORGANIZATION_NOUNS = {
+    "newspaper", "daily", "tabloid", "weekly", "magazine", "broadcaster", "network", "channel", "website",
+    "outlet", "firm", "company", "maker", "manufacturer", "carmaker", "automaker", "chipmaker",
+    "retailer", "supermarket", "chain", "carrier", "airline", "startup", "start-up", "conglomerate",
+    "bank", "lender", "insurer", "brand", "label", "group", "charity", "nonprofit", "non-profit",
+    "watchdog", "regulator", "band", "club", "party", "union", "broadcasters", "newspapers", "firms",
+    "companies", "banks", "airlines", "groups", "parties", "unions", "clubs", "bands",
+}  # fmt: skip
+# Nouns whose "of" introduces a place: "the village of Nabi Saleh", "the port of Yeosu".
+PLACE_NOUNS = {
+    "village", "town", "city", "port", "province", "region", "state", "island", "district", "county", "suburb",
+    "neighbourhood", "neighborhood", "municipality", "township", "enclave", "governorate", "prefecture",
+    "hamlet", "borough", "capital", "villages", "towns", "cities", "provinces", "islands",
+}  # fmt: skip
+# Social platforms, which stories name as where someone spoke ("said on Twitter"): companies, so organisations,
+# though the model reads them as persons, works or products.
+PLATFORMS = {
+    "twitter", "facebook", "instagram", "youtube", "tiktok", "snapchat", "whatsapp", "telegram", "linkedin",
+    "reddit", "weibo", "wechat", "pinterest", "tumblr", "twitch", "bluesky", "mastodon",
+}  # fmt: skip
