@@ -286,3 +286,22 @@ def test_a_one_word_name_that_begins_a_places_name_is_that_place_not_a_person():
     ]
     types = {e.name: e.type for e in resolve(mentions, person)}
     assert types["Michael Jordan"] is EntityType.PERSON and "Jordan" not in types, "a surname joins its person"
+
+
+def test_in_a_title_case_line_a_span_ends_where_the_text_writes_its_next_word_in_lower_case():
+    text = (
+        "South Korea Seizes Ship Suspected Of Oil Transfers\n\n"
+        "Officials seized a ship suspected of oil transfers. The National Bank of Poland and the bank's owners agreed."
+    )
+    headline = [Mention("South Korea Seizes Ship Suspected", "GPE", 0), Mention("Oil Transfers", "ORG", 37)]
+    assert text[37:50] == "Oil Transfers"
+    names = {entity.name for entity in resolve(headline, text)}
+    assert names == {"South Korea"}, "seizes (seized), ship, suspected, oil and transfers are words of its sentences"
+    prose = [Mention("National Bank of Poland", "ORG", text.index("National"))]
+    assert [entity.name for entity in resolve(prose, text)] == ["National Bank of Poland"], "in prose all stay"
+    shouted = "Soccer - National Bank of Poland Cuts Rates\n\nThe bank cuts rates again, it said."
+    spans = [Mention("National Bank of Poland Cuts Rates", "ORG", 9)]
+    assert [entity.name for entity in resolve(spans, shouted)] == ["National Bank of Poland"], "a head word stays"
+    lineup = "Ireland: G. Murphy, R. Best, N. Best, S. Best\n\nThey were the best side on the day."
+    players = [Mention("N. Best", "PERSON", lineup.index("N. Best"))]
+    assert [entity.name for entity in resolve(players, lineup)] == ["N. Best"], "a surname after an initial stays"

@@ -151,6 +151,52 @@ def common_words(text: str) -> set[str]:
     return set(re.findall(r"(?<![\w'-])[a-z][a-z'-]+", _ADDRESS.sub(" ", text)))
 
 
+def _forms(word: str) -> set[str]:
+    """A word and its stem without a plural's, a past's or a participle's ending: "seizes" meets "seized"."""
+    word = word.lower()
+    stems = {word}
+    for ending in ("s", "es", "ed", "d", "ing"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            stems.add(word[: -len(ending)])
+    return stems
+
+
+_NAME_JOINERS = {"of", "the", "and", "for", "de", "da", "del", "la", "le", "von", "van", "al", "bin", "&"}
+
+
+def stems_of(words: set[str]) -> set[str]:
+    """Every form ``_forms`` gives of the words, for ``trim_title_case``."""
+    return {stem for word in words for stem in _forms(word)}
+
+
+def trim_title_case(mention: Mention, text: str, lower_case_stems: set[str]) -> list[Mention]:
+    """A span on a line in title case (a headline, a shouted line recased) ends before the first word the text
+    writes in lower case elsewhere, and starts after any such: there capitals do not tell where a name ends
+    (``South Korea Seizes Ship`` → ``South Korea``, ``Bitcoin Slumps`` → ``Bitcoin``; ``Month Low`` → nothing),
+    but not at an organisation's head word (``National Bank of Poland``). In prose all words stay."""
+    words = mention.text.split()
+    if len(words) < 2 or not _title_cased(line_at(text, mention.start)):
+        return [mention]
+
+    def common(index: int) -> bool:
+        """Not a name's own noun ("National Bank of Poland"), nor a surname after an initial ("N. Best")."""
+        folded = words[index].strip(_EDGE_MARKS).lower()
+        after_initial = index > 0 and re.fullmatch(r"[A-Z]\.", words[index - 1]) is not None
+        return not after_initial and folded not in _NAME_JOINERS | ORG_HEADS and bool(_forms(folded) & lower_case_stems)
+
+    first = next((i for i in range(len(words)) if not common(i)), len(words))
+    last = next((i for i in range(first + 1, len(words)) if common(i)), len(words))
+    kept = words[first:last]
+    while kept and kept[-1].lower() in _NAME_JOINERS:
+        kept.pop()
+    if not kept:
+        return []
+    if kept == words:
+        return [mention]
+    start = mention.text.index(kept[0]) if first else 0
+    return [Mention(" ".join(kept), mention.label, mention.start + start, mention.weight)]
+
+
 def a_common_word(name: str, lower_case: set[str]) -> bool:
     """One capitalised word (not an acronym) that the text also writes in lower case."""
     return " " not in name and not name.isupper() and name.lower() in lower_case

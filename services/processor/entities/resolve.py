@@ -42,6 +42,8 @@ from services.processor.entities.names import (
     named_in_a_sentence,
     split_joined,
     split_trailing_person,
+    stems_of,
+    trim_title_case,
     with_month_surname,
 )
 from services.processor.entities.retyping import TypeContext
@@ -75,13 +77,15 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, s
 def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention, tuple[str, EntityType]]]:
     """Passes 1 and 2: each mention split, trimmed and cleaned, with its clean name and the type it gives."""
     lower_case = common_words(text)
+    lower_case_stems = stems_of(lower_case)
     return [
         (mention, cleaned)
         for mention in (
             part
             for whole in mentions
             for name in split_joined(whole)
-            for part in split_trailing_person(with_month_surname(trim_figures(name, text), text))
+            for trimmed in trim_title_case(name, text, lower_case_stems)
+            for part in split_trailing_person(with_month_surname(trim_figures(trimmed, text), text))
         )
         if not in_credit(text, mention)
         and (cleaned := _cleaned(mention, text)) is not None
