@@ -8,6 +8,7 @@ import pytest
 from schemas import EntityType
 from services.processor.entities import Mention, clean_name, resolve
 from services.processor.entities.appositions import described_names
+from services.processor.entities.model import platform_names
 from services.processor.entities.names import titled_names
 
 
@@ -305,3 +306,21 @@ def test_in_a_title_case_line_a_span_ends_where_the_text_writes_its_next_word_in
     lineup = "Ireland: G. Murphy, R. Best, N. Best, S. Best\n\nThey were the best side on the day."
     players = [Mention("N. Best", "PERSON", lineup.index("N. Best"))]
     assert [entity.name for entity in resolve(players, lineup)] == ["N. Best"], "a surname after an initial stays"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("Manchester City", EntityType.ORGANIZATION), ("Leeds United", EntityType.ORGANIZATION),
+     ("Mexico City", EntityType.LOCATION)],  # the gazetteer's own place
+)  # fmt: skip
+def test_a_towns_name_with_a_clubs_ending_is_the_club_in_any_story(name, expected):
+    text = f"Fans sang as {name} lost on Saturday."
+    assert _types(text, (name, "GPE"))[name] is expected
+
+
+def test_social_platforms_the_model_missed_are_found_but_not_in_links_handles_or_calls_to_follow():
+    text = "The comic announced the split on Twitter: pic.twitter.com/x #Facebook @Instagram"
+    assert platform_names(text, []) == [("Twitter", "ORG", text.index("Twitter"))]
+    furniture = "She spoke on Monday.\n\nFollow us on Facebook, on Twitter @BBCNewsEnts, or on Instagram."
+    mentions = [Mention(name, "ORG", start) for name, _, start in platform_names(furniture, [])]
+    assert len(mentions) == 3 and resolve(mentions, furniture) == [], "the page's call to follow it is no story"

@@ -11,7 +11,7 @@ from services.processor.entities.appositions import described_names
 from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, RELATED_WEIGHT, Mention
 from services.processor.entities.names import titled_names
 from services.processor.entities.tables import missed_names
-from services.processor.entities.vocabulary import LABELS
+from services.processor.entities.vocabulary import LABELS, PLATFORMS
 from services.processor.places import fold
 from services.processor.settings import DEFAULT_MODEL
 
@@ -91,10 +91,29 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
     spans = entity_spans(doc, text)
     found = [Mention(name, label, start, weight(start)) for name, label, start, _ in spans if label in LABELS]
     covered = [(start, end) for _, label, start, end in spans if label in LABELS]  # a DATE over a name is wrong
-    missed = [*missed_names(text, covered), *titled_names(text, spans), *described_names(text, covered)]
+    missed = [
+        *missed_names(text, covered),
+        *titled_names(text, spans),
+        *described_names(text, covered),
+        *platform_names(text, covered),
+    ]
     for name, label, start in missed:
         found.append(Mention(name, label, start, weight(start)))
     return found
+
+
+# Social platforms by name, not inside a link, a handle or a hashtag ("pic.twitter.com", "@Twitter", "#Facebook").
+_PLATFORM = re.compile(r"(?<![\w@#./-])(?:" + "|".join(sorted(PLATFORMS)) + r")\b(?![.-]\w)", re.IGNORECASE)
+
+
+def platform_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, str, int]]:
+    """(text, "ORG", start) of social platforms the model did not tag ("announced the split on Twitter:"):
+    a few names written one way, none a common word."""
+    return [
+        (match.group(), "ORG", match.start())
+        for match in _PLATFORM.finditer(text)
+        if match.group()[0].isupper() and not any(begin <= match.start() < end for begin, end in covered)
+    ]
 
 
 RELATED_SEPARATOR = " \n"  # between related headlines in the one text the model reads them from

@@ -228,6 +228,19 @@ _CREDIT_LINE_CHARS = 400  # a credit is a short paragraph; a long one is the sto
 _GALLERY_COUNTER = re.compile(r"[ \t]+(\d{1,2})/(\d{1,2})[ \t]+[A-Z0-9]")
 
 
+# The page asking its reader to follow or share it: "Follow us on Facebook, on Twitter @BBCNewsEnts, or on
+# Instagram", "Share this story on Twitter". From the sentence's start to the name.
+_CALL_TO_ACTION = re.compile(
+    r"\b(?:(?:follow|join|find|like|connect with|contact)[ \t]+us|share[ \t]+(?:this|it|on))\b", re.I
+)
+
+
+def in_call_to_action(text: str, mention: Mention) -> bool:
+    """Whether the mention stands in the page's call to follow or share it, not in the story."""
+    sentence_start = max(text.rfind(".", 0, mention.start), text.rfind("\n", 0, mention.start)) + 1
+    return _CALL_TO_ACTION.search(text, sentence_start, mention.start) is not None
+
+
 # Where an agency's name is its credit, not a name in the story: "(Reuters)", "(AFP, dpa)", "Reuters -" heading
 # a line, "© AFP".
 _LINE_HEAD_CREDIT = re.compile(r"\s*[-–—:|]")

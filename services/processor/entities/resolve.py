@@ -38,6 +38,7 @@ from services.processor.entities.names import (
     a_common_word,
     clean_name,
     common_words,
+    in_call_to_action,
     in_credit,
     named_in_a_sentence,
     split_joined,
@@ -88,6 +89,7 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
             for part in split_trailing_person(with_month_surname(trim_figures(trimmed, text), text))
         )
         if not in_credit(text, mention)
+        and not in_call_to_action(text, mention)
         and (cleaned := _cleaned(mention, text)) is not None
         and not a_common_word(cleaned[0], lower_case)
     ]

@@ -13,6 +13,7 @@ from services.processor.entities.mention import Mention
 from services.processor.entities.tables import playing, venue
 from services.processor.entities.vocabulary import (
     AWARDS,
+    CLUB_ENDINGS,
     EVENT_ENDINGS,
     ORG_HEADS,
     PARTY_SHORT_FORMS,
@@ -102,6 +103,12 @@ def a_party(name: str) -> bool:
     return folded in PARTY_SHORT_FORMS or (" " in folded and folded.split()[-1] in PARTY_SHORT_FORMS - {"labour"})
 
 
+def a_club(name: str) -> bool:
+    """A town's name and a club's ending, the whole no place: "Manchester City", "Stoke City", "Leeds United"."""
+    town, _, ending = name.rpartition(" ")
+    return ending.lower() in CLUB_ENDINGS and is_place(town) and not is_place(name)
+
+
 def a_named_place(name: str) -> bool:
     """A street, station or landmark by how its name ends: "Beckenham Junction", "Reeves Corner"."""
     words = name.split()
@@ -182,7 +189,7 @@ class TypeContext:
             return elsewhere, False
         if elsewhere is EntityType.LOCATION:
             entity_type = elsewhere
-        if a_party(name):
+        if a_party(name) or a_club(name):
             return EntityType.ORGANIZATION, False
         if entity_type is not EntityType.LOCATION and a_named_place(name):
             entity_type = EntityType.LOCATION

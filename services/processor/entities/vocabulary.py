@@ -123,3 +123,8 @@ PLATFORMS = {
     "twitter", "facebook", "instagram", "youtube", "tiktok", "snapchat", "whatsapp", "telegram", "linkedin",
     "reddit", "weibo", "wechat", "pinterest", "tumblr", "twitch", "bluesky", "mastodon",
 }  # fmt: skip
+# Words a club's name puts after its town's: "Manchester City", "Leeds United", "Bristol Rovers" (not "Mexico City",
+# which the gazetteer knows as a place, nor "County": "Orange County" is one).
+CLUB_ENDINGS = {
+    "city", "united", "rovers", "athletic", "wanderers", "albion", "hotspur", "rangers", "fc", "afc", "town",
+}  # fmt: skip
