@@ -171,9 +171,9 @@ def stems_of(words: set[str]) -> set[str]:
 
 def trim_title_case(mention: Mention, text: str, lower_case_stems: set[str]) -> list[Mention]:
     """A span on a line in title case (a headline, a shouted line recased) ends before the first word the text
-    writes in lower case elsewhere, and starts after any such: there capitals do not tell where a name ends
-    (``South Korea Seizes Ship`` → ``South Korea``, ``Bitcoin Slumps`` → ``Bitcoin``; ``Month Low`` → nothing),
-    but not at an organisation's head word (``National Bank of Poland``). In prose all words stay."""
+    writes in lower case elsewhere, and one that starts with such a word is none: there capitals do not tell
+    where a name ends (``South Korea Seizes Ship`` → ``South Korea``; ``Bitcoin Slumps`` beside "bitcoin" →
+    nothing), but an organisation's head word is its own (``National Bank of Poland``). In prose all stay."""
     words = mention.text.split()
     if len(words) < 2 or not _title_cased(line_at(text, mention.start)):
         return [mention]
@@ -184,17 +184,15 @@ def trim_title_case(mention: Mention, text: str, lower_case_stems: set[str]) -> 
         after_initial = index > 0 and re.fullmatch(r"[A-Z]\.", words[index - 1]) is not None
         return not after_initial and folded not in _NAME_JOINERS | ORG_HEADS and bool(_forms(folded) & lower_case_stems)
 
-    first = next((i for i in range(len(words)) if not common(i)), len(words))
-    last = next((i for i in range(first + 1, len(words)) if common(i)), len(words))
-    kept = words[first:last]
+    if common(0):
+        return []  # "Bitcoin Slumps", "Tranquilizing Harambe": a sentence's words from the start, no name
+    last = next((i for i in range(1, len(words)) if common(i)), len(words))
+    kept = words[:last]
     while kept and kept[-1].lower() in _NAME_JOINERS:
         kept.pop()
-    if not kept:
-        return []
     if kept == words:
         return [mention]
-    start = mention.text.index(kept[0]) if first else 0
-    return [Mention(" ".join(kept), mention.label, mention.start + start, mention.weight)]
+    return [Mention(" ".join(kept), mention.label, mention.start, mention.weight)]
 
 
 def a_common_word(name: str, lower_case: set[str]) -> bool:
