@@ -96,6 +96,9 @@ _FORM_PHRASE = re.compile(
     r"terms of (?:use|service)|unsubscribe|register with)\b",
     re.IGNORECASE,
 )
+# A publisher's notice of its rights ("Copyright © 2018 NPR. All rights reserved."), among the last paragraphs.
+_RIGHTS_NOTICE = re.compile(r"^(?:copyright[ \t]*(?:©|\(c\))?|©)[ \t]*\d{4}\b|\ball rights reserved\b", re.IGNORECASE)
+_NOTICE_WITHIN = 3
 _BULLETS = ("- ", "• ", "* ")
 _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _STRAIGHTEN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -212,6 +215,11 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             related.extend(trailer + [p.text for p in paragraphs[index + 1 :]])
             paragraphs = paragraphs[:index]
             break
+    # The publisher's legal notice closing the page, and whatever fine print follows it.
+    notice = next((i for i in range(max(1, len(paragraphs) - _NOTICE_WITHIN), len(paragraphs))
+                   if _RIGHTS_NOTICE.search(paragraphs[i].text)), None)  # fmt: skip
+    if notice is not None:
+        paragraphs = paragraphs[:notice]
     tail: list[str] = []
     while len(paragraphs) > 1 and paragraphs[-1].gap_before >= 2 and _headline_like(paragraphs[-1].text):
         tail.insert(0, paragraphs.pop().text)

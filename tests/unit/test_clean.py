@@ -180,3 +180,14 @@ def test_a_read_more_link_inside_the_text_is_a_related_headline_not_the_story():
     parts = strip_wire_boilerplate(text)
     assert parts.body == "The zoo closed.\n\nKeepers said it was calm."
     assert parts.related_headlines == ["2 lions killed in Chile zoo as they maul man"]
+
+
+def test_the_publishers_rights_notice_and_the_fine_print_after_it_are_not_the_story():
+    story = "The flight landed in 2017.\n\nCopyright lawyers said the case was new."
+    notice = (
+        "Copyright © 2018 NPR. All rights reserved. Visit our website terms of use.\n\n"
+        "NPR transcripts are created on a rush deadline by Verb8tm, Inc., an NPR contractor."
+    )
+    assert strip_wire_boilerplate(f"{story}\n\n{notice}").body == story, "a story's own 'Copyright …' stays"
+    wire = "Snow kept falling.\n\nCopyright 2017 The Associated Press. This material may not be published."
+    assert strip_wire_boilerplate(wire).body == "Snow kept falling."
