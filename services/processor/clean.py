@@ -99,6 +99,13 @@ _FORM_PHRASE = re.compile(
 # A publisher's notice of its rights ("Copyright © 2018 NPR. All rights reserved."), among the last paragraphs.
 _RIGHTS_NOTICE = re.compile(r"^(?:copyright[ \t]*(?:©|\(c\))?|©)[ \t]*\d{4}\b|\ball rights reserved\b", re.IGNORECASE)
 _NOTICE_WITHIN = 3
+# A picture agency's credit glued to the caption or paragraph it heads: "Getty Images The Brazilian is retiring",
+# "Reuters Every 29.5 days", "AFP Police made arrests". Only names that are never a sentence's subject before a
+# capital ("EPA Administrator …" is the US agency).
+_GLUED_PHOTO_CREDIT = re.compile(
+    r"^(?:Getty Images|AFP|Reuters|PA|Shutterstock|Alamy|WireImage|Rex Features)(?:/(?:Getty Images|AFP|Reuters))?"
+    r"[ \t]+(?=[A-Z])"
+)
 _BULLETS = ("- ", "• ", "* ")
 _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 _STRAIGHTEN = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
@@ -237,6 +244,7 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             continue
         if index == 0:
             dateline, line = parse_dateline(line)
+        line = _GLUED_PHOTO_CREDIT.sub("", line)
         glued = _GLUED_PREFIX.match(line)
         if glued:
             line = _ATTRIBUTION.sub("", line[glued.end() :])

@@ -191,3 +191,11 @@ def test_the_publishers_rights_notice_and_the_fine_print_after_it_are_not_the_st
     assert strip_wire_boilerplate(f"{story}\n\n{notice}").body == story, "a story's own 'Copyright …' stays"
     wire = "Snow kept falling.\n\nCopyright 2017 The Associated Press. This material may not be published."
     assert strip_wire_boilerplate(wire).body == "Snow kept falling."
+
+
+def test_a_picture_agencys_credit_glued_to_its_caption_is_not_the_story():
+    text = "Getty Images The Brazilian is retiring from F1.\n\nReuters Every 29.5 days, we see the full moon."
+    expected = "The Brazilian is retiring from F1.\n\nEvery 29.5 days, we see the full moon."
+    assert strip_wire_boilerplate(text).body == expected
+    story = "Reuters reported the deal on Monday.\n\nEPA Administrator Scott Pruitt said it would stand."
+    assert strip_wire_boilerplate(story).body == story, "an agency as the subject, the US EPA: both stay"
