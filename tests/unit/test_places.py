@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from schemas import EntityType
+from services.processor.entities import Mention, resolve
 from services.processor.places import is_named_place, is_place, locate
 
 
@@ -48,3 +50,12 @@ def test_one_place_has_one_geonames_id_under_all_its_everyday_names():
 def test_an_alternate_spelling_of_a_city_is_not_evidence_enough_to_retype_a_name():
     assert is_place("Google") and not is_named_place("Google"), "a city's alternate names hold brands"
     assert is_named_place("Bishkek") and is_named_place("Britain") and is_named_place("Wisconsin")
+
+
+def test_the_aps_state_abbreviations_are_their_states_and_keep_their_full_stop():
+    assert locate("Calif.").name == "California" and locate("Pa.").name == "Pennsylvania"
+    assert locate("Wash.").name == "Washington" and not locate("Wash.").is_country  # the state, not the capital
+    text = "Snow fell in Erie, Pa., and across Pennsylvania on Monday."
+    mentions = [Mention("Pa.", "GPE", text.index("Pa.")), Mention("Pennsylvania", "GPE", text.index("Penn"))]
+    (state,) = [entity for entity in resolve(mentions, text) if entity.type is EntityType.LOCATION]
+    assert (state.name, state.aliases) == ("Pennsylvania", ["Pa."])

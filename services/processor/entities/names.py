@@ -17,10 +17,14 @@ from services.processor.entities.vocabulary import (
     ROLE_NOUNS,
     TITLES,
 )
-from services.processor.places import fold, is_place
+from services.processor.places import US_STATE_ABBREVIATIONS, fold, is_place
 
 _INITIALISM_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
-_ABBREVIATION_END = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Bros|Jr|Sr|Cos|Mfg|Assn|Dept)\.$")
+_ABBREVIATION_END = re.compile(
+    r"\b(?:Corp|Inc|Co|Ltd|Bros|Jr|Sr|Cos|Mfg|Assn|Dept|"
+    + "|".join(abbreviation[:-1] for abbreviation in US_STATE_ABBREVIATIONS if "." not in abbreviation[:-1])
+    + r")\.$"
+)
 
 
 # What never stands inside one name: a line break, a spaced dash ("Soccer - Shearer", "Romania - Cosmin
