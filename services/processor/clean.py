@@ -2,7 +2,8 @@
 
 Extraction (HTML → text and metadata), Unicode and whitespace normalisation, then the wire-story
 rules: dateline, agency prefixes glued to the text, ``Related News:`` lines, ``Read More:`` trailers and
-headline lists, stray view counters.
+headline lists, stray view counters, teaser strips and sign-up forms, picture credits glued to captions, and
+the publisher's rights notice closing the page.
 """
 
 from __future__ import annotations
@@ -97,14 +98,16 @@ _FORM_PHRASE = re.compile(
     re.IGNORECASE,
 )
 # A publisher's notice of its rights ("Copyright © 2018 NPR. All rights reserved."), among the last paragraphs.
-_RIGHTS_NOTICE = re.compile(r"^(?:copyright[ \t]*(?:©|\(c\))?|©)[ \t]*\d{4}\b|\ball rights reserved\b", re.IGNORECASE)
-_NOTICE_WITHIN = 3
+_RIGHTS_NOTICE = re.compile(r"^(?:copyright[ \t]*(?:©|\(c\))?|©)[ \t]*\d{4}\b", re.IGNORECASE)
+_RIGHTS_RESERVED = re.compile(r"\ball rights reserved\b|\bmay not be (?:published|reproduced)\b", re.IGNORECASE)
+_NOTICE_WITHIN, _NOTICE_CHARS = 3, 400
 # A picture agency's credit glued to the caption or paragraph it heads: "Getty Images The Brazilian is retiring",
-# "Reuters Every 29.5 days", "AFP Police made arrests". Only names that are never a sentence's subject before a
-# capital ("EPA Administrator …" is the US agency).
+# "Reuters Every 29.5 days", "AFP Police made arrests"; not the agency's own names and posts ("Reuters Institute",
+# "Getty Images CEO Craig Peters", "PA Media"), nor EPA, which is also the US agency.
 _GLUED_PHOTO_CREDIT = re.compile(
     r"^(?:Getty Images|AFP|Reuters|PA|Shutterstock|Alamy|WireImage|Rex Features)(?:/(?:Getty Images|AFP|Reuters))?"
-    r"[ \t]+(?=[A-Z])"
+    r"[ \t]+(?=[A-Z])(?!(?:Institute|Media|CEO|Chief|Editor|Breakingviews|Graphics|Images|Photo|Pictures|Foundation|"
+    r"Group|News|Television|TV|Plus|Holdings|Agency|Wire|Connect)\b)"
 )
 _BULLETS = ("- ", "• ", "* ")
 _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
@@ -192,6 +195,14 @@ _FORM_ONLY = {"sign up", "enter your email", "enter your e-mail", "invalid email
               "not a robot", "please enter an email", "email address is invalid"}  # fmt: skip
 
 
+def _rights_notice(paragraph: str, *, last: bool) -> bool:
+    """A short paragraph that reserves the publisher's rights, or the last one stating its copyright: not
+    "Copyright 2019 reforms were meant to help artists, Voss said." before the story's last paragraph."""
+    if len(paragraph) > _NOTICE_CHARS:
+        return False
+    return bool(_RIGHTS_RESERVED.search(paragraph) or (last and _RIGHTS_NOTICE.match(paragraph)))
+
+
 def _read_more_link(paragraph: str) -> re.Match[str] | None:
     link = _READ_MORE_LINK.match(paragraph)
     return link if link and len(link.group("rest").split()) <= 25 else None
@@ -224,7 +235,7 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             break
     # The publisher's legal notice closing the page, and whatever fine print follows it.
     notice = next((i for i in range(max(1, len(paragraphs) - _NOTICE_WITHIN), len(paragraphs))
-                   if _RIGHTS_NOTICE.search(paragraphs[i].text)), None)  # fmt: skip
+                   if _rights_notice(paragraphs[i].text, last=i == len(paragraphs) - 1)), None)  # fmt: skip
     if notice is not None:
         paragraphs = paragraphs[:notice]
     tail: list[str] = []

@@ -199,3 +199,10 @@ def test_a_picture_agencys_credit_glued_to_its_caption_is_not_the_story():
     assert strip_wire_boilerplate(text).body == expected
     story = "Reuters reported the deal on Monday.\n\nEPA Administrator Scott Pruitt said it would stand."
     assert strip_wire_boilerplate(story).body == story, "an agency as the subject, the US EPA: both stay"
+
+
+def test_a_storys_own_copyright_sentence_and_an_agencys_own_names_stay():
+    story = "Artists protested.\n\nCopyright 2019 reforms were meant to help artists, Voss said.\n\nThe vote is in May."
+    assert strip_wire_boilerplate(story).body == story
+    ceo = "Getty Images CEO Craig Peters said sales rose.\n\nReuters Institute research found trust fell."
+    assert strip_wire_boilerplate(ceo).body == ceo

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from schemas import EntityType
-from services.processor.entities import Mention, clean_name, resolve
+from services.processor.entities import RELATED_WEIGHT, Mention, clean_name, resolve
 from services.processor.entities.appositions import described_names
 from services.processor.entities.model import platform_names
 from services.processor.entities.names import titled_names
@@ -200,8 +200,8 @@ def test_a_work_noun_makes_a_title_misc_even_when_the_model_took_it_for_a_person
 @pytest.mark.parametrize(
     ("text", "span", "label", "expected"),
     [
-        ("The newspaper Chosun Ilbo reported the seizure.", "Chosun Ilbo", "PERSON", EntityType.ORGANIZATION),
-        ("The pictures, from case maker Olixar, leaked.", "Olixar", "PERSON", EntityType.ORGANIZATION),
+        ("The newspaper Chosun Ilbo reported the seizure.", "Chosun Ilbo", "GPE", EntityType.ORGANIZATION),
+        ("The pictures, from case maker Olixar, leaked.", "Olixar", "NORP", EntityType.ORGANIZATION),
         ("It belongs to the Swiss shipping company SCYLLA.", "SCYLLA", "GPE", EntityType.ORGANIZATION),
         ("It happened in the West Bank village of Nabi Saleh.", "Nabi Saleh", "PERSON", EntityType.LOCATION),
         ("The tanker was seized in the port of Yeosu.", "Yeosu", "NORP", EntityType.LOCATION),
@@ -213,7 +213,7 @@ def test_the_noun_before_a_name_says_what_it_is(text, span, label, expected):
 
 def test_what_a_noun_says_of_one_mention_holds_for_every_mention_but_a_town_is_still_its_club():
     paper = "The newspaper Chosun Ilbo reported it.\n\nChosun Ilbo said the ship was Chinese. Chosun Ilbo added more."
-    mentions = [Mention("Chosun Ilbo", "PERSON", start) for start in (14, 40, 79)]
+    mentions = [Mention("Chosun Ilbo", label, start) for label, start in (("GPE", 14), ("GPE", 40), ("PERSON", 79))]
     assert all(paper[mention.start : mention.start + 11] == "Chosun Ilbo" for mention in mentions)
     assert [(e.name, e.type, e.mentions) for e in resolve(mentions, paper)] == [
         ("Chosun Ilbo", EntityType.ORGANIZATION, 3)
@@ -222,6 +222,12 @@ def test_what_a_noun_says_of_one_mention_holds_for_every_mention_but_a_town_is_s
     mentions = [Mention("Chicago", "GPE", team.index("Chicago")), Mention("Chicago", "GPE", team.rindex("Chicago"))]
     types = sorted(e.type.value for e in resolve(mentions, team, sport=True) if e.name == "Chicago")
     assert types == ["location", "organization"], "the city named as a city, and its club that ended a reign"
+
+
+def test_a_noun_heading_a_clause_does_not_make_an_organisation_of_the_models_person():
+    text = "Neymar scored twice.\n\nThe club Neymar joined in 2017 paid a record fee for him."
+    mentions = [Mention("Neymar", "PERSON", 0), Mention("Neymar", "PERSON", text.rindex("Neymar"))]
+    assert {e.name: e.type for e in resolve(mentions, text)} == {"Neymar": EntityType.PERSON}
 
 
 @pytest.mark.parametrize(
@@ -330,3 +336,15 @@ def test_a_span_on_a_title_case_line_that_starts_with_a_sentences_word_is_no_nam
     text = "Experts Say Tranquilizing Harambe Would Not Work\n\nVets said tranquilizing the gorilla takes minutes."
     spans = [Mention("Tranquilizing Harambe", "PERSON", text.index("Tranquilizing"))]
     assert resolve(spans, text) == []
+
+
+def test_rules_that_read_a_names_line_leave_related_headlines_and_ordinary_sentences_alone():
+    text = "Iran and Kyrgyzstan met.\n\n(Reporting by Will Dunham; Editing by Tom Brown)"
+    related = Mention("Bandar Abbas", "GPE", len(text), RELATED_WEIGHT)  # placed after the text
+    assert "Bandar Abbas" in {e.name for e in resolve([related], text)}, "the last line's credit is not its"
+    share = "The US agreed to share this intelligence with Israel."
+    assert _types(share, ("Israel", "GPE")) == {"Israel": EntityType.LOCATION}, "no call to follow the page"
+    headline = "New Zealand Wins The Cup Again\n\nNew Zealand won the cup, a new record."
+    assert _types(headline, ("New Zealand", "GPE")) == {"New Zealand": EntityType.LOCATION}, "written so in prose"
+    assert clean_name("Ole Miss.", EntityType.ORGANIZATION) == ("Ole Miss", EntityType.ORGANIZATION)
+    assert clean_name("Calif.", EntityType.LOCATION) == ("Calif.", EntityType.LOCATION)

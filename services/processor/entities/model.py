@@ -97,8 +97,11 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
         *described_names(text, covered),
         *platform_names(text, covered),
     ]
+    starts = set()
     for name, label, start in missed:
-        found.append(Mention(name, label, start, weight(start)))
+        if start not in starts:  # one finder each: "social network Facebook" is a noun's and a platform's
+            starts.add(start)
+            found.append(Mention(name, label, start, weight(start)))
     return found
 
 

@@ -14,17 +14,14 @@ from services.processor.entities.vocabulary import (
     LABELS,
     ORG_HEADS,
     PERSON_TITLES,
+    PLATFORMS,
     ROLE_NOUNS,
     TITLES,
 )
 from services.processor.places import US_STATE_ABBREVIATIONS, fold, is_place
 
 _INITIALISM_END = re.compile(r"(?<![\w.])(?:[A-Za-z]\.){2,}$")
-_ABBREVIATION_END = re.compile(
-    r"\b(?:Corp|Inc|Co|Ltd|Bros|Jr|Sr|Cos|Mfg|Assn|Dept|"
-    + "|".join(abbreviation[:-1] for abbreviation in US_STATE_ABBREVIATIONS if "." not in abbreviation[:-1])
-    + r")\.$"
-)
+_ABBREVIATION_END = re.compile(r"\b(?:Corp|Inc|Co|Ltd|Bros|Jr|Sr|Cos|Mfg|Assn|Dept)\.$")
 
 
 # What never stands inside one name: a line break, a spaced dash ("Soccer - Shearer", "Romania - Cosmin
@@ -94,7 +91,8 @@ def clean_name(text: str, entity_type: EntityType, *, agency: bool = False) -> t
     if _LINK_OR_HANDLE.search(text) or (entity_type is EntityType.PERSON and "/" in text):
         return None  # a link, a handle, or a photo credit ("Steve Parsons/PA"): none names someone in the story
     words = " ".join(text.replace("\u00a0", " ").split()).strip(_EDGE_MARKS).split(" ")
-    if _INITIALISM_END.search(text.rstrip(_EDGE_MARKS.replace(".", ""))) or _ABBREVIATION_END.search(text):
+    state = text.strip() in US_STATE_ABBREVIATIONS  # "Calif.", as a whole name: not "Ole Miss." ending a sentence
+    if _INITIALISM_END.search(text.rstrip(_EDGE_MARKS.replace(".", ""))) or _ABBREVIATION_END.search(text) or state:
         words[-1] += "."  # "U.S." and "First Albany Corp." keep their last full stop: it is part of the name
     elif entity_type is EntityType.PERSON and len(words) > 1 and _LAST_INITIAL.search(text):
         words[-1] += "."  # "Hussein K.", "Sheila E.": an initial for a surname keeps its full stop
@@ -156,11 +154,12 @@ def common_words(text: str) -> set[str]:
 
 
 def _forms(word: str) -> set[str]:
-    """A word and its stem without a plural's, a past's or a participle's ending: "seizes" meets "seized"."""
+    """A word and its stem without a plural's, a past's or a participle's ending, where five letters or more are
+    left: "seizes" meets "seized", but "Wells" is no "well" nor "Times" "time"."""
     word = word.lower()
     stems = {word}
     for ending in ("s", "es", "ed", "d", "ing"):
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
+        if word.endswith(ending) and len(word) - len(ending) >= 5:
             stems.add(word[: -len(ending)])
     return stems
 
@@ -177,10 +176,14 @@ def trim_title_case(mention: Mention, text: str, lower_case_stems: set[str]) -> 
     """A span on a line in title case (a headline, a shouted line recased) ends before the first word the text
     writes in lower case elsewhere, and one that starts with such a word is none: there capitals do not tell
     where a name ends (``South Korea Seizes Ship`` → ``South Korea``; ``Bitcoin Slumps`` beside "bitcoin" →
-    nothing), but an organisation's head word is its own (``National Bank of Poland``). In prose all stay."""
+    nothing), but an organisation's head word is its own (``National Bank of Poland``), and a span the text
+    writes elsewhere too is a name as it stands. In prose all stay."""
     words = mention.text.split()
-    if len(words) < 2 or not _title_cased(line_at(text, mention.start)):
+    if len(words) < 2 or mention.start >= len(text) or not _title_cased(line_at(text, mention.start)):
         return [mention]
+    line_end = text.find("\n", mention.start) + 1
+    if text.rfind(mention.text, 0, mention.start) >= 0 or (line_end and text.find(mention.text, line_end) >= 0):
+        return [mention]  # written so elsewhere too: "New Zealand", "General Motors", "Theresa May" in the story
 
     def common(index: int) -> bool:
         """Not a name's own noun ("National Bank of Poland"), nor a surname after an initial ("N. Best")."""
@@ -221,7 +224,8 @@ _CREDIT_AFTER = re.compile(r",[ \t]*[\w-]+\.(?:com|ca|org|net|news|co\.uk|com\.a
 # writers Colleen Long … contributed to this report.", "(Reporting by Will Dunham; Editing by Tom Brown)",
 # "Copyright 2018 The Associated Press. All rights reserved."
 _CREDIT_LINE = re.compile(
-    r"^[ \t(]*(?:(?:additional )?reporting by|editing by|writing by|compiled by|copyright\b|©)"
+    r"^[ \t(]*(?:(?:additional )?reporting by|editing by|writing by|compiled by|©"
+    r"|copyright[ \t]*(?:©|\(c\))?[ \t]*\d{4})"
     r"|\bcontributed (?:to this (?:report|story|article)|reporting)\b|\ball rights reserved\b",
     re.IGNORECASE,
 )
@@ -231,16 +235,18 @@ _GALLERY_COUNTER = re.compile(r"[ \t]+(\d{1,2})/(\d{1,2})[ \t]+[A-Z0-9]")
 
 
 # The page asking its reader to follow or share it: "Follow us on Facebook, on Twitter @BBCNewsEnts, or on
-# Instagram", "Share this story on Twitter". From the sentence's start to the name.
+# Instagram", "Share this story on Twitter". A sentence that starts so, and only for the platforms it names.
 _CALL_TO_ACTION = re.compile(
-    r"\b(?:(?:follow|join|find|like|connect with|contact)[ \t]+us|share[ \t]+(?:this|it|on))\b", re.I
+    r"[ \t\"“]*(?:(?:follow|join|find|like|connect with)[ \t]+us|share[ \t]+(?:this|it|on))\b", re.IGNORECASE
 )
 
 
 def in_call_to_action(text: str, mention: Mention) -> bool:
-    """Whether the mention stands in the page's call to follow or share it, not in the story."""
+    """Whether the mention is a platform the page's call to follow or share it names, not the story."""
+    if fold(mention.text) not in PLATFORMS or mention.start >= len(text):
+        return False
     sentence_start = max(text.rfind(".", 0, mention.start), text.rfind("\n", 0, mention.start)) + 1
-    return _CALL_TO_ACTION.search(text, sentence_start, mention.start) is not None
+    return _CALL_TO_ACTION.match(text, sentence_start) is not None
 
 
 # Where an agency's name is its credit, not a name in the story: "(Reuters)", "(AFP, dpa)", "Reuters -" heading
@@ -284,6 +290,8 @@ def _credit_in_brackets(text: str, mention: Mention) -> bool:
 def in_credit(text: str, mention: Mention) -> bool:
     """Whether the mention is a photo credit or a byline (a slash joins it to an agency, or a credit word
     heads it on its line), or stands in a wire story's credit paragraph."""
+    if mention.start >= len(text):
+        return False  # a related headline's name, placed after the text
     end = mention.start + len(mention.text)
     if _CREDIT_AFTER.match(text, end):
         return True

@@ -180,12 +180,14 @@ class TypeContext:
             return EntityType.MISC, False
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
             return EntityType.PERSON, False
-        if (here := described_type(self.text, mention)) is not None:
+        here = described_type(self.text, mention)
+        if here is EntityType.LOCATION or (here is EntityType.ORGANIZATION and entity_type is not EntityType.PERSON):
             return here, False  # "case maker Olixar", "the port of Yeosu"
-        # Said of one mention, true of all; but a town named so elsewhere can still be its club where it plays
-        # ("the city of Chicago" … "Chicago ended the reign").
+        # Said of one mention, true of the others, but not against the model's person ("the club Neymar joined"
+        # is a clause, not a name); a town named so elsewhere can still be its club ("the city of Chicago" …
+        # "Chicago ended the reign").
         elsewhere = self.described.get(fold(name))
-        if elsewhere is EntityType.ORGANIZATION:
+        if elsewhere is EntityType.ORGANIZATION and entity_type is not EntityType.PERSON:
             return elsewhere, False
         if elsewhere is EntityType.LOCATION:
             entity_type = elsewhere
