@@ -133,6 +133,7 @@ class TypeContext:
     sport: bool
     persons: frozenset[str]  # names (and their last words) the text gives a person
     surnames: frozenset[str]  # last words of the persons' full names
+    described_at: dict[int, EntityType]  # where a noun before the mention types it ("firm IDC"), by its start
     described: dict[str, EntityType]  # names a noun before them types, for every mention
     heads: dict[str, EntityType]  # first words of longer names, with the one type the model gave those names
 
@@ -153,16 +154,18 @@ class TypeContext:
             for _, (name, entity_type) in cleaned
             if entity_type is EntityType.PERSON and " " in name
         )
+        described_at: dict[int, EntityType] = {}
         described: dict[str, EntityType] = {}
         for mention, (name, _) in cleaned:
             if (kind := described_type(text, mention)) is not None:
+                described_at[mention.start] = kind
                 described.setdefault(fold(name), kind)
         head_types: dict[str, set[EntityType]] = {}
         for _, (name, entity_type) in cleaned:
             if " " in name:
                 head_types.setdefault(fold(name.split()[0]), set()).add(entity_type)
         heads = {head: types.pop() for head, types in head_types.items() if len(types) == 1}
-        return cls(text, sport, persons, surnames, described, heads)
+        return cls(text, sport, persons, surnames, described_at, described, heads)
 
     def named_as_person(self, mention: Mention) -> bool:
         return after_a_role(self.text, mention) or before_a_post(self.text, mention)
@@ -180,7 +183,7 @@ class TypeContext:
             return EntityType.MISC, False
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
             return EntityType.PERSON, False
-        here = described_type(self.text, mention)
+        here = self.described_at.get(mention.start)
         if here is EntityType.LOCATION or (here is EntityType.ORGANIZATION and entity_type is not EntityType.PERSON):
             return here, False  # "case maker Olixar", "the port of Yeosu"
         # Said of one mention, true of the others, but not against the model's person ("the club Neymar joined"
