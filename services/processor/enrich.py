@@ -23,7 +23,7 @@ from services.processor.entities import (
     truecase_shouting,
 )
 from services.processor.settings import DEFAULT_MODEL
-from services.processor.topics import SPORT, classify
+from services.processor.topics import a_sports_story, classify
 
 # NER reads at most this much of an article: what matters is at the top, and the model's cost is linear.
 MAX_NER_CHARS = 50_000
@@ -151,11 +151,10 @@ def enrich_batch(articles: Sequence[CleanArticle], *, model: str = DEFAULT_MODEL
         language_is_english = (article.language or "en") == "en"
         reference = article.published_at.date() if article.published_at else None
         topics = classify(article.title, article.body, nlp.vocab.vectors) if language_is_english else []
-        sport = bool(topics) and topics[0].code == SPORT  # where a town is mostly its club
         enriched.append(
             EnrichedArticle(
                 **article.model_dump(exclude={"schema_version"}),
-                entities=resolve(mentions, text, sport=sport) if language_is_english else [],
+                entities=resolve(mentions, text, sport=a_sports_story(topics)) if language_is_english else [],
                 topics=topics,
                 dates=list(unique_dates(find_dates(f"{article.title or ''}\n\n{article.body}", reference))),
                 keyphrases=keyphrases(doc, lead_end) if language_is_english else [],

@@ -42,6 +42,10 @@ TEMPERATURE = 0.5  # of the softmax over length-normalised lexical scores
 VECTOR_MIN_SIMILARITY = 0.45  # cosine to a beat's nearest newsroom word for a word to speak for that beat
 VECTOR_MIN_SHARE = 0.1  # of the evidence, for a top-level topic other than the best to be reported
 MIN_SCORE = 0.05  # other top-level topics below this softmax share are not reported (the best one always is)
+# The share sport must have, as the best topic, for a story to be read as a sports story (where a town is mostly
+# its club). Every BBC sport article scores 0.36 or more; a story that is sport only by a hair (a supermoon seen
+# "from New York to Las Vegas", 0.16) is not one, and its towns stay places.
+SPORTS_STORY_MIN_SHARE = 0.25
 MIN_CHILD_SHARE = 0.25  # a second-level topic must hold this share among its siblings…
 MIN_CHILD_HITS = 3  # …and be named by at least this many matching words
 
@@ -318,6 +322,11 @@ def _vector_evidence(text: str, beats: WordBeats) -> dict[str, float]:
             damped.append(1 + math.log(count))
     totals = np.asarray(damped) @ beats.weights[rows] if rows else np.zeros(len(beats.codes))
     return {code: float(total) for code, total in zip(beats.codes, totals, strict=True)}
+
+
+def a_sports_story(topics: list[Topic]) -> bool:
+    """Whether the topics, best first, say the story is about sport clearly enough for its towns to be clubs."""
+    return bool(topics) and topics[0].code == SPORT and topics[0].score >= SPORTS_STORY_MIN_SHARE
 
 
 def classify(title: str | None, body: str, vectors: Vectors | None = None) -> list[Topic]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.processor.entities import load_pipeline, mentions_of, resolve, truecase_shouting
-from services.processor.topics import SPORT, classify
+from services.processor.topics import a_sports_story, classify
 from tests.support import measurement_parser, report
 
 GOLD_TYPES = {"PER": "person", "ORG": "organization", "LOC": "location"}
@@ -99,8 +99,7 @@ def evaluate(data: Path) -> dict[str, object]:
     for doc, plain, text, ours in zip(docs, plain_docs, ours_texts, nlp.pipe(ours_texts, batch_size=32), strict=True):
         plain_outputs.append([(PLAIN_TYPES[e.label_], {e.text.lower()}) for e in plain.ents if e.label_ in PLAIN_TYPES])
         lead = text.find("\n", len(doc.title) + 2)
-        topics = classify(doc.title, doc.text, nlp.vocab.vectors)
-        sport = bool(topics) and topics[0].code == SPORT
+        sport = a_sports_story(classify(doc.title, doc.text, nlp.vocab.vectors))
         entities = resolve(mentions_of(ours, len(doc.title), lead, text), text, max_entities=500, sport=sport)
         ours_outputs.append(
             [

@@ -8,8 +8,9 @@ import math
 import pytest
 from spacy.strings import get_string_id
 
+from schemas import Topic
 from services.processor.entities import load_pipeline
-from services.processor.topics import NEWSROOM, classify, word_beats
+from services.processor.topics import NEWSROOM, SPORT, a_sports_story, classify, word_beats
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +70,13 @@ def test_a_minority_beat_keeps_its_share_and_shares_sum_to_one(vectors):
 def test_text_without_any_beat_word_has_no_topic(vectors):
     assert classify(None, "the and of", vectors) == []
     assert classify("", "", vectors) == []
+
+
+def test_a_story_that_is_sport_only_by_a_hair_is_no_sports_story():
+    """Towns are clubs only in a clear sports story: a supermoon seen "from New York to Las Vegas", whose words
+    lean to sport by a hair, keeps its cities as places."""
+    arts = Topic(code="medtop:01000000", label="arts, culture, entertainment and media", score=0.13)
+    assert a_sports_story([Topic(code=SPORT, label="sport", score=0.55), arts])
+    assert not a_sports_story([Topic(code=SPORT, label="sport", score=0.16), arts])
+    assert not a_sports_story([arts, Topic(code=SPORT, label="sport", score=0.12)])
+    assert not a_sports_story([])
