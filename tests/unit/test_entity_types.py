@@ -139,6 +139,19 @@ def test_streets_stations_and_landmarks_are_places_and_party_short_forms_organis
     assert _types(person, ("Anthony Hill", "PERSON"))["Anthony Hill"] is EntityType.PERSON, "Hill is a surname too"
 
 
+def test_streets_squares_bridges_and_towers_are_places_by_the_word_that_starts_or_ends_them():
+    text = (
+        "Crowds filled the Promenade des Anglais and Piazza del Popolo. Police closed Ebertstrasse and the "
+        "Mario M. Cuomo Bridge, lit the Willis Tower and flew over Lake Geneva."
+    )
+    spans = [(name, "ORG") for name in ("Promenade des Anglais", "Piazza del Popolo", "Ebertstrasse",
+                                        "Mario M. Cuomo Bridge", "Willis Tower", "Lake Geneva")]  # fmt: skip
+    assert set(_types(text, *spans).values()) == {EntityType.LOCATION}
+    # Not a word that merely contains such an ending, nor a company whose name only starts with a place's word.
+    assert _types("Plattform AG said so.", ("Plattform AG", "ORG"))["Plattform AG"] is EntityType.ORGANIZATION
+    assert _types("Staff at Fortis Bank said so.", ("Fortis Bank", "ORG"))["Fortis Bank"] is EntityType.ORGANIZATION
+
+
 def test_an_agency_named_in_a_sentence_is_an_organisation_its_credit_is_not():
     text = "LONDON (Reuters) - Talks resumed, an official told Reuters.\nAP - Later, the Associated Press said."
     found = resolve(

@@ -19,6 +19,8 @@ from services.processor.entities.vocabulary import (
     PARTY_SHORT_FORMS,
     PERSON_TITLES,
     PLACE_ENDINGS,
+    PLACE_HEADS,
+    PLACE_SUFFIXES,
     PLATFORMS,
     ROLE_NOUNS,
     SPORT_EVENT_ENDINGS,
@@ -110,9 +112,14 @@ def a_club(name: str) -> bool:
 
 
 def a_named_place(name: str) -> bool:
-    """A street, station or landmark by how its name ends: "Beckenham Junction", "Reeves Corner"."""
+    """A street, station or landmark by how its name ends or starts: "Beckenham Junction", "Reeves Corner",
+    "Promenade des Anglais", "Ebertstrasse"."""
     words = name.split()
-    return len(words) > 1 and words[-1][0].isupper() and words[-1].lower() in PLACE_ENDINGS
+    if len(words) == 1:
+        return len(name) > 7 and name[0].isupper() and name.casefold().endswith(PLACE_SUFFIXES)
+    return (words[-1][0].isupper() and words[-1].lower() in PLACE_ENDINGS) or (
+        words[0].lower().rstrip(".") in PLACE_HEADS and words[-1][0].isupper()
+    )
 
 
 def a_person_name(name: str) -> bool:

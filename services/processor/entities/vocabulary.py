@@ -86,8 +86,14 @@ ROLE_NOUNS = {
 PLACE_ENDINGS = {
     "road", "street", "avenue", "boulevard", "square", "junction", "corner", "station", "airport", "column",
     "highway", "motorway", "canal", "harbour", "harbor", "island", "islands", "mountains", "valley", "river",
-    "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks",
+    "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks", "bridge",
+    "tower", "building", "cathedral", "mosque", "castle", "abbey",
 }  # fmt: skip
+# The first word of a place's name where it comes first, as in French, Italian and Spanish streets and in lakes,
+# mountains and forts: "Promenade des Anglais", "Piazza del Popolo", "Lake Geneva", "Fort Hood".
+PLACE_HEADS = {"rue", "avenue", "boulevard", "promenade", "piazza", "plaza", "lake", "mount", "mt", "fort"}
+# How a German street's or square's one-word name ends: "Ebertstrasse", "Alexanderplatz", "Karl-Marx-Allee".
+PLACE_SUFFIXES = ("strasse", "straße", "platz", "allee")
 # What parties are called for short, which the model takes for nationalities or persons: "Social Democrats",
 # "Tories", "Lib Dems".
 PARTY_SHORT_FORMS = {
