@@ -83,6 +83,7 @@ def test_a_surname_alone_is_the_person_the_text_names_in_full_not_a_place_or_a_t
         ("Police walk the site Carl Court/Getty Images 3/8 Emergency services", "Carl Court"),
         ("It crashed.\n\nAssociated Press writer Colleen Long in New York contributed to this report.", "Colleen Long"),
         ("Shares fell.\n\n(Reporting by Will Dunham; Editing by Tom Brown)", "Will Dunham"),
+        ("Merkel spoke. (Editing by Belinda Goldsmith; Please credit the Foundation)", "Belinda Goldsmith"),
         ("near Ramallah, January 1, 2018. REUTERS/Ammar Awad\n\nThe court", "Ammar Awad"),
         ("(Image: Mark Thompson)\n\nBut six laps later", "Mark Thompson"),
         ("feel threatened. Credit Omer Messinger/European Pressphoto Agency", "Omer Messinger"),
@@ -100,6 +101,9 @@ def test_a_person_in_prose_is_not_taken_for_a_credit():
     text = "The author Stephen King said the photo by the lake was his. Photos of Jane Doe spread."
     names = {e.name for e in resolve(_mentions_in(text, ("Stephen King", "PERSON"), ("Jane Doe", "PERSON")), text)}
     assert names == {"Stephen King", "Jane Doe"}
+    brackets = "The talks (reporting by phone from Kabul) named Ashraf Ghani (editing the deal) as broker."
+    found = resolve(_mentions_in(brackets, ("Kabul", "GPE"), ("Ashraf Ghani", "PERSON")), brackets)
+    assert {e.name for e in found} == {"Kabul", "Ashraf Ghani"}
 
 
 @pytest.mark.parametrize(

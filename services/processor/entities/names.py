@@ -229,6 +229,11 @@ _CREDIT_LINE = re.compile(
     r"|\bcontributed (?:to this (?:report|story|article)|reporting)\b|\ball rights reserved\b",
     re.IGNORECASE,
 )
+# The same credit in brackets closing a paragraph of the story: "… after it emerged. (Editing by Belinda Goldsmith;
+# Please credit the Thomson Reuters Foundation …)".
+_CREDIT_IN_BRACKETS = re.compile(
+    r"\([ \t]*(?:(?i:additional)[ \t]+)?(?i:reporting|editing|writing|compiled)[ \t]+by[ \t]+[A-Z]"
+)
 _CREDIT_LINE_CHARS = 400  # a credit is a short paragraph; a long one is the story's own text
 # A photo gallery's counter after the credit, then the next caption: "… in Croydon Ben Morgan 6/8 A police cordon".
 _GALLERY_COUNTER = re.compile(r"[ \t]+(\d{1,2})/(\d{1,2})[ \t]+[A-Z0-9]")
@@ -306,6 +311,9 @@ def in_credit(text: str, mention: Mention) -> bool:
     if counter and _a_gallery(line, counter.group(2)):
         return True
     line_start = text.rfind("\n", 0, mention.start) + 1
+    opening = text.rfind("(", line_start, mention.start)
+    if opening >= 0 and ")" not in text[opening : mention.start] and _CREDIT_IN_BRACKETS.match(text, opening):
+        return True
     return bool(_CREDIT_BEFORE.search(text, max(line_start, mention.start - 30), mention.start))
 
 
