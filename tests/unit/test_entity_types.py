@@ -55,6 +55,10 @@ def test_a_name_after_a_role_or_before_a_post_is_a_person_whatever_the_model_sai
     assert clean_name("Star Wars", EntityType.MISC) == ("Star Wars", EntityType.MISC), "a work keeps its name"
     business = "Morgan Stanley, the bank, said profits rose."
     assert _types(business, ("Morgan Stanley", "ORG"))["Morgan Stanley"] is EntityType.ORGANIZATION
+    apposition = "The delay bothered the German interior minister, Thomas de Maiziere."
+    assert _types(apposition, ("Thomas de Maiziere", "ORG"))["Thomas de Maiziere"] is EntityType.PERSON
+    place = "In Berlin, Thomas Cook opened a branch."
+    assert _types(place, ("Thomas Cook", "ORG"))["Thomas Cook"] is EntityType.ORGANIZATION, "a place is no role"
 
 
 def test_names_a_title_heads_are_persons_even_when_the_model_saw_none():

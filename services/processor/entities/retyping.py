@@ -54,7 +54,7 @@ _WORK_BEFORE = re.compile(
     + r")[ \t]*[\"“‘']?[ \t]*$",
     re.IGNORECASE,
 )
-_WORD_BEFORE = re.compile(r"([A-Za-z-]+)\.?[ \t]+$")
+_WORD_BEFORE = re.compile(r"([A-Za-z-]+)([.,]?)[ \t]+$")
 
 
 def an_event_or_work(name: str, *, sport: bool) -> bool:
@@ -84,7 +84,9 @@ def after_a_role(text: str, mention: Mention) -> bool:
     before = _WORD_BEFORE.search(text, max(0, mention.start - 24), mention.start)
     if before is None:
         return False
-    word = before.group(1)
+    word, stop = before.groups()
+    if stop == ",":  # in apposition: "the German interior minister, Thomas de Maiziere"
+        return word.islower() and word in PERSON_TITLES | ROLE_NOUNS
     return word.lower() in PERSON_TITLES or (word.islower() and word in ROLE_NOUNS)
 
 
@@ -122,11 +124,35 @@ def a_named_place(name: str) -> bool:
     )
 
 
+# The lower-case words between a given name and a surname: "Thomas de Maiziere", "Ursula von der Leyen".
+NAME_PARTICLES = {
+    "de",
+    "da",
+    "do",
+    "dos",
+    "du",
+    "del",
+    "della",
+    "di",
+    "van",
+    "von",
+    "der",
+    "den",
+    "ter",
+    "la",
+    "le",
+    "bin",
+    "ibn",
+}
+
+
 def a_person_name(name: str) -> bool:
-    """Two or three capitalised words, none an organisation's head, not a place: how persons are written."""
-    words = name.split()
+    """Two or three capitalised words (particles aside), none an organisation's head, not a place: how persons
+    are written."""
+    words = [word for word in name.split() if word not in NAME_PARTICLES]
     return (
         2 <= len(words) <= 3
+        and name[0].isupper()
         and all(word[0].isupper() and word.lower() not in ORG_HEADS for word in words)
         and not is_place(name)
     )
