@@ -18,6 +18,8 @@ from services.processor.entities import (
     resolve,
     truecase_shouting,
 )
+from services.processor.entities.given_names import a_persons_name
+from services.processor.entities.model import mentions_of
 from tests.conftest import SAMPLES
 
 
@@ -245,3 +247,26 @@ def test_names_in_related_headlines_count_only_from_headlines_about_the_same_sto
     assert "Bandar Abbas" in {m.text for m in mentions}, "a link to the same story gives its context"
     assert "Chile" not in {m.text for m in mentions}, "a most-read link does not"
     assert {(m.start, m.weight) for m in mentions} == {(500, RELATED_WEIGHT)}
+
+
+def test_a_given_name_and_a_rare_surname_make_a_person_the_model_took_for_an_organisation():
+    vocab = load_pipeline().vocab
+    for person in ("Chrissy Teigen", "Wilson Kipketer", "Thomas de Maiziere", "Costantino Rocca"):
+        assert a_persons_name(person, vocab), person
+    # A company after its founder ends in a common word; a famous one in a word the vocabulary knows; a club
+    # ends in its town; a team's name is no given name's.
+    for organisation in ("Johnson Controls", "Morgan Stanley", "West Hartlepool", "Crystal Palace", "Warner Bros"):
+        assert not a_persons_name(organisation, vocab), organisation
+    assert not a_persons_name("CHRISSY TEIGEN", vocab), "capitals say nothing of the words"
+    assert not a_persons_name("Teigen", vocab), "one word is no full name"
+
+
+def test_the_models_organisation_named_as_persons_are_is_a_persons_mention():
+    from spacy.tokens import Span
+
+    doc = load_pipeline().make_doc("Chrissy Teigen and Johnson Controls spoke.")
+    doc.ents = [Span(doc, 0, 2, label="ORG"), Span(doc, 3, 5, label="ORG")]
+    assert [(m.text, m.label) for m in mentions_of(doc, 0, 0)] == [
+        ("Chrissy Teigen", "PERSON"),
+        ("Johnson Controls", "ORG"),
+    ]

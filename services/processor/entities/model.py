@@ -8,6 +8,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from services.processor.entities.appositions import described_names
+from services.processor.entities.given_names import a_persons_name
 from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, RELATED_WEIGHT, Mention
 from services.processor.entities.names import titled_names
 from services.processor.entities.tables import missed_names
@@ -18,6 +19,7 @@ from services.processor.settings import DEFAULT_MODEL
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
+    from spacy.vocab import Vocab
 
 # Components the English pipelines carry that entity recognition does not need: in the sm and md models
 # NER has its own embedding layer, so leaving these out gives identical entities at twice the speed.
@@ -89,7 +91,11 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
 
     text = doc.text if text is None else text
     spans = entity_spans(doc, text)
-    found = [Mention(name, label, start, weight(start)) for name, label, start, _ in spans if label in LABELS]
+    found = [
+        Mention(name, _label(name, label, doc.vocab), start, weight(start))
+        for name, label, start, _ in spans
+        if label in LABELS
+    ]
     covered = [(start, end) for _, label, start, end in spans if label in LABELS]  # a DATE over a name is wrong
     missed = [
         *missed_names(text, covered),
@@ -103,6 +109,11 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
             starts.add(start)
             found.append(Mention(name, label, start, weight(start)))
     return found
+
+
+def _label(name: str, label: str, vocab: Vocab) -> str:
+    """The model's label, but a person for an "organisation" named as persons are (``Chrissy Teigen``)."""
+    return "PERSON" if label == "ORG" and a_persons_name(name, vocab) else label
 
 
 # Social platforms by name, not inside a link, a handle or a hashtag ("pic.twitter.com", "@Twitter", "#Facebook").
