@@ -351,6 +351,9 @@ def test_social_platforms_the_model_missed_are_found_but_not_in_links_handles_or
     furniture = "She spoke on Monday.\n\nFollow us on Facebook, on Twitter @BBCNewsEnts, or on Instagram."
     mentions = [Mention(name, "ORG", start) for name, _, start in platform_names(furniture, [])]
     assert len(mentions) == 3 and resolve(mentions, furniture) == [], "the page's call to follow it is no story"
+    asked = "Craving even more? Like us on Facebook or Follow us on Twitter."
+    mentions = [Mention(name, "ORG", start) for name, _, start in platform_names(asked, [])]
+    assert len(mentions) == 2 and resolve(mentions, asked) == [], "a question ends the sentence before the call"
 
 
 def test_a_span_on_a_title_case_line_that_starts_with_a_sentences_word_is_no_name():

@@ -250,7 +250,7 @@ def in_call_to_action(text: str, mention: Mention) -> bool:
     """Whether the mention is a platform the page's call to follow or share it names, not the story."""
     if fold(mention.text) not in PLATFORMS or mention.start >= len(text):
         return False
-    sentence_start = max(text.rfind(".", 0, mention.start), text.rfind("\n", 0, mention.start)) + 1
+    sentence_start = max(text.rfind(stop, 0, mention.start) for stop in ".?!\n") + 1  # "More? Like us on …"
     return _CALL_TO_ACTION.match(text, sentence_start) is not None
 
 
