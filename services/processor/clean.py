@@ -79,6 +79,11 @@ _READ_MORE = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:?\s*(
 # A link to another story inside the text: "READ MORE: 2 lions killed in Chile zoo" (a label, a colon, a headline
 # of 25 words at most: a longer paragraph is the story's own).
 _READ_MORE_LINK = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:\s*(?P<rest>\S.*)$", re.I)
+# A broadcast transcript's stage direction on its own line: "(SOUNDBITE OF ARCHIVED RECORDING)", "(LAUGHTER)",
+# "(BEGIN VIDEO CLIP)". Nobody says it; read as a sentence, its capitals become names.
+_STAGE_DIRECTION = re.compile(
+    r"\((?:SOUNDBITE OF [A-Z0-9 ,.'’-]+|LAUGHTER|APPLAUSE|MUSIC|CROSSTALK|(?:BEGIN|END) [A-Z ]*CLIP)\)"
+)
 _COUNTER = re.compile(r"^\d{1,7}(?:\s*(?:views?|reads?|comments?))?$", re.I)
 # Page furniture that asks the reader to do something; never part of a story when it stands alone.
 _CALL_TO_ACTION = re.compile(
@@ -265,7 +270,7 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             if link.group("rest"):
                 related.append(link.group("rest").strip())
             continue
-        if _COUNTER.match(line):
+        if _COUNTER.match(line) or _STAGE_DIRECTION.fullmatch(line):
             continue
         if _teaser_strip(line) or _sign_up_form(line):
             continue  # teasers for other stories, a newsletter form: not this story's text

@@ -175,6 +175,16 @@ def test_a_newsletter_sign_up_form_flattened_into_text_is_page_furniture():
     assert parts.body == f"The storm hit Texas.\n\n{privacy}", "a story about a privacy policy stays"
 
 
+def test_a_transcripts_stage_directions_are_not_the_story():
+    text = ("The delay bothered the minister.\n(SOUNDBITE OF ARCHIVED RECORDING)\nNELSON: He was flabbergasted.\n"
+            "(LAUGHTER)\nShe said (SOUNDBITE OF THE CROWD) was a band's name.")  # fmt: skip
+    assert strip_wire_boilerplate(text).body.split("\n\n") == [
+        "The delay bothered the minister.",
+        "NELSON: He was flabbergasted.",
+        "She said (SOUNDBITE OF THE CROWD) was a band's name.",
+    ]
+
+
 def test_a_read_more_link_inside_the_text_is_a_related_headline_not_the_story():
     text = "The zoo closed.\n\nREAD MORE: 2 lions killed in Chile zoo as they maul man\n\nKeepers said it was calm."
     parts = strip_wire_boilerplate(text)
