@@ -77,7 +77,8 @@ _ATTRIBUTION = re.compile(
 _RELATED = re.compile(r"^(?:Related (?:News|Stories|Articles|Content)|See also|Also read)\s*:\s*(?P<rest>.*)$", re.I)
 _READ_MORE = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:?\s*(?P<rest>.*)$", re.I)
 # A link to another story inside the text: "READ MORE: 2 lions killed in Chile zoo" (a label, a colon, a headline
-# of 25 words at most: a longer paragraph is the story's own).
+# of _HEADLINE_WORDS words at most: a longer paragraph is the story's own).
+_HEADLINE_WORDS = 25
 _READ_MORE_LINK = re.compile(r"^(?:Read More|Read also|More on this|Related)\s*:\s*(?P<rest>\S.*)$", re.I)
 # A broadcast transcript's stage direction on its own line: "(SOUNDBITE OF ARCHIVED RECORDING)", "(LAUGHTER)",
 # "(BEGIN VIDEO CLIP)". Nobody says it; read as a sentence, its capitals become names.
@@ -210,7 +211,7 @@ def _rights_notice(paragraph: str, *, last: bool) -> bool:
 
 def _read_more_link(paragraph: str) -> re.Match[str] | None:
     link = _READ_MORE_LINK.match(paragraph)
-    return link if link and len(link.group("rest").split()) <= 25 else None
+    return link if link and len(link.group("rest").split()) <= _HEADLINE_WORDS else None
 
 
 def _sign_up_form(paragraph: str) -> bool:
@@ -230,13 +231,18 @@ def strip_wire_boilerplate(text: str) -> WireParts:
     paragraphs = _paragraphs_with_gaps(text)
     related: list[str] = []
 
-    # A headline list closing the page: after "Read More:", or set apart by wider gaps.
+    # A headline list closing the page: after "Read More:", or set apart by wider gaps. A bare "Read more" whose
+    # link text the page lost, with the story going on after it, is only a stray label.
     for index, paragraph in enumerate(paragraphs):
         label = _READ_MORE.match(paragraph.text)
         if label and (not label.group("rest") or index >= len(paragraphs) - 1) and index > 0:
-            trailer = [label.group("rest")] if label.group("rest") else []
-            related.extend(trailer + [p.text for p in paragraphs[index + 1 :]])
-            paragraphs = paragraphs[:index]
+            after = paragraphs[index + 1 :]
+            if label.group("rest") or all(len(p.text.split()) <= _HEADLINE_WORDS for p in after):
+                trailer = [label.group("rest")] if label.group("rest") else []
+                related.extend(trailer + [p.text for p in after])
+                paragraphs = paragraphs[:index]
+                break
+            paragraphs = paragraphs[:index] + after
             break
     # The publisher's legal notice closing the page, and whatever fine print follows it.
     notice = next((i for i in range(max(1, len(paragraphs) - _NOTICE_WITHIN), len(paragraphs))

@@ -175,6 +175,19 @@ def test_a_newsletter_sign_up_form_flattened_into_text_is_page_furniture():
     assert parts.body == f"The storm hit Texas.\n\n{privacy}", "a story about a privacy policy stays"
 
 
+def test_a_bare_read_more_label_before_more_story_is_dropped_and_before_headlines_starts_the_list():
+    story = (
+        "The festival will have a safe zone.\nRead more\nPolice proposed the idea, organisers said, after a "
+        "year in which the city saw dozens of complaints and the state asked for a plan before the holidays."
+    )
+    parts = strip_wire_boilerplate(story)
+    assert parts.body.split("\n\n")[1].startswith("Police proposed the idea") and parts.related_headlines == []
+    listed = "The festival will have a safe zone.\nRead more:\nPanda rumours denied\nRare tiger dies at zoo"
+    parts = strip_wire_boilerplate(listed)
+    assert parts.body == "The festival will have a safe zone."
+    assert parts.related_headlines == ["Panda rumours denied", "Rare tiger dies at zoo"]
+
+
 def test_a_transcripts_stage_directions_are_not_the_story():
     text = ("The delay bothered the minister.\n(SOUNDBITE OF ARCHIVED RECORDING)\nNELSON: He was flabbergasted.\n"
             "(LAUGHTER)\nShe said (SOUNDBITE OF THE CROWD) was a band's name.")  # fmt: skip
