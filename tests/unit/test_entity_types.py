@@ -160,6 +160,14 @@ def test_streets_squares_bridges_and_towers_are_places_by_the_word_that_starts_o
     assert _types("Staff at Fortis Bank said so.", ("Fortis Bank", "ORG"))["Fortis Bank"] is EntityType.ORGANIZATION
 
 
+def test_zoos_hospitals_schools_and_observatories_are_organisations_not_their_buildings():
+    text = "Keepers at Cincinnati Zoo called Sandy Hook Elementary School and the Vatican Observatory."
+    spans = [("Cincinnati Zoo", "FAC"), ("Sandy Hook Elementary School", "GPE"), ("Vatican Observatory", "LOC")]
+    assert set(_types(text, *spans).values()) == {EntityType.ORGANIZATION}
+    road = "Traffic stopped on Hospital Road."
+    assert _types(road, ("Hospital Road", "FAC"))["Hospital Road"] is EntityType.LOCATION
+
+
 def test_an_agency_named_in_a_sentence_is_an_organisation_its_credit_is_not():
     text = "LONDON (Reuters) - Talks resumed, an official told Reuters.\nAP - Later, the Associated Press said."
     found = resolve(

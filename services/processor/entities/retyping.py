@@ -15,6 +15,7 @@ from services.processor.entities.vocabulary import (
     AWARDS,
     CLUB_ENDINGS,
     EVENT_ENDINGS,
+    INSTITUTION_ENDINGS,
     ORG_HEADS,
     PARTY_SHORT_FORMS,
     PERSON_TITLES,
@@ -146,6 +147,12 @@ NAME_PARTICLES = {
 }
 
 
+def an_institution(name: str) -> bool:
+    """A zoo, a hospital, a school or an observatory by how its name ends: an organisation, not its building."""
+    words = name.split()
+    return len(words) > 1 and words[-1][0].isupper() and words[-1].lower() in INSTITUTION_ENDINGS
+
+
 def a_person_name(name: str) -> bool:
     """Two or three capitalised words (particles aside), none an organisation's head, not a place: how persons
     are written."""
@@ -228,6 +235,8 @@ class TypeContext:
         if elsewhere is EntityType.LOCATION:
             entity_type = elsewhere
         if a_party(name) or a_club(name):
+            return EntityType.ORGANIZATION, False
+        if an_institution(name):
             return EntityType.ORGANIZATION, False
         if entity_type is not EntityType.LOCATION and a_named_place(name):
             entity_type = EntityType.LOCATION

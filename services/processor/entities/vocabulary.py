@@ -89,6 +89,11 @@ PLACE_ENDINGS = {
     "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks", "bridge",
     "tower", "building", "cathedral", "mosque", "castle", "abbey",
 }  # fmt: skip
+# The last word of an institution's name, which the model often reads as a building (a place): "Cincinnati Zoo",
+# "Sandy Hook Elementary School", "Houston Methodist Hospital", "Vatican Observatory".
+INSTITUTION_ENDINGS = {
+    "zoo", "hospital", "school", "college", "university", "academy", "observatory", "clinic", "seminary",
+}  # fmt: skip
 # The first word of a place's name where it comes first, as in French, Italian and Spanish streets and in lakes,
 # mountains and forts: "Promenade des Anglais", "Piazza del Popolo", "Lake Geneva", "Fort Hood".
 PLACE_HEADS = {"rue", "avenue", "boulevard", "promenade", "piazza", "plaza", "lake", "mount", "mt", "fort"}
