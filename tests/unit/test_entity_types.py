@@ -8,7 +8,7 @@ import pytest
 from schemas import EntityType
 from services.processor.entities import RELATED_WEIGHT, Mention, clean_name, resolve
 from services.processor.entities.appositions import described_names
-from services.processor.entities.model import platform_names
+from services.processor.entities.model import platform_names, site_names
 from services.processor.entities.names import titled_names
 
 
@@ -362,6 +362,17 @@ def test_social_platforms_the_model_missed_are_found_but_not_in_links_handles_or
     asked = "Craving even more? Like us on Facebook or Follow us on Twitter."
     mentions = [Mention(name, "ORG", start) for name, _, start in platform_names(asked, [])]
     assert len(mentions) == 2 and resolve(mentions, asked) == [], "a question ends the sentence before the call"
+
+
+def test_a_site_named_by_its_domain_in_a_sentence_is_an_organisation_a_link_or_an_address_is_not():
+    text = "DailyMail.com has reached out, ABC.net.au reported. Visit www.npr.org, https://Foo.com/x or Ed@Bbc.co.uk."
+    found = site_names(text, [])
+    assert [name for name, _, _ in found] == ["DailyMail.com", "ABC.net.au"]
+    entities = resolve([Mention(name, label, start) for name, label, start in found], text)
+    assert {(e.name, e.type) for e in entities} == {
+        ("DailyMail.com", EntityType.ORGANIZATION),
+        ("ABC.net.au", EntityType.ORGANIZATION),
+    }
 
 
 def test_a_span_on_a_title_case_line_that_starts_with_a_sentences_word_is_no_name():

@@ -102,6 +102,7 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
         *titled_names(text, spans),
         *described_names(text, covered),
         *platform_names(text, covered),
+        *site_names(text, covered),
     ]
     starts = set()
     for name, label, start in missed:
@@ -127,6 +128,22 @@ def platform_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str,
         (match.group(), "ORG", match.start())
         for match in _PLATFORM.finditer(text)
         if match.group()[0].isupper() and not any(begin <= match.start() < end for begin, end in covered)
+    ]
+
+
+# A news site or web service by its domain, capitalised as a name in a sentence ("DailyMail.com has reached out",
+# "ABC.net.au reported"): not a link ("www.", "/"), an e-mail address or a handle.
+_SITE = re.compile(
+    r"(?<![\w@/.:-])(?!www\.)[A-Z][\w-]*(?:\.[\w-]+)*\.(?:com|net|org|co\.uk|com\.au|net\.au|ca)(?![\w/@-]|\.\w)"
+)
+
+
+def site_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, str, int]]:
+    """(text, "ORG", start) of sites named by their domain that the model did not tag."""
+    return [
+        (match.group(), "ORG", match.start())
+        for match in _SITE.finditer(text)
+        if not any(begin <= match.start() < end for begin, end in covered)
     ]
 
 
