@@ -8,6 +8,7 @@ import pytest
 from schemas import EntityType
 from services.processor.entities import RELATED_WEIGHT, Mention, clean_name, resolve
 from services.processor.entities.appositions import described_names
+from services.processor.entities.mention import HEADLINE_WEIGHT
 from services.processor.entities.model import platform_names, site_names
 from services.processor.entities.names import titled_names
 
@@ -373,6 +374,16 @@ def test_a_site_named_by_its_domain_in_a_sentence_is_an_organisation_a_link_or_a
         ("DailyMail.com", EntityType.ORGANIZATION),
         ("ABC.net.au", EntityType.ORGANIZATION),
     }
+
+
+def test_a_headline_span_that_runs_on_past_a_name_the_story_gives_is_that_name():
+    text = "Women send rebuke to Grammys leadership\n\nThe Grammys drew criticism. Max Verstappen was third."
+    headline = Mention("Grammys leadership", "PERSON", text.index("Grammys"), HEADLINE_WEIGHT)
+    story = Mention("Grammys", "ORG", text.index("Grammys", 40))
+    assert {(e.name, e.type) for e in resolve([headline, story], text)} == {("Grammys", EntityType.MISC)}
+    full = "Max Verstappen shines\n\nVerstappen was third, and Verstappen Racing cheered."
+    mentions = [Mention("Max Verstappen", "PERSON", 0, HEADLINE_WEIGHT), Mention("Verstappen", "PERSON", 23)]
+    assert [e.name for e in resolve(mentions, full)] == ["Max Verstappen"], "a full name the story shortens stays"
 
 
 def test_a_span_on_a_title_case_line_that_starts_with_a_sentences_word_is_no_name():

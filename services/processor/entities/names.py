@@ -6,7 +6,7 @@ import re
 from itertools import takewhile
 
 from schemas import EntityType
-from services.processor.entities.mention import Mention
+from services.processor.entities.mention import HEADLINE_WEIGHT, Mention
 from services.processor.entities.tables import INITIAL_AND_SURNAME, NUMBER_WORD, line_at
 from services.processor.entities.vocabulary import (
     AGENCIES,
@@ -200,6 +200,32 @@ def trim_title_case(mention: Mention, text: str, lower_case_stems: set[str]) -> 
     if kept == words:
         return [mention]
     return [Mention(" ".join(kept), mention.label, mention.start, mention.weight)]
+
+
+def story_names(mentions: list[Mention], text: str) -> dict[str, str]:
+    """The names the story under the headline gives (folded), with the label it gives each."""
+    return {
+        fold(mention.text): mention.label
+        for mention in mentions
+        if mention.weight != HEADLINE_WEIGHT and mention.start < len(text)
+    }
+
+
+def to_the_storys_name(mention: Mention, text: str, named: dict[str, str]) -> Mention:
+    """A headline's span the story never writes, that starts with a name the story gives and goes on in a word
+    the story never capitalises, is that name: the headline's capitals ran on (``Grammys Leadership``, ``Erie
+    Smashes``, ``South Korea Seizes Ship`` → ``Grammys``, ``Erie``, ``South Korea``). The story's label goes with
+    it. A headline's full name the story shortens (``Max Verstappen`` beside ``Verstappen``) stays."""
+    if mention.weight != HEADLINE_WEIGHT or fold(mention.text) in named:
+        return mention
+    words = mention.text.split()
+    story = text[text.find("\n") + 1 :]
+    for length in range(len(words) - 1, 0, -1):
+        prefix = fold(" ".join(words[:length]))
+        after = words[length].strip(_EDGE_MARKS)
+        if prefix in named and not re.search(rf"(?<!\w){re.escape(after)}(?!\w)", story):
+            return Mention(" ".join(words[:length]), named[prefix], mention.start, mention.weight)
+    return mention
 
 
 def a_common_word(name: str, lower_case: set[str]) -> bool:

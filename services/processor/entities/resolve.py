@@ -1,6 +1,7 @@
 """Mentions → entities, in passes whose order matters (each pass says what the later ones rely on):
 
-1. **Split and trim** (``names``, ``tables``): a span the model ran over several names is cut where names never
+1. **Split and trim** (``names``, ``tables``): a headline's span that runs on past a name the story gives is
+   that name (``Grammys Leadership`` → ``Grammys``); a span the model ran over several names is cut where names never
    join; a score or a dateline's date it took in is cut off; ``Council of X Marat Imankulov`` gives two.
 2. **Clean** (``names``): photo credits and bylines go; titles, ``the``, possessives and agencies go; a title
    makes a person. Words the text also writes in lower case are dropped. Merges below compare clean names, so
@@ -44,6 +45,8 @@ from services.processor.entities.names import (
     split_joined,
     split_trailing_person,
     stems_of,
+    story_names,
+    to_the_storys_name,
     trim_title_case,
     with_month_surname,
 )
@@ -79,11 +82,13 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
     """Passes 1 and 2: each mention split, trimmed and cleaned, with its clean name and the type it gives."""
     lower_case = common_words(text)
     lower_case_stems = stems_of(lower_case)
+    mentions = list(mentions)
+    named = story_names(mentions, text)
     return [
         (mention, cleaned)
         for mention in (
             part
-            for whole in mentions
+            for whole in (to_the_storys_name(mention, text, named) for mention in mentions)
             for name in split_joined(whole)
             for trimmed in trim_title_case(name, text, lower_case_stems)
             for part in split_trailing_person(with_month_surname(trim_figures(trimmed, text), text))
