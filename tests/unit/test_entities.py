@@ -95,6 +95,19 @@ def test_a_name_the_text_gives_a_person_stays_a_person_though_a_town_has_it():
     assert (entity.name, entity.type) == ("Clinton", EntityType.PERSON)
     bare = "Officials in Clinton said the road was closed."
     assert resolve([Mention("Clinton", "PERSON", 13)], bare)[0].type is EntityType.LOCATION, "no person: the town"
+    given = "Harvey Weinstein denied it. Harvey was not there, said Neil Jordan, who flew to Jordan."
+    mentions = [
+        Mention("Harvey Weinstein", "PERSON", 0),
+        Mention("Harvey", "PERSON", given.index("Harvey was")),
+        Mention("Neil Jordan", "PERSON", given.index("Neil Jordan")),
+        Mention("Jordan", "GPE", given.rindex("Jordan")),
+    ]
+    entities = resolve(mentions, given)
+    assert {(e.name, e.type, tuple(e.aliases)) for e in entities} == {
+        ("Harvey Weinstein", EntityType.PERSON, ("Harvey",)),
+        ("Neil Jordan", EntityType.PERSON, ()),
+        ("Jordan", EntityType.LOCATION, ()),
+    }
 
 
 def test_towns_in_results_lines_are_their_clubs_and_countries_stay_places():

@@ -165,6 +165,13 @@ def a_person_name(name: str) -> bool:
     )
 
 
+def _what_a_person_is_called(name: str) -> tuple[str, ...]:
+    """The full name, the last word and, unless it is a country's ("Jordan Henderson"), the given name."""
+    words = name.split()
+    given = () if len(words) < 2 or is_country(words[0]) else (words[0],)
+    return (name, words[-1], *given)
+
+
 @dataclass(frozen=True)
 class TypeContext:
     """What the whole article says about its names, read once before any mention is typed."""
@@ -181,13 +188,14 @@ class TypeContext:
     def of(
         cls, cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]], text: str, *, sport: bool = False
     ) -> TypeContext:
-        # Names this text gives a person (``President Clinton``, ``Bill Clinton``): the gazetteer's town of
-        # Clinton must not turn them into places.
+        # Names this text gives a person (``President Clinton``, ``Bill Clinton``), and the given name alone
+        # (``Harvey`` beside ``Harvey Weinstein``): the gazetteer's towns of Clinton and Harvey must not turn them
+        # into places.
         persons = frozenset(
             fold(part)
             for mention, (name, entity_type) in cleaned
             if entity_type is EntityType.PERSON and (titled(text, mention) or not is_place(name))
-            for part in (name, name.split()[-1])
+            for part in _what_a_person_is_called(name)
         )
         surnames = frozenset(
             fold(name.split()[-1])
