@@ -19,7 +19,7 @@ from services.processor.entities import (
     truecase_shouting,
 )
 from services.processor.entities.given_names import a_persons_name
-from services.processor.entities.model import mentions_of
+from services.processor.entities.model import joined_spans, mentions_of
 from tests.conftest import SAMPLES
 
 
@@ -282,4 +282,28 @@ def test_the_models_organisation_named_as_persons_are_is_a_persons_mention():
     assert [(m.text, m.label) for m in mentions_of(doc, 0, 0)] == [
         ("Chrissy Teigen", "PERSON"),
         ("Johnson Controls", "ORG"),
+    ]
+
+
+def test_an_institutions_name_runs_on_past_and_and_past_a_plurals_or_a_saints_possessive():
+    text = (
+        "The Department of Physics and Astronomy thanked Cincinnati Children's Hospital Medical Center, "
+        "St Paul's Cathedral and Apple and Google. The Children's Minister Margaret Hodge spoke."
+    )
+
+    def span(name: str, label: str, nth: int = 0) -> tuple[str, str, int, int]:
+        start = text.index(name) if not nth else text.index(name, text.index(name) + 1)
+        return name, label, start, start + len(name)
+
+    spans = [span("Department of Physics", "ORG"), span("Cincinnati Children", "ORG"),
+             span("Hospital Medical Center", "ORG"), span("St Paul's", "ORG"), span("Apple", "ORG"),
+             span("Google", "ORG"), span("Children", "ORG", nth=1), span("Margaret Hodge", "PERSON")]  # fmt: skip
+    assert [name for name, *_ in joined_spans(text, spans)] == [
+        "Department of Physics and Astronomy",
+        "Cincinnati Children's Hospital Medical Center",
+        "St Paul's Cathedral",
+        "Apple",  # two names: no "of" or "for" makes one institution of them
+        "Google",
+        "Children",  # a post, then a person: "Children's Minister Margaret Hodge" is no name
+        "Margaret Hodge",
     ]

@@ -12,7 +12,7 @@ from services.processor.entities.given_names import a_persons_name
 from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, RELATED_WEIGHT, Mention
 from services.processor.entities.names import titled_names
 from services.processor.entities.tables import missed_names
-from services.processor.entities.vocabulary import LABELS, PLATFORMS
+from services.processor.entities.vocabulary import LABELS, PLATFORMS, TITLES
 from services.processor.places import fold
 from services.processor.settings import DEFAULT_MODEL
 
@@ -90,7 +90,7 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
         return HEADLINE_WEIGHT if start < headline_end else LEAD_WEIGHT if start < lead_end else 1.0
 
     text = doc.text if text is None else text
-    spans = entity_spans(doc, text)
+    spans = joined_spans(text, entity_spans(doc, text))
     found = [
         Mention(name, _label(name, label, doc.vocab), start, weight(start))
         for name, label, start, _ in spans
@@ -110,6 +110,47 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
             starts.add(start)
             found.append(Mention(name, label, start, weight(start)))
     return found
+
+
+# What goes on after an institution's "X of Y" or "X for Y" name, which the model ends at "and": "Department of
+# Physics and Astronomy", "National Center for Missing and Exploited Children".
+_AND_MORE = re.compile(r"[ \t]+and[ \t]+([A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*){0,2})(?![\w'’-]|[ \t]+[A-Z])")
+_OF_OR_FOR = re.compile(r"[ \t](?:of|for)[ \t]")
+# Where a name goes on after "'s", which the model ends there: "Cincinnati Children's Hospital", "St Paul's
+# Cathedral", "People's Bank of China" (a plural's or a saint's possessive is part of the name).
+_POSSESSIVE = re.compile(r"['’]s[ \t]+(?=[A-Z])")
+_NAME_GOES_ON = re.compile(r"[A-Z][\w'’-]*(?:[ \t]+(?:of[ \t]+)?[A-Z][\w'’-]*){0,3}")
+_PLURAL_POSSESSORS = {"children", "women", "men", "people", "veterans"}
+_SAINTS = {"st", "st.", "saint"}
+
+
+def joined_spans(text: str, spans: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
+    """The model's spans, each run on where an institution's name goes on past "and" or past a plural's or a
+    saint's "'s" (the span after it, if any, joins it and gives its label)."""
+    by_start = {start: (label, end) for _, label, start, end in spans}
+    joined: list[tuple[str, str, int, int]] = []
+    absorbed: set[int] = set()
+    for name, label, start, end in spans:
+        if start in absorbed:
+            continue
+        words = name.split()
+        more = _AND_MORE.match(text, end) if label == "ORG" and _OF_OR_FOR.search(name) else None
+        if more and not any(begin <= more.start(1) < stop for _, _, begin, stop in spans):
+            end = more.end(1)
+        owner = words[-1].removesuffix("'s").removesuffix("’s")  # the model may have taken the "'s" in
+        possessive = _POSSESSIVE.match(text, end - len(words[-1]) + len(owner))
+        if possessive and (owner.lower() in _PLURAL_POSSESSORS or words[0].lower() in _SAINTS):
+            after = possessive.end()
+            next_label = by_start.get(after, ("", 0))[0]
+            goes_on = _NAME_GOES_ON.match(text, after)
+            if next_label in LABELS and next_label != "PERSON":
+                label, end = next_label, by_start[after][1]
+                absorbed.add(after)
+            elif goes_on and after not in by_start and goes_on.group().split()[0].lower() not in TITLES:
+                end = goes_on.end()  # not "Children's Minister Margaret Hodge": a post and a name
+                label = label if label in {"ORG", "FAC", "GPE", "LOC"} else "ORG"
+        joined.append((text[start:end], label, start, end))
+    return joined
 
 
 def _label(name: str, label: str, vocab: Vocab) -> str:
