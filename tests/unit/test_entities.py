@@ -307,3 +307,20 @@ def test_an_institutions_name_runs_on_past_and_and_past_a_plurals_or_a_saints_po
         "Children",  # a post, then a person: "Children's Minister Margaret Hodge" is no name
         "Margaret Hodge",
     ]
+
+
+def test_two_persons_one_space_apart_are_one_name_but_a_possessive_or_a_role_keeps_them_apart():
+    text = "Abdel Moneim Abdel Maqsud spoke. Led Zeppelin's Jimmy Page and Leicester scrum-half Harry Ellis."
+
+    def person(name: str) -> tuple[str, str, int, int]:
+        return name, "PERSON", text.index(name), text.index(name) + len(name)
+
+    spans = [person(name) for name in ("Abdel Moneim", "Abdel Maqsud", "Led Zeppelin's", "Jimmy Page",
+                                       "Leicester scrum-half", "Harry Ellis")]  # fmt: skip
+    assert [name for name, *_ in joined_spans(text, spans)] == [
+        "Abdel Moneim Abdel Maqsud",
+        "Led Zeppelin's",
+        "Jimmy Page",
+        "Leicester scrum-half",
+        "Harry Ellis",
+    ]

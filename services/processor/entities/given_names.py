@@ -10,16 +10,11 @@ import pkgutil
 from functools import cache
 from typing import TYPE_CHECKING
 
-from services.processor.entities.vocabulary import ORG_HEADS
+from services.processor.entities.vocabulary import NAME_PARTICLES, ORG_HEADS
 from services.processor.places import is_place
 
 if TYPE_CHECKING:
     from spacy.vocab import Vocab
-
-# The lower-case words between a given name and a surname: "Thomas de Maiziere", "Ursula von der Leyen".
-NAME_PARTICLES = frozenset(
-    {"de", "da", "do", "dos", "du", "del", "della", "di", "van", "von", "der", "den", "ter", "la", "le", "bin", "ibn"}
-)
 
 
 @cache

@@ -12,7 +12,7 @@ from services.processor.entities.given_names import a_persons_name
 from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, RELATED_WEIGHT, Mention
 from services.processor.entities.names import titled_names
 from services.processor.entities.tables import missed_names
-from services.processor.entities.vocabulary import LABELS, PLATFORMS, TITLES
+from services.processor.entities.vocabulary import LABELS, NAME_PARTICLES, PLATFORMS, TITLES
 from services.processor.places import fold
 from services.processor.settings import DEFAULT_MODEL
 
@@ -124,9 +124,17 @@ _PLURAL_POSSESSORS = {"children", "women", "men", "people", "veterans"}
 _SAINTS = {"st", "st.", "saint"}
 
 
+def _written_as_a_name(span: str) -> bool:
+    """Capitalised words, particles ("bin", "al-Abidine") aside, and no possessive: not "Led Zeppelin's", nor
+    "Leicester scrum-half"."""
+    return not span.endswith(("'s", "’s")) and all(
+        word[0].isupper() or word in NAME_PARTICLES or re.match(r"[a-z]{1,3}-[A-Z]", word) for word in span.split()
+    )
+
+
 def joined_spans(text: str, spans: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
     """The model's spans, each run on where an institution's name goes on past "and" or past a plural's or a
-    saint's "'s" (the span after it, if any, joins it and gives its label)."""
+    saint's "'s" (the span after it, if any, joins it and gives its label); two persons one space apart are one."""
     by_start = {start: (label, end) for _, label, start, end in spans}
     joined: list[tuple[str, str, int, int]] = []
     absorbed: set[int] = set()
@@ -149,6 +157,15 @@ def joined_spans(text: str, spans: list[tuple[str, str, int, int]]) -> list[tupl
             elif goes_on and after not in by_start and goes_on.group().split()[0].lower() not in TITLES:
                 end = goes_on.end()  # not "Children's Minister Margaret Hodge": a post and a name
                 label = label if label in {"ORG", "FAC", "GPE", "LOC"} else "ORG"
+        if (
+            label == "PERSON"
+            and joined
+            and joined[-1][1] == "PERSON"
+            and text[joined[-1][3] : start] == " "
+            and _written_as_a_name(joined[-1][0])
+            and _written_as_a_name(name)
+        ):
+            start = joined.pop()[2]  # two halves of one name: "Abdel Moneim" "Abdel Maqsud"
         joined.append((text[start:end], label, start, end))
     return joined
 

@@ -16,6 +16,7 @@ from services.processor.entities.vocabulary import (
     CLUB_ENDINGS,
     EVENT_ENDINGS,
     INSTITUTION_ENDINGS,
+    NAME_PARTICLES,
     ORG_HEADS,
     PARTY_SHORT_FORMS,
     PERSON_TITLES,
@@ -68,8 +69,8 @@ def an_event_or_work(name: str, *, sport: bool) -> bool:
     single = " ".join(words)
     if single in AWARDS or single.removesuffix("s") in AWARDS:
         return True
-    if len(words) == 1 and len(single) > 6 and single.endswith("fest"):
-        return True
+    if len(words[-1]) > 6 and words[-1].endswith("fest"):
+        return True  # "Oktoberfest", "Munich Oktoberfest"
     return bool(_PRODUCT_NAME.search(name))
 
 
@@ -123,28 +124,6 @@ def a_named_place(name: str) -> bool:
     return (words[-1][0].isupper() and words[-1].lower() in PLACE_ENDINGS) or (
         words[0].lower().rstrip(".") in PLACE_HEADS and words[-1][0].isupper()
     )
-
-
-# The lower-case words between a given name and a surname: "Thomas de Maiziere", "Ursula von der Leyen".
-NAME_PARTICLES = {
-    "de",
-    "da",
-    "do",
-    "dos",
-    "du",
-    "del",
-    "della",
-    "di",
-    "van",
-    "von",
-    "der",
-    "den",
-    "ter",
-    "la",
-    "le",
-    "bin",
-    "ibn",
-}
 
 
 def an_institution(name: str) -> bool:

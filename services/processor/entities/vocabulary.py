@@ -41,6 +41,11 @@ AGENCIES = {
     "cnn", "kyodo", "yonhap", "bernama", "press tv", "presstv", "wam", "spa", "kuna", "qna", "sana", "petra",
 }  # fmt: skip
 EDGE_WORDS = {"the", "of", "and", "for", "in", "on", "at", "a", "an", "'s", "’s"}
+# The lower-case words between a given name and a surname: "Thomas de Maiziere", "Ursula von der Leyen".
+NAME_PARTICLES = {
+    "de", "da", "do", "dos", "du", "del", "della", "di", "van", "von", "der", "den", "ter", "la", "le", "bin", "ibn",
+    "al",
+}  # fmt: skip
 # Titles only a person carries: a span the model typed otherwise that starts so is a person.
 PERSON_TITLES = {
     "mr", "mrs", "ms", "dr", "drs", "rear", "admiral", "general", "president", "minister", "secretary", "ambassador",
@@ -59,7 +64,7 @@ ORG_HEADS = {
 EVENT_ENDINGS = {
     "prix", "cup", "championship", "championships", "olympics", "olympiad", "paralympics", "festival", "awards",
     "award", "prize", "prizes", "expo", "bowl", "marathon", "tournament", "trophy", "oscars", "grammys", "emmys",
-    "baftas", "globes", "week",
+    "baftas", "globes", "week", "parade",
 }  # fmt: skip
 # In a sports story these end a competition's name: "Champions League", "Six Nations", "US Open", "World Series".
 SPORT_EVENT_ENDINGS = {"league", "nations", "series", "open", "masters", "classic", "tour", "games", "derby", "slam"}
