@@ -386,6 +386,12 @@ def test_a_headline_span_that_runs_on_past_a_name_the_story_gives_is_that_name()
     full = "Max Verstappen shines\n\nVerstappen was third, and Verstappen Racing cheered."
     mentions = [Mention("Max Verstappen", "PERSON", 0, HEADLINE_WEIGHT), Mention("Verstappen", "PERSON", 23)]
     assert [e.name for e in resolve(mentions, full)] == ["Max Verstappen"], "a full name the story shortens stays"
+    sentence = "Secretive Telegram app removed\n\nApple removed Telegram from its store."
+    mentions = [
+        Mention("Secretive Telegram", "ORG", 0, HEADLINE_WEIGHT),
+        Mention("Telegram", "ORG", sentence.rindex("Telegram")),
+    ]
+    assert [e.name for e in resolve(mentions, sentence)] == ["Telegram"], "a headline's first word is no name's"
 
 
 def test_a_span_on_a_title_case_line_that_starts_with_a_sentences_word_is_no_name():

@@ -6,6 +6,7 @@ import re
 from itertools import takewhile
 
 from schemas import EntityType
+from services.processor.entities.given_names import given_names
 from services.processor.entities.mention import HEADLINE_WEIGHT, Mention
 from services.processor.entities.tables import INITIAL_AND_SURNAME, NUMBER_WORD, line_at
 from services.processor.entities.vocabulary import (
@@ -214,17 +215,34 @@ def story_names(mentions: list[Mention], text: str) -> dict[str, str]:
 def to_the_storys_name(mention: Mention, text: str, named: dict[str, str]) -> Mention:
     """A headline's span the story never writes, that starts with a name the story gives and goes on in a word
     the story never capitalises, is that name: the headline's capitals ran on (``Grammys Leadership``, ``Erie
-    Smashes``, ``South Korea Seizes Ship`` → ``Grammys``, ``Erie``, ``South Korea``). The story's label goes with
-    it. A headline's full name the story shortens (``Max Verstappen`` beside ``Verstappen``) stays."""
+    Smashes``, ``South Korea Seizes Ship`` → ``Grammys``, ``Erie``, ``South Korea``). So is one whose first
+    words, capitalised only as the headline's start, come before such a name (``Secretive Telegram`` →
+    ``Telegram``). The story's label goes with it. A headline's full name the story shortens (``Max Verstappen``
+    beside ``Verstappen``) stays."""
     if mention.weight != HEADLINE_WEIGHT or fold(mention.text) in named:
         return mention
     words = mention.text.split()
     story = text[text.find("\n") + 1 :]
+
+    def capitalised_in_story(word: str) -> bool:
+        return re.search(rf"(?<!\w){re.escape(word.strip(_EDGE_MARKS))}(?!\w)", story) is not None
+
     for length in range(len(words) - 1, 0, -1):
         prefix = fold(" ".join(words[:length]))
-        after = words[length].strip(_EDGE_MARKS)
-        if prefix in named and not re.search(rf"(?<!\w){re.escape(after)}(?!\w)", story):
+        if prefix in named and not capitalised_in_story(words[length]):
             return Mention(" ".join(words[:length]), named[prefix], mention.start, mention.weight)
+    at_start = text.rfind("\n", 0, mention.start) < 0 and not text[: mention.start].strip()
+    if at_start and all(any(c.isalnum() for c in word) for word in words):  # not "Rugby Union - South Africa"
+        # The headline's first word is capitalised as a sentence's: "Secretive Telegram" → "Telegram", but not
+        # a given name ("Max Verstappen" beside "Verstappen").
+        for cut in range(1, len(words)):
+            suffix = fold(" ".join(words[cut:]))
+            dropped = words[:cut]
+            if suffix in named and all(
+                w.isalpha() and not (w in given_names() or capitalised_in_story(w)) for w in dropped
+            ):
+                start = mention.start + len(mention.text) - len(" ".join(words[cut:]))
+                return Mention(" ".join(words[cut:]), named[suffix], start, mention.weight)
     return mention
 
 
