@@ -262,6 +262,15 @@ def test_a_noun_heading_a_clause_does_not_make_an_organisation_of_the_models_per
     assert {e.name: e.type for e in resolve(mentions, text)} == {"Neymar": EntityType.PERSON}
 
 
+def test_a_noun_in_apposition_or_a_publications_noun_after_the_name_overrides_the_models_person():
+    text = (
+        "Gunmen attacked the satirical weekly Charlie Hebdo and a supermarket. In a post for his blog Spundart, "
+        "he wrote more. South Korea's Chosun Ilbo newspaper published photos."
+    )
+    spans = [("Charlie Hebdo", "PERSON"), ("Spundart", "PERSON"), ("Chosun Ilbo", "PERSON")]
+    assert set(_types(text, *spans).values()) == {EntityType.ORGANIZATION}
+
+
 @pytest.mark.parametrize(
     ("text", "span"),
     [

@@ -42,6 +42,25 @@ def described_type(text: str, mention: Mention) -> EntityType | None:
     return None
 
 
+# What may follow a name in apposition, where a clause would go on with its verb: "the satirical weekly Charlie
+# Hebdo and a supermarket", "his blog Spundart, Matt Maldre", "the newspaper Chosun Ilbo reported" — not "the
+# club Neymar joined".
+_APPOSITION_ENDS = re.compile(r"['’]?[ \t]*(?:[,.;:)]|(?:and|or|said|says|reported|reports|wrote|writes)\b)")
+# A publication's noun after its name: "South Korea's Chosun Ilbo newspaper published …".
+_PUBLICATION_AFTER = re.compile(r"[ \t]+(?:newspaper|magazine|tabloid|daily|weekly|broadcaster|website|blog)\b")
+
+
+def a_name_in_apposition(text: str, mention: Mention) -> bool:
+    """Whether the name ends where an apposition does (a comma, "and", "said"), so the noun before it names it
+    even against the model's person."""
+    return _APPOSITION_ENDS.match(text, mention.start + len(mention.text)) is not None
+
+
+def a_publication_by_the_noun_after(text: str, mention: Mention) -> bool:
+    """Whether a publication's noun follows the name: "the Chosun Ilbo newspaper"."""
+    return _PUBLICATION_AFTER.match(text, mention.start + len(mention.text)) is not None
+
+
 def described_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, str, int]]:
     """(text, label, start) of names the model did not tag that the noun before them types."""
     found = []

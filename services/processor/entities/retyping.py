@@ -8,7 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from schemas import EntityType
-from services.processor.entities.appositions import described_type
+from services.processor.entities.appositions import (
+    a_name_in_apposition,
+    a_publication_by_the_noun_after,
+    described_type,
+)
 from services.processor.entities.mention import Mention
 from services.processor.entities.tables import playing, venue
 from services.processor.entities.vocabulary import (
@@ -211,8 +215,13 @@ class TypeContext:
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
             return EntityType.PERSON, False
         here = self.described_at.get(mention.start)
-        if here is EntityType.LOCATION or (here is EntityType.ORGANIZATION and entity_type is not EntityType.PERSON):
-            return here, False  # "case maker Olixar", "the port of Yeosu"
+        if here is EntityType.LOCATION or (
+            here is EntityType.ORGANIZATION
+            and (entity_type is not EntityType.PERSON or a_name_in_apposition(self.text, mention))
+        ):
+            return here, False  # "case maker Olixar", "the port of Yeosu", "the weekly Charlie Hebdo and …"
+        if entity_type is EntityType.PERSON and a_publication_by_the_noun_after(self.text, mention):
+            return EntityType.ORGANIZATION, False  # "the Chosun Ilbo newspaper"
         # Said of one mention, true of the others, but not against the model's person ("the club Neymar joined"
         # is a clause, not a name); a town named so elsewhere can still be its club ("the city of Chicago" …
         # "Chicago ended the reign").

@@ -120,7 +120,7 @@ PARTY_NAMES = {
 # firm IDC", "case maker Olixar", "retail group Metro". Not the nouns a person's name also follows ("publisher",
 # "operator", "investor").
 ORGANIZATION_NOUNS = {
-    "newspaper", "daily", "tabloid", "weekly", "magazine", "broadcaster", "network", "channel", "website",
+    "newspaper", "daily", "tabloid", "weekly", "magazine", "broadcaster", "network", "channel", "website", "blog",
     "outlet", "firm", "company", "maker", "manufacturer", "carmaker", "automaker", "chipmaker",
     "retailer", "supermarket", "chain", "carrier", "airline", "startup", "start-up", "conglomerate",
     "bank", "lender", "insurer", "brand", "label", "group", "charity", "nonprofit", "non-profit",
