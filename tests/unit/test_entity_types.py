@@ -256,6 +256,12 @@ def test_what_a_noun_says_of_one_mention_holds_for_every_mention_but_a_town_is_s
     assert types == ["location", "organization"], "the city named as a city, and its club that ended a reign"
 
 
+def test_a_title_word_the_model_took_for_a_person_is_a_stage_name_without_a_determiner_before_it():
+    text = "Timberlake sang. Prince, who died in 2016, was missed. A Nigerian Prince and the Prince of Wales wrote."
+    mentions = [Mention("Prince", "PERSON", start) for start in (text.index("Prince,"), text.index("Prince and"))]
+    assert [(e.name, e.mentions) for e in resolve(mentions, text)] == [("Prince", 1)]
+
+
 def test_a_noun_heading_a_clause_does_not_make_an_organisation_of_the_models_person():
     text = "Neymar scored twice.\n\nThe club Neymar joined in 2017 paid a record fee for him."
     mentions = [Mention("Neymar", "PERSON", 0), Mention("Neymar", "PERSON", text.rindex("Neymar"))]

@@ -246,6 +246,24 @@ def to_the_storys_name(mention: Mention, text: str, named: dict[str, str]) -> Me
     return mention
 
 
+_DETERMINER_BEFORE = re.compile(
+    r"\b(?:the|a|an|his|her|its|their|our|your|this|that)[ \t]+(?:[\w-]+[ \t]+)?$", re.IGNORECASE
+)
+
+
+def a_title_as_a_name(text: str, mention: Mention) -> bool:
+    """One title word the model took for a person, with no determiner before it: a stage name ("Prince, who
+    died in 2016", "What would Prince have thought"), not a post ("the Prince", "a Nigerian Prince")."""
+    word = mention.text
+    return (
+        " " not in word
+        and word.istitle()
+        and word.lower() in TITLES
+        and mention.start > 0
+        and _DETERMINER_BEFORE.search(text, max(0, mention.start - 30), mention.start) is None
+    )
+
+
 def a_common_word(name: str, lower_case: set[str]) -> bool:
     """One capitalised word (not an acronym) that the text also writes in lower case."""
     return " " not in name and not name.isupper() and name.lower() in lower_case

@@ -37,6 +37,7 @@ from services.processor.entities.merging import (
 )
 from services.processor.entities.names import (
     a_common_word,
+    a_title_as_a_name,
     clean_name,
     common_words,
     in_call_to_action,
@@ -104,6 +105,8 @@ def _cleaned(mention: Mention, text: str) -> tuple[str, EntityType] | None:
     """``clean_name``, keeping an agency's name where a sentence names it (looked at only for the few names
     cleaning drops)."""
     label = LABELS[mention.label]
+    if mention.label == "PERSON" and a_title_as_a_name(text, mention):
+        return mention.text, EntityType.PERSON  # "Prince, who died in 2016"
     return clean_name(mention.text, label) or (
         clean_name(mention.text, label, agency=True) if named_in_a_sentence(text, mention) else None
     )
