@@ -42,6 +42,13 @@ def test_events_awards_products_and_works_are_misc_not_organisations(text, span)
     assert _types(text, (span, "ORG"))[span.strip('"')] is EntityType.MISC
 
 
+def test_a_name_that_fills_a_quotation_is_a_title_but_a_quoted_possessive_is_not():
+    text = 'He sang "Cry Me A River," and "Senorita."\n\u201cNeil Portnow\u2019s comments were wrong.\u201d'
+    spans = [("Cry Me A River", "GPE"), ("Senorita", "PERSON"), ("Neil Portnow", "PERSON")]
+    types = _types(text, *spans)
+    assert types == {"Cry Me A River": EntityType.MISC, "Senorita": EntityType.MISC, "Neil Portnow": EntityType.PERSON}
+
+
 def test_a_competition_named_like_a_league_is_misc_only_in_a_sports_story():
     sport = "Arsenal reached the last eight of the Champions League."
     assert _types(sport, ("Champions League", "ORG"), sport=True)["Champions League"] is EntityType.MISC

@@ -78,6 +78,18 @@ def an_event_or_work(name: str, *, sport: bool) -> bool:
     return bool(_PRODUCT_NAME.search(name))
 
 
+_QUOTE_OPENS = "\"“‘'"
+_QUOTE_CLOSES = re.compile(r"[,.!?]?[\"”’'](?!s\b)")  # not a possessive: “Neil Portnow’s comments
+
+
+def a_quoted_title(text: str, mention: Mention) -> bool:
+    """Whether the name fills a quotation: a song's, a film's or a book's title ("Cry Me A River," and
+    "Senorita."), which newsrooms quote and names they do not."""
+    end = mention.start + len(mention.text)
+    opens = mention.start > 0 and text[mention.start - 1] in _QUOTE_OPENS
+    return opens and _QUOTE_CLOSES.match(text, end) is not None
+
+
 def a_titled_work(text: str, mention: Mention) -> bool:
     """Whether a work's noun stands before the name (``the 2003 film Kill Bill``): a title, whatever its words
     look like."""
@@ -208,8 +220,9 @@ class TypeContext:
             return EntityType.ORGANIZATION, False  # "said on Twitter"
         # A name the text gives a person in full, or its surname: "Malcolm X", "Booker" beside "Cory Booker".
         named_person = fold(name) in self.surnames or (" " in name and fold(name) in self.persons)
-        if entity_type is not EntityType.LOCATION and (
-            a_titled_work(self.text, mention) or (not named_person and an_event_or_work(name, sport=self.sport))
+        if a_quoted_title(self.text, mention) or (
+            entity_type is not EntityType.LOCATION
+            and (a_titled_work(self.text, mention) or (not named_person and an_event_or_work(name, sport=self.sport)))
         ):
             return EntityType.MISC, False
         if entity_type is not EntityType.PERSON and a_person_name(name) and self.named_as_person(mention):
