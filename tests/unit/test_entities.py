@@ -19,7 +19,7 @@ from services.processor.entities import (
     truecase_shouting,
 )
 from services.processor.entities.given_names import a_persons_name
-from services.processor.entities.model import joined_spans, mentions_of
+from services.processor.entities.model import joined_spans, mentions_of, speaker_names
 from tests.conftest import SAMPLES
 
 
@@ -324,3 +324,13 @@ def test_two_persons_one_space_apart_are_one_name_but_a_possessive_or_a_role_kee
         "Leicester scrum-half",
         "Harry Ellis",
     ]
+
+
+def test_a_transcripts_speakers_by_surname_are_the_persons_the_text_names_in_full():
+    text = "Ari Shapiro, host:\nHello.\nSHAPIRO: Good morning.\nWALT: Hi.\nSHAPIRO: Thanks.\nUPDATE: More soon."
+    spans = [("Ari Shapiro", "PERSON", 0, 11), ("Vivienne Walt", "PERSON", 200, 213)]
+    found = speaker_names(text, spans)
+    assert found == [("SHAPIRO", "PERSON", text.index("SHAPIRO")), ("SHAPIRO", "PERSON", text.rindex("SHAPIRO"))]
+    mentions = [Mention("Ari Shapiro", "PERSON", 0), *(Mention(n, label, start) for n, label, start in found)]
+    (entity,) = resolve(mentions, text)
+    assert (entity.name, entity.aliases, entity.mentions) == ("Ari Shapiro", ["SHAPIRO"], 3)

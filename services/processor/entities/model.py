@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections import Counter
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,7 @@ def mentions_of(doc: Doc, headline_end: int, lead_end: int, text: str | None = N
         *described_names(text, covered),
         *platform_names(text, covered),
         *site_names(text, covered),
+        *speaker_names(text, spans),
     ]
     starts = set()
     for name, label, start in missed:
@@ -203,6 +205,19 @@ def site_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, str
         for match in _SITE.finditer(text)
         if not any(begin <= match.start() < end for begin, end in covered)
     ]
+
+
+# A transcript's speaker, by surname in capitals at the head of a line: "SHAPIRO: Good morning."
+_SPEAKER = re.compile(r"^([A-Z][A-Z'’-]+):[ \t]", re.MULTILINE)
+
+
+def speaker_names(text: str, spans: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int]]:
+    """(text, "PERSON", start) of a broadcast transcript's speakers: a surname in capitals heading two lines or
+    more, of a person the text names in full ("ARI SHAPIRO, HOST:" … "SHAPIRO: Thanks")."""
+    surnames = {name.split()[-1].casefold() for name, label, _, _ in spans if label == "PERSON" and " " in name}
+    tags = [match for match in _SPEAKER.finditer(text) if match.group(1).casefold() in surnames]
+    counted = Counter(match.group(1) for match in tags)
+    return [(match.group(1), "PERSON", match.start()) for match in tags if counted[match.group(1)] >= 2]
 
 
 RELATED_SEPARATOR = " \n"  # between related headlines in the one text the model reads them from
