@@ -98,6 +98,7 @@ def test_a_surname_alone_is_the_person_the_text_names_in_full_not_a_place_or_a_t
         ("It crashed.\n\nAssociated Press writer Colleen Long in New York contributed to this report.", "Colleen Long"),
         ("Shares fell.\n\n(Reporting by Will Dunham; Editing by Tom Brown)", "Will Dunham"),
         ("Merkel spoke. (Editing by Belinda Goldsmith; Please credit the Foundation)", "Belinda Goldsmith"),
+        ("Sheen and Silverman in 2016. (Photo: Gregg DeGuire, WireImage)\n\nShe spoke.", "Gregg DeGuire"),
         ("near Ramallah, January 1, 2018. REUTERS/Ammar Awad\n\nThe court", "Ammar Awad"),
         ("(Image: Mark Thompson)\n\nBut six laps later", "Mark Thompson"),
         ("feel threatened. Credit Omer Messinger/European Pressphoto Agency", "Omer Messinger"),
@@ -109,6 +110,12 @@ def test_a_surname_alone_is_the_person_the_text_names_in_full_not_a_place_or_a_t
 )
 def test_photo_credits_and_bylines_name_nobody_in_the_story(text, span):
     assert resolve(_mentions_in(text, (span, "PERSON")), text) == []
+
+
+def test_a_picture_agencys_credit_line_names_no_organisation_in_the_story():
+    text = "She sued.\nJim Spellman/WireImage via Getty Images\nThe footage, Getty Images said, was old."
+    mentions = [Mention("Getty Images", "ORG", start) for start in (text.index("Getty"), text.rindex("Getty"))]
+    assert [(e.name, e.mentions) for e in resolve(mentions, text)] == [("Getty Images", 1)]
 
 
 def test_a_person_in_prose_is_not_taken_for_a_credit():

@@ -288,13 +288,15 @@ _CREDIT_AFTER = re.compile(r",[ \t]*[\w-]+\.(?:com|ca|org|net|news|co\.uk|com\.a
 _CREDIT_LINE = re.compile(
     r"^[ \t(]*(?:(?:additional )?reporting by|editing by|writing by|compiled by|©"
     r"|copyright[ \t]*(?:©|\(c\))?[ \t]*\d{4})"
-    r"|\bcontributed (?:to this (?:report|story|article)|reporting)\b|\ball rights reserved\b",
+    r"|\bcontributed (?:to this (?:report|story|article)|reporting)\b|\ball rights reserved\b"
+    r"|/[ \t]*(?:wireimage|getty images|filmmagic)\b|\bvia getty images\b",  # "Jim Spellman/WireImage via Getty Images"
     re.IGNORECASE,
 )
 # The same credit in brackets closing a paragraph of the story: "… after it emerged. (Editing by Belinda Goldsmith;
 # Please credit the Thomson Reuters Foundation …)".
 _CREDIT_IN_BRACKETS = re.compile(
-    r"\([ \t]*(?:(?i:additional)[ \t]+)?(?i:reporting|editing|writing|compiled)[ \t]+by[ \t]+[A-Z]"
+    r"\([ \t]*(?:(?:(?i:additional)[ \t]+)?(?i:reporting|editing|writing|compiled)[ \t]+by[ \t]+[A-Z]"
+    r"|(?i:photo|image|picture|credit)s?[ \t]*:)"  # "(Photo: Gregg DeGuire, WireImage)"
 )
 _CREDIT_LINE_CHARS = 400  # a credit is a short paragraph; a long one is the story's own text
 # A photo gallery's counter after the credit, then the next caption: "… in Croydon Ben Morgan 6/8 A police cordon".
