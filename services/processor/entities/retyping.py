@@ -86,7 +86,7 @@ def a_quoted_title(text: str, mention: Mention) -> bool:
     """Whether the name fills a quotation: a song's, a film's or a book's title ("Cry Me A River," and
     "Senorita."), which newsrooms quote and names they do not."""
     end = mention.start + len(mention.text)
-    opens = mention.start > 0 and text[mention.start - 1] in _QUOTE_OPENS
+    opens = 0 < mention.start < len(text) and text[mention.start - 1] in _QUOTE_OPENS
     return opens and _QUOTE_CLOSES.match(text, end) is not None
 
 
