@@ -276,6 +276,20 @@ def test_a_title_word_the_model_took_for_a_person_is_a_stage_name_without_a_dete
     assert [(e.name, e.mentions) for e in resolve(mentions, text)] == [("Prince", 1)]
 
 
+def test_a_one_word_name_before_a_team_members_noun_is_the_team():
+    text = (
+        "The crowd cheered the Williams driver. Mercedes driver Lewis Hamilton won. England manager Glenn Hoddle spoke."
+    )
+    spans = [("Williams", "PERSON"), ("Mercedes", "GPE"), ("England", "GPE")]
+    assert _types(text, *spans) == {
+        "Williams": EntityType.ORGANIZATION,
+        "Mercedes": EntityType.ORGANIZATION,
+        "England": EntityType.LOCATION,  # a country's team stays the country, as CoNLL counts it
+    }
+    person = "Trump fans cheered; Trump's car arrived."
+    assert _types(person, ("Trump", "PERSON"))["Trump"] is EntityType.PERSON
+
+
 def test_a_noun_heading_a_clause_does_not_make_an_organisation_of_the_models_person():
     text = "Neymar scored twice.\n\nThe club Neymar joined in 2017 paid a record fee for him."
     mentions = [Mention("Neymar", "PERSON", 0), Mention("Neymar", "PERSON", text.rindex("Neymar"))]

@@ -119,6 +119,21 @@ def before_a_post(text: str, mention: Mention) -> bool:
     return after is not None and after.group("post") in TITLES | ROLE_NOUNS
 
 
+# What a team's name stands before, as a company's before its product: "the Williams driver", "Massa's Williams
+# car", "Mercedes boss Toto Wolff". Not "fans" or "team" ("Trump fans", "the Trump team" are a person's).
+_TEAM_MEMBER_AFTER = re.compile(
+    r"[ \t]+(?:driver|drivers|car|cars|teammate|team-mate|squad|manager|boss|striker|midfielder|defender"
+    r"|goalkeeper|winger)\b"
+)
+
+
+def a_team_by_its_member(text: str, mention: Mention) -> bool:
+    """Whether a team member's noun follows the one-word name (a country's team stays the country, as CoNLL
+    counts it: "England manager Glenn Hoddle")."""
+    end = mention.start + len(mention.text)
+    return _TEAM_MEMBER_AFTER.match(text, end) is not None and not is_country(mention.text)
+
+
 def a_party(name: str) -> bool:
     """A party by its short form: "Tories", "Lib Dems", "Christian Democrats" (not "a Democrat")."""
     folded = name.casefold()
@@ -249,6 +264,14 @@ class TypeContext:
             return EntityType.ORGANIZATION, False
         if entity_type is not EntityType.LOCATION and a_named_place(name):
             entity_type = EntityType.LOCATION
+        by_member = entity_type is EntityType.PERSON or (entity_type is EntityType.LOCATION and not self.sport)
+        if (
+            by_member
+            and " " not in name
+            and fold(name) not in self.surnames
+            and a_team_by_its_member(self.text, mention)
+        ):
+            return EntityType.ORGANIZATION, False  # "the Williams driver", "Mercedes driver Lewis Hamilton"
         a_surname = " " not in name and fold(name) in self.surnames and not is_country(name)
         if entity_type is not EntityType.PERSON and a_surname:
             return EntityType.PERSON, False  # "Rosberg" beside "Nico Rosberg", whatever the model said
