@@ -177,10 +177,13 @@ def test_streets_squares_bridges_and_towers_are_places_by_the_word_that_starts_o
     assert _types("Staff at Fortis Bank said so.", ("Fortis Bank", "ORG"))["Fortis Bank"] is EntityType.ORGANIZATION
 
 
-def test_zoos_hospitals_schools_and_observatories_are_organisations_not_their_buildings():
+def test_zoos_hospitals_schools_observatories_and_newsrooms_are_organisations_not_buildings_or_persons():
     text = "Keepers at Cincinnati Zoo called Sandy Hook Elementary School and the Vatican Observatory."
     spans = [("Cincinnati Zoo", "FAC"), ("Sandy Hook Elementary School", "GPE"), ("Vatican Observatory", "LOC")]
     assert set(_types(text, *spans).values()) == {EntityType.ORGANIZATION}
+    post = "In a statement to ABC News, a rep for Weinstein said no. The Washington Post agreed."
+    spans = [("ABC News", "ORG"), ("Washington Post", "PERSON")]
+    assert set(_types(post, *spans).values()) == {EntityType.ORGANIZATION}, "a newsroom, not a rep's name"
     road = "Traffic stopped on Hospital Road."
     assert _types(road, ("Hospital Road", "FAC"))["Hospital Road"] is EntityType.LOCATION
 

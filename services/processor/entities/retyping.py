@@ -171,6 +171,7 @@ def a_person_name(name: str) -> bool:
         2 <= len(words) <= 3
         and name[0].isupper()
         and all(word[0].isupper() and word.lower() not in ORG_HEADS for word in words)
+        and not an_institution(name)
         and not is_place(name)
     )
 

@@ -94,10 +94,12 @@ PLACE_ENDINGS = {
     "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks", "bridge",
     "tower", "building", "cathedral", "mosque", "castle", "abbey",
 }  # fmt: skip
-# The last word of an institution's name, which the model often reads as a building (a place): "Cincinnati Zoo",
-# "Sandy Hook Elementary School", "Houston Methodist Hospital", "Vatican Observatory".
+# The last word of an institution's name, which the model often reads as a building (a place) or a person:
+# "Cincinnati Zoo", "Sandy Hook Elementary School", "Houston Methodist Hospital", "Vatican Observatory".
 INSTITUTION_ENDINGS = {
     "zoo", "hospital", "school", "college", "university", "academy", "observatory", "clinic", "seminary",
+    # and newsrooms, which the model takes for persons: "ABC News", "Washington Post", "Sunday Times"
+    "news", "times", "post", "journal", "herald", "tribune", "gazette", "telegraph", "chronicle",
 }  # fmt: skip
 # The first word of a place's name where it comes first, as in French, Italian and Spanish streets and in lakes,
 # mountains and forts: "Promenade des Anglais", "Piazza del Popolo", "Lake Geneva", "Fort Hood".
