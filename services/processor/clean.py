@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import takewhile
 
 from schemas import CleanArticle, Dateline, RawArticle
 from services.common.metadata import dedupe_names, parse_datetime, plausible_date, read_page_metadata, same_site
@@ -232,18 +233,23 @@ def strip_wire_boilerplate(text: str) -> WireParts:
     related: list[str] = []
 
     # A headline list closing the page: after "Read More:", or set apart by wider gaps. A bare "Read more" whose
-    # link text the page lost, with the story going on after it, is only a stray label.
-    for index, paragraph in enumerate(paragraphs):
-        label = _READ_MORE.match(paragraph.text)
-        if label and (not label.group("rest") or index >= len(paragraphs) - 1) and index > 0:
+    # link text the page lost, with the story going on after it (a paragraph longer than a headline before the
+    # next label), is only a stray label, and a list may still follow. Cutting a story short costs more than
+    # keeping a teaser.
+    index = 1
+    while index < len(paragraphs):
+        label = _READ_MORE.match(paragraphs[index].text)
+        if label and (not label.group("rest") or index >= len(paragraphs) - 1):
             after = paragraphs[index + 1 :]
-            if label.group("rest") or all(len(p.text.split()) <= _HEADLINE_WORDS for p in after):
+            before_next = takewhile(lambda p: not _READ_MORE.match(p.text), after)
+            if label.group("rest") or all(len(p.text.split()) <= _HEADLINE_WORDS for p in before_next):
                 trailer = [label.group("rest")] if label.group("rest") else []
                 related.extend(trailer + [p.text for p in after])
                 paragraphs = paragraphs[:index]
                 break
-            paragraphs = paragraphs[:index] + after
-            break
+            del paragraphs[index]  # a stray label: the story goes on after it
+            continue
+        index += 1
     # The publisher's legal notice closing the page, and whatever fine print follows it.
     notice = next((i for i in range(max(1, len(paragraphs) - _NOTICE_WITHIN), len(paragraphs))
                    if _rights_notice(paragraphs[i].text, last=i == len(paragraphs) - 1)), None)  # fmt: skip

@@ -139,6 +139,11 @@ def is_place(name: str) -> bool:
     return fold(name) in gazetteer()
 
 
+def is_country(name: str) -> bool:
+    place = locate(name)
+    return place is not None and place.is_country
+
+
 def is_named_place(name: str) -> bool:
     """A place by its own name (or a country's everyday name), not by one of a city's alternate spellings,
     which include brands and common words (``Google``, ``Delta``, ``Metro``): the evidence it takes to call

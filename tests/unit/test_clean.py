@@ -186,6 +186,9 @@ def test_a_bare_read_more_label_before_more_story_is_dropped_and_before_headline
     parts = strip_wire_boilerplate(listed)
     assert parts.body == "The festival will have a safe zone."
     assert parts.related_headlines == ["Panda rumours denied", "Rare tiger dies at zoo"]
+    both = story + "\nRead more\nPanda rumours denied\nRare tiger dies at zoo"
+    parts = strip_wire_boilerplate(both)
+    assert parts.body.endswith("before the holidays.") and parts.related_headlines[-1] == "Rare tiger dies at zoo"
 
 
 def test_a_transcripts_stage_directions_are_not_the_story():

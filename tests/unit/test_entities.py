@@ -95,6 +95,9 @@ def test_a_name_the_text_gives_a_person_stays_a_person_though_a_town_has_it():
     assert (entity.name, entity.type) == ("Clinton", EntityType.PERSON)
     bare = "Officials in Clinton said the road was closed."
     assert resolve([Mention("Clinton", "PERSON", 13)], bare)[0].type is EntityType.LOCATION, "no person: the town"
+    country = "Jordan Henderson scored. Officials in Jordan said so."
+    mentions = [Mention("Jordan Henderson", "PERSON", 0), Mention("Jordan", "PERSON", country.rindex("Jordan"))]
+    assert {e.name: e.type for e in resolve(mentions, country)}["Jordan"] is EntityType.LOCATION, "the country"
     given = "Harvey Weinstein denied it. Harvey was not there, said Neil Jordan, who flew to Jordan."
     mentions = [
         Mention("Harvey Weinstein", "PERSON", 0),
@@ -268,7 +271,8 @@ def test_a_given_name_and_a_rare_surname_make_a_person_the_model_took_for_an_org
         assert a_persons_name(person, vocab), person
     # A company after its founder ends in a common word; a famous one in a word the vocabulary knows; a club
     # ends in its town; a team's name is no given name's.
-    for organisation in ("Johnson Controls", "Morgan Stanley", "West Hartlepool", "Crystal Palace", "Warner Bros"):
+    for organisation in ("Johnson Controls", "Morgan Stanley", "West Hartlepool", "Crystal Palace", "Warner Bros",
+                         "China Evergrande", "Al Nassr", "King Kullen"):  # fmt: skip
         assert not a_persons_name(organisation, vocab), organisation
     assert not a_persons_name("CHRISSY TEIGEN", vocab), "capitals say nothing of the words"
     assert not a_persons_name("Teigen", vocab), "one word is no full name"
@@ -307,6 +311,17 @@ def test_an_institutions_name_runs_on_past_and_and_past_a_plurals_or_a_saints_po
         "Children",  # a post, then a person: "Children's Minister Margaret Hodge" is no name
         "Margaret Hodge",
     ]
+    others = (
+        "The Department of Justice and President Trump clashed. Flights from St Petersburg's Pulkovo Airport "
+        "resumed, said St Louis's Police Chief John Hayden."
+    )
+
+    def at(name: str, label: str) -> tuple[str, str, int, int]:
+        return name, label, others.index(name), others.index(name) + len(name)
+
+    spans = [at("Department of Justice", "ORG"), at("Trump", "PERSON"), at("St Petersburg's", "GPE"),
+             at("Pulkovo Airport", "FAC"), at("St Louis", "GPE"), at("John Hayden", "PERSON")]  # fmt: skip
+    assert [name for name, *_ in joined_spans(others, spans)] == [name for name, *_ in spans]
 
 
 def test_two_persons_one_space_apart_are_one_name_but_a_possessive_or_a_role_keeps_them_apart():
@@ -315,6 +330,15 @@ def test_two_persons_one_space_apart_are_one_name_but_a_possessive_or_a_role_kee
     def person(name: str) -> tuple[str, str, int, int]:
         return name, "PERSON", text.index(name), text.index(name) + len(name)
 
+    headline = "Trump Kim summit set for June\n\nMeghan Markle Prince Harry news."
+    pairs = [
+        ("Trump", 0),
+        ("Kim", 6),
+        ("Meghan Markle", headline.index("Meghan")),
+        ("Prince Harry", headline.index("Prince")),
+    ]
+    spans_in_headline = [(name, "PERSON", start, start + len(name)) for name, start in pairs]
+    assert len(joined_spans(headline, spans_in_headline)) == 4, "not in a headline, not across a title"
     spans = [person(name) for name in ("Abdel Moneim", "Abdel Maqsud", "Led Zeppelin's", "Jimmy Page",
                                        "Leicester scrum-half", "Harry Ellis")]  # fmt: skip
     assert [name for name, *_ in joined_spans(text, spans)] == [

@@ -43,11 +43,11 @@ def described_type(text: str, mention: Mention) -> EntityType | None:
 
 
 # What may follow a name in apposition, where a clause would go on with its verb: "the satirical weekly Charlie
-# Hebdo and a supermarket", "his blog Spundart, Matt Maldre", "the newspaper Chosun Ilbo reported" — not "the
-# club Neymar joined".
-_APPOSITION_ENDS = re.compile(r"['’]?[ \t]*(?:[,.;:)]|(?:and|or|said|says|reported|reports|wrote|writes)\b)")
+# Hebdo and a supermarket", "his blog Spundart, where …" — not "the club Neymar joined", "the company Musk says
+# will …", nor a list ("the band Lennon, McCartney …").
+_APPOSITION_ENDS = re.compile(r"['’]?[ \t]*(?:[.;:)]|,(?![ \t]+[A-Z])|(?:and|or)\b)")
 # A publication's noun after its name: "South Korea's Chosun Ilbo newspaper published …".
-_PUBLICATION_AFTER = re.compile(r"[ \t]+(?:newspaper|magazine|tabloid|daily|weekly|broadcaster|website|blog)\b")
+_PUBLICATION_AFTER = re.compile(r"[ \t]+(?:newspaper|magazine|tabloid|broadcaster|website|blog)\b")
 
 
 def a_name_in_apposition(text: str, mention: Mention) -> bool:
@@ -57,8 +57,9 @@ def a_name_in_apposition(text: str, mention: Mention) -> bool:
 
 
 def a_publication_by_the_noun_after(text: str, mention: Mention) -> bool:
-    """Whether a publication's noun follows the name: "the Chosun Ilbo newspaper"."""
-    return _PUBLICATION_AFTER.match(text, mention.start + len(mention.text)) is not None
+    """Whether a publication's noun follows the name: "the Chosun Ilbo newspaper", not "the pro-Trump website"."""
+    hyphenated = 0 < mention.start <= len(text) and text[mention.start - 1] == "-"
+    return not hyphenated and _PUBLICATION_AFTER.match(text, mention.start + len(mention.text)) is not None
 
 
 def described_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, str, int]]:

@@ -10,11 +10,16 @@ import pkgutil
 from functools import cache
 from typing import TYPE_CHECKING
 
-from services.processor.entities.vocabulary import NAME_PARTICLES, ORG_HEADS
-from services.processor.places import is_place
+from services.processor.entities.vocabulary import NAME_PARTICLES, ORG_HEADS, TITLES
+from services.processor.places import is_country, is_place
 
 if TYPE_CHECKING:
     from spacy.vocab import Vocab
+
+
+# Words Faker lists as given names that head organisations' names: titles ("King", "Major") and articles ("Al
+# Nassr", "El Pais").
+_NOT_GIVEN_HERE = TITLES | {"al", "el"}
 
 
 @cache
@@ -48,6 +53,8 @@ def a_persons_name(name: str, vocab: Vocab) -> bool:
     last = words[-1]
     return (
         words[0] in given_names()
+        and words[0].lower() not in _NOT_GIVEN_HERE
+        and not is_country(words[0])  # "China Evergrande": Faker lists such names too
         and vocab[last.lower()].rank == OOV_RANK
         and not any(word.lower() in ORG_HEADS for word in words)
         and not is_place(name)

@@ -14,7 +14,7 @@ from services.processor.entities.mention import HEADLINE_WEIGHT, LEAD_WEIGHT, RE
 from services.processor.entities.names import titled_names
 from services.processor.entities.tables import missed_names
 from services.processor.entities.vocabulary import LABELS, NAME_PARTICLES, PLATFORMS, TITLES
-from services.processor.places import fold
+from services.processor.places import fold, is_place
 from services.processor.settings import DEFAULT_MODEL
 
 if TYPE_CHECKING:
@@ -136,40 +136,68 @@ def _written_as_a_name(span: str) -> bool:
 
 def joined_spans(text: str, spans: list[tuple[str, str, int, int]]) -> list[tuple[str, str, int, int]]:
     """The model's spans, each run on where an institution's name goes on past "and" or past a plural's or a
-    saint's "'s" (the span after it, if any, joins it and gives its label); two persons one space apart are one."""
+    saint's "'s" (the span after it, if any, joins it and gives its label); two persons one space apart in the
+    story are one."""
     by_start = {start: (label, end) for _, label, start, end in spans}
+    headline_end = text.find("\n")
     joined: list[tuple[str, str, int, int]] = []
     absorbed: set[int] = set()
     for name, label, start, end in spans:
         if start in absorbed:
             continue
-        words = name.split()
-        more = _AND_MORE.match(text, end) if label == "ORG" and _OF_OR_FOR.search(name) else None
-        if more and not any(begin <= more.start(1) < stop for _, _, begin, stop in spans):
-            end = more.end(1)
-        owner = words[-1].removesuffix("'s").removesuffix("’s")  # the model may have taken the "'s" in
-        possessive = _POSSESSIVE.match(text, end - len(words[-1]) + len(owner))
-        if possessive and (owner.lower() in _PLURAL_POSSESSORS or words[0].lower() in _SAINTS):
-            after = possessive.end()
-            next_label = by_start.get(after, ("", 0))[0]
+        if label == "ORG" and _OF_OR_FOR.search(name):
+            end = _past_and(text, end, spans)
+        after = _past_possessive(text, text[start:end], end)
+        if after is not None:
+            next_label, next_end = by_start.get(after, ("", 0))
             goes_on = _NAME_GOES_ON.match(text, after)
             if next_label in LABELS and next_label != "PERSON":
-                label, end = next_label, by_start[after][1]
+                label, end = next_label, next_end
                 absorbed.add(after)
-            elif goes_on and after not in by_start and goes_on.group().split()[0].lower() not in TITLES:
+            elif goes_on and after not in by_start and not any(w.lower() in TITLES for w in goes_on.group().split()):
                 end = goes_on.end()  # not "Children's Minister Margaret Hodge": a post and a name
                 label = label if label in {"ORG", "FAC", "GPE", "LOC"} else "ORG"
-        if (
-            label == "PERSON"
-            and joined
-            and joined[-1][1] == "PERSON"
-            and text[joined[-1][3] : start] == " "
-            and _written_as_a_name(joined[-1][0])
-            and _written_as_a_name(name)
-        ):
-            start = joined.pop()[2]  # two halves of one name: "Abdel Moneim" "Abdel Maqsud"
+        if label == "PERSON" and joined and start > headline_end and _halves_of_one_name(text, joined[-1], name, start):
+            start = joined.pop()[2]  # "Abdel Moneim" "Abdel Maqsud"
         joined.append((text[start:end], label, start, end))
     return joined
+
+
+def _past_and(text: str, end: int, spans: list[tuple[str, str, int, int]]) -> int:
+    """Where an "X of Y" name ends that the model ended at "and": after capitalised words no other span holds and
+    no title heads ("Department of Justice and President Trump" are two)."""
+    more = _AND_MORE.match(text, end)
+    if more is None or any(word.lower() in TITLES for word in more.group(1).split()):
+        return end
+    if any(begin < more.end(1) and more.start(1) < stop for _, _, begin, stop in spans):
+        return end
+    return more.end(1)
+
+
+def _past_possessive(text: str, name: str, end: int) -> int | None:
+    """Where the name goes on after a plural's or a saint's "'s" ("Cincinnati Children's", "St Paul's"), if it
+    does; a town named after a saint takes an ordinary possessive ("St Petersburg's Pulkovo Airport")."""
+    words = name.split()
+    owner = words[-1].removesuffix("'s").removesuffix("’s")  # the model may have taken the "'s" in
+    possessive = _POSSESSIVE.match(text, end - len(words[-1]) + len(owner))
+    if possessive is None:
+        return None
+    saint = words[0].lower() in _SAINTS and not is_place(" ".join([*words[:-1], owner]))
+    return possessive.end() if owner.lower() in _PLURAL_POSSESSORS or saint else None
+
+
+def _halves_of_one_name(text: str, previous: tuple[str, str, int, int], name: str, start: int) -> bool:
+    """Two person spans one space apart that are one name: the first of two words or more, neither holding a
+    title or a possessive ("Abdel Moneim" "Abdel Maqsud"; not "Meghan Markle" "Prince Harry")."""
+    first, label, _, first_end = previous
+    return (
+        label == "PERSON"
+        and text[first_end:start] == " "
+        and " " in first
+        and not any(word.lower() in TITLES for word in f"{first} {name}".split())
+        and _written_as_a_name(first)
+        and _written_as_a_name(name)
+    )
 
 
 def _label(name: str, label: str, vocab: Vocab) -> str:

@@ -229,7 +229,8 @@ def to_the_storys_name(mention: Mention, text: str, named: dict[str, str]) -> Me
 
     for length in range(len(words) - 1, 0, -1):
         prefix = fold(" ".join(words[:length]))
-        if prefix in named and not capitalised_in_story(words[length]):
+        plain_word = words[length].strip(_EDGE_MARKS).isalpha()  # not "Saint-Germain" after "Paris"
+        if prefix in named and plain_word and not capitalised_in_story(words[length]):
             return Mention(" ".join(words[:length]), named[prefix], mention.start, mention.weight)
     at_start = text.rfind("\n", 0, mention.start) < 0 and not text[: mention.start].strip()
     if at_start and all(any(c.isalnum() for c in word) for word in words):  # not "Rugby Union - South Africa"
@@ -247,7 +248,7 @@ def to_the_storys_name(mention: Mention, text: str, named: dict[str, str]) -> Me
 
 
 _DETERMINER_BEFORE = re.compile(
-    r"\b(?:the|a|an|his|her|its|their|our|your|this|that)[ \t]+(?:[\w-]+[ \t]+)?$", re.IGNORECASE
+    r"\b(?:the|a|an|his|her|its|their|our|your|this|that)[ \t]+(?:[\w-]+[ \t]+){0,2}$", re.IGNORECASE
 )
 
 
@@ -259,8 +260,8 @@ def a_title_as_a_name(text: str, mention: Mention) -> bool:
         " " not in word
         and word.istitle()
         and word.lower() in TITLES
-        and mention.start > 0
-        and _DETERMINER_BEFORE.search(text, max(0, mention.start - 30), mention.start) is None
+        and 0 < mention.start < len(text)  # not a related headline's, placed after the text
+        and _DETERMINER_BEFORE.search(text, max(0, mention.start - 40), mention.start) is None
     )
 
 
@@ -288,15 +289,21 @@ _CREDIT_AFTER = re.compile(r",[ \t]*[\w-]+\.(?:com|ca|org|net|news|co\.uk|com\.a
 _CREDIT_LINE = re.compile(
     r"^[ \t(]*(?:(?:additional )?reporting by|editing by|writing by|compiled by|©"
     r"|copyright[ \t]*(?:©|\(c\))?[ \t]*\d{4})"
-    r"|\bcontributed (?:to this (?:report|story|article)|reporting)\b|\ball rights reserved\b"
-    r"|/[ \t]*(?:wireimage|getty images|filmmagic)\b|\bvia getty images\b",  # "Jim Spellman/WireImage via Getty Images"
+    r"|\bcontributed (?:to this (?:report|story|article)|reporting)\b|\ball rights reserved\b",
+    re.IGNORECASE,
+)
+# A picture agency's credit standing as its own line: "Jim Spellman/WireImage via Getty Images, FILE" (not a
+# caption that ends in one, whose names are the story's).
+_PICTURE_CREDIT_LINE = re.compile(
+    r"^[\w .'’-]{0,60}/[ \t]*(?:wireimage|getty images|filmmagic)"
+    r"(?:[ \t]+via[ \t]+getty images)?(?:,[ \t]*file)?[ \t]*$",
     re.IGNORECASE,
 )
 # The same credit in brackets closing a paragraph of the story: "… after it emerged. (Editing by Belinda Goldsmith;
 # Please credit the Thomson Reuters Foundation …)".
 _CREDIT_IN_BRACKETS = re.compile(
     r"\([ \t]*(?:(?:(?i:additional)[ \t]+)?(?i:reporting|editing|writing|compiled)[ \t]+by[ \t]+[A-Z]"
-    r"|(?i:photo|image|picture|credit)s?[ \t]*:)"  # "(Photo: Gregg DeGuire, WireImage)"
+    r"|(?i:photo|image|picture|credit)s?[ \t]*(?::|(?i:by)\b))"  # "(Photo: Gregg DeGuire, WireImage)"
 )
 _CREDIT_LINE_CHARS = 400  # a credit is a short paragraph; a long one is the story's own text
 # A photo gallery's counter after the credit, then the next caption: "… in Croydon Ben Morgan 6/8 A police cordon".
@@ -369,7 +376,7 @@ def in_credit(text: str, mention: Mention) -> bool:
     ):
         return True
     line = line_at(text, mention.start)
-    if len(line) <= _CREDIT_LINE_CHARS and _CREDIT_LINE.search(line):
+    if (len(line) <= _CREDIT_LINE_CHARS and _CREDIT_LINE.search(line)) or _PICTURE_CREDIT_LINE.match(line):
         return True
     counter = _GALLERY_COUNTER.match(text, end)
     if counter and _a_gallery(line, counter.group(2)):

@@ -20,6 +20,7 @@ from services.processor.entities.vocabulary import (
     CLUB_ENDINGS,
     EVENT_ENDINGS,
     INSTITUTION_ENDINGS,
+    LANDMARK_ENDINGS,
     NAME_PARTICLES,
     ORG_HEADS,
     PARTY_SHORT_FORMS,
@@ -33,12 +34,7 @@ from services.processor.entities.vocabulary import (
     TITLES,
     WORK_NOUNS,
 )
-from services.processor.places import fold, is_named_place, is_place, locate
-
-
-def is_country(name: str) -> bool:
-    place = locate(name)
-    return place is not None and place.is_country
+from services.processor.places import fold, is_country, is_named_place, is_place
 
 
 def titled(text: str, mention: Mention) -> bool:
@@ -60,6 +56,7 @@ _WORK_BEFORE = re.compile(
     + r")[ \t]*[\"“‘']?[ \t]*$",
     re.IGNORECASE,
 )
+_LIST_GOES_ON = re.compile(r"[ \t]*(?:,|(?:and|or)\b)")
 _WORD_BEFORE = re.compile(r"([A-Za-z-]+)([.,]?)[ \t]+$")
 
 
@@ -82,12 +79,20 @@ _QUOTE_OPENS = "\"“‘'"
 _QUOTE_CLOSES = re.compile(r"[,.!?]?[\"”’'](?!s\b)")  # not a possessive: “Neil Portnow’s comments
 
 
+_NOT_A_TITLE_BEFORE = re.compile(r"(?:so-called|:)[ \t]*$")  # the so-called "Islamic State"; she said: "Obama."
+
+
 def a_quoted_title(text: str, mention: Mention) -> bool:
     """Whether the name fills a quotation: a song's, a film's or a book's title ("Cry Me A River," and
-    "Senorita."), which newsrooms quote and names they do not."""
+    "Senorita."), which newsrooms quote and names they do not. Not a possessive's apostrophe (“James’ death was
+    avoidable,” she said), a so-called name or a one-word answer."""
     end = mention.start + len(mention.text)
-    opens = 0 < mention.start < len(text) and text[mention.start - 1] in _QUOTE_OPENS
-    return opens and _QUOTE_CLOSES.match(text, end) is not None
+    if not 0 < mention.start < len(text) or text[mention.start - 1] not in _QUOTE_OPENS:
+        return False
+    closes = _QUOTE_CLOSES.match(text, end)
+    if closes is None or (mention.text.endswith("s") and closes.group() in "'’"):
+        return False
+    return _NOT_A_TITLE_BEFORE.search(text, max(0, mention.start - 12), mention.start - 1) is None
 
 
 def a_titled_work(text: str, mention: Mention) -> bool:
@@ -103,8 +108,10 @@ def after_a_role(text: str, mention: Mention) -> bool:
     if before is None:
         return False
     word, stop = before.groups()
-    if stop == ",":  # in apposition: "the German interior minister, Thomas de Maiziere"
-        return word.islower() and word in PERSON_TITLES | ROLE_NOUNS
+    if stop == ",":  # in apposition: "the German interior minister, Thomas de Maiziere", not a list ("the
+        # minister, British Airways and the unions")
+        listed = _LIST_GOES_ON.match(text, mention.start + len(mention.text)) is not None
+        return not listed and word.islower() and word in PERSON_TITLES | ROLE_NOUNS
     return word.lower() in PERSON_TITLES or (word.islower() and word in ROLE_NOUNS)
 
 
@@ -123,13 +130,13 @@ def before_a_post(text: str, mention: Mention) -> bool:
 # car", "Mercedes boss Toto Wolff". Not "fans" or "team" ("Trump fans", "the Trump team" are a person's).
 _TEAM_MEMBER_AFTER = re.compile(
     r"[ \t]+(?:driver|drivers|car|cars|teammate|team-mate|squad|manager|boss|striker|midfielder|defender"
-    r"|goalkeeper|winger)\b"
+    r"|goalkeeper|winger)\b(?![ \t-]*(?:bomb|bombing|dealer|park|plant|crash)s?\b)"
 )
 
 
 def a_team_by_its_member(text: str, mention: Mention) -> bool:
-    """Whether a team member's noun follows the one-word name (a country's team stays the country, as CoNLL
-    counts it: "England manager Glenn Hoddle")."""
+    """Whether a team member's noun follows the one-word name the model took for a person (a country's team
+    stays the country, as CoNLL counts it: "England manager Glenn Hoddle")."""
     end = mention.start + len(mention.text)
     return _TEAM_MEMBER_AFTER.match(text, end) is not None and not is_country(mention.text)
 
@@ -146,15 +153,22 @@ def a_club(name: str) -> bool:
     return ending.lower() in CLUB_ENDINGS and is_place(town) and not is_place(name)
 
 
-def a_named_place(name: str) -> bool:
+def a_named_place(name: str, *, landmarks: bool = True) -> bool:
     """A street, station or landmark by how its name ends or starts: "Beckenham Junction", "Reeves Corner",
-    "Promenade des Anglais", "Ebertstrasse"."""
+    "Willis Tower", "Promenade des Anglais", "Ebertstrasse"; never an organisation's head word at its end ("Lake
+    County Sheriff's Office").
+
+    :param landmarks: whether a landmark's ending that is also a surname or a work's word counts ("Willis
+        Tower", but not the person "Barbara Castle" or the series "Downton Abbey").
+    """
     words = name.split()
     if len(words) == 1:
         return len(name) > 7 and name[0].isupper() and name.casefold().endswith(PLACE_SUFFIXES)
-    return (words[-1][0].isupper() and words[-1].lower() in PLACE_ENDINGS) or (
-        words[0].lower().rstrip(".") in PLACE_HEADS and words[-1][0].isupper()
-    )
+    last = words[-1].lower()
+    if not words[-1][0].isupper() or last in ORG_HEADS or last in INSTITUTION_ENDINGS:
+        return False
+    endings = PLACE_ENDINGS | LANDMARK_ENDINGS if landmarks else PLACE_ENDINGS
+    return last in endings or words[0].lower() in PLACE_HEADS
 
 
 def an_institution(name: str) -> bool:
@@ -263,11 +277,12 @@ class TypeContext:
             return EntityType.ORGANIZATION, False
         if an_institution(name):
             return EntityType.ORGANIZATION, False
-        if entity_type is not EntityType.LOCATION and a_named_place(name):
-            entity_type = EntityType.LOCATION
-        by_member = entity_type is EntityType.PERSON or (entity_type is EntityType.LOCATION and not self.sport)
+        if entity_type is not EntityType.LOCATION and a_named_place(
+            name, landmarks=entity_type is EntityType.ORGANIZATION
+        ):
+            entity_type = EntityType.LOCATION  # "The Millennium Stadium" the model read as an event
         if (
-            by_member
+            entity_type is EntityType.PERSON  # not a place: "a Texas driver", "a Mogadishu car bomb"
             and " " not in name
             and fold(name) not in self.surnames
             and a_team_by_its_member(self.text, mention)

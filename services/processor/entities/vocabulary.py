@@ -91,19 +91,23 @@ ROLE_NOUNS = {
 PLACE_ENDINGS = {
     "road", "street", "avenue", "boulevard", "square", "junction", "corner", "station", "airport", "column",
     "highway", "motorway", "canal", "harbour", "harbor", "island", "islands", "mountains", "valley", "river",
-    "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks", "bridge",
-    "tower", "building", "cathedral", "mosque", "castle", "abbey",
+    "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks", "building",
+    "cathedral", "mosque",
 }  # fmt: skip
+# Landmarks' endings that are surnames too ("Barbara Castle", "John Tower"): a place only where the model did
+# not say person.
+LANDMARK_ENDINGS = {"bridge", "tower", "castle", "abbey"}
 # The last word of an institution's name, which the model often reads as a building (a place) or a person:
 # "Cincinnati Zoo", "Sandy Hook Elementary School", "Houston Methodist Hospital", "Vatican Observatory".
 INSTITUTION_ENDINGS = {
     "zoo", "hospital", "school", "college", "university", "academy", "observatory", "clinic", "seminary",
-    # and newsrooms, which the model takes for persons: "ABC News", "Washington Post", "Sunday Times"
-    "news", "times", "post", "journal", "herald", "tribune", "gazette", "telegraph", "chronicle",
+    # and newsrooms, which the model takes for persons: "ABC News", "Sunday Times" (not "Post": "Emily Post")
+    "news", "times", "journal", "herald", "tribune", "gazette", "telegraph", "chronicle",
 }  # fmt: skip
-# The first word of a place's name where it comes first, as in French, Italian and Spanish streets and in lakes,
-# mountains and forts: "Promenade des Anglais", "Piazza del Popolo", "Lake Geneva", "Fort Hood".
-PLACE_HEADS = {"rue", "avenue", "boulevard", "promenade", "piazza", "plaza", "lake", "mount", "mt", "fort"}
+# The first word of a place's name where it comes first, as in French, Italian and Spanish streets and in lakes:
+# "Promenade des Anglais", "Piazza del Popolo", "Lake Geneva". Not "Fort" or "Mount": "Fort Worth Police
+# Department", "Mount Sinai" (the hospital) are not places.
+PLACE_HEADS = {"rue", "avenue", "boulevard", "promenade", "piazza", "plaza", "lake"}
 # How a German street's or square's one-word name ends: "Ebertstrasse", "Alexanderplatz", "Karl-Marx-Allee".
 PLACE_SUFFIXES = ("strasse", "straße", "platz", "allee")
 # What parties are called for short, which the model takes for nationalities or persons: "Social Democrats",
