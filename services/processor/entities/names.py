@@ -354,10 +354,16 @@ def _a_gallery(line: str, of: str) -> bool:
 
 
 def _credit_in_brackets(text: str, mention: Mention) -> bool:
-    """Inside brackets that hold only agencies: "(AFP, dpa)", "(Reuters)"."""
-    opening = text.rfind("(", max(0, mention.start - 40), mention.start)
-    closing = text.find(")", mention.start, mention.start + len(mention.text) + 40)
-    if opening < 0 or closing < 0 or "\n" in text[opening:closing]:
+    """Inside brackets, on the mention's line, that credit who reported or pictured the story: ones that open
+    with a credit ("(Editing by …; Please credit …)", "(Photo: …)") or hold only agencies ("(AFP, dpa)")."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    opening = text.rfind("(", line_start, mention.start)
+    if opening < 0 or ")" in text[opening : mention.start]:
+        return False
+    if _CREDIT_IN_BRACKETS.match(text, opening):
+        return True
+    closing = text.find(")", mention.start)
+    if closing < 0 or "\n" in text[mention.start : closing]:
         return False
     parts = [part.strip() for part in re.split(r",|/|;|\band\b", text[opening + 1 : closing])]
     return all(fold(part) in AGENCIES for part in parts if part)
@@ -381,10 +387,9 @@ def in_credit(text: str, mention: Mention) -> bool:
     counter = _GALLERY_COUNTER.match(text, end)
     if counter and _a_gallery(line, counter.group(2)):
         return True
-    line_start = text.rfind("\n", 0, mention.start) + 1
-    opening = text.rfind("(", line_start, mention.start)
-    if opening >= 0 and ")" not in text[opening : mention.start] and _CREDIT_IN_BRACKETS.match(text, opening):
+    if _credit_in_brackets(text, mention):
         return True
+    line_start = text.rfind("\n", 0, mention.start) + 1
     return bool(_CREDIT_BEFORE.search(text, max(line_start, mention.start - 30), mention.start))
 
 

@@ -127,7 +127,7 @@ def before_a_post(text: str, mention: Mention) -> bool:
 
 
 # What a team's name stands before, as a company's before its product: "the Williams driver", "Massa's Williams
-# car", "Mercedes boss Toto Wolff". Not "fans" or "team" ("Trump fans", "the Trump team" are a person's).
+# car", "Sauber boss Frederic Vasseur". Not "fans" or "team" ("Trump fans", "the Trump team" are a person's).
 _TEAM_MEMBER_AFTER = re.compile(
     r"[ \t]+(?:driver|drivers|car|cars|teammate|team-mate|squad|manager|boss|striker|midfielder|defender"
     r"|goalkeeper|winger)\b(?![ \t-]*(?:bomb|bombing|dealer|park|plant|crash)s?\b)"
@@ -287,7 +287,7 @@ class TypeContext:
             and fold(name) not in self.surnames
             and a_team_by_its_member(self.text, mention)
         ):
-            return EntityType.ORGANIZATION, False  # "the Williams driver", "Mercedes driver Lewis Hamilton"
+            return EntityType.ORGANIZATION, False  # "the Williams driver", "Sauber driver Marcus Ericsson"
         a_surname = " " not in name and fold(name) in self.surnames and not is_country(name)
         if entity_type is not EntityType.PERSON and a_surname:
             return EntityType.PERSON, False  # "Rosberg" beside "Nico Rosberg", whatever the model said
