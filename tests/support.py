@@ -68,6 +68,18 @@ def drop_pipeline_state(prefix: str) -> None:
     client.close()
 
 
+def alias_serves(client: Any, alias: str) -> bool:
+    """Whether ``alias`` exists and its primary shards answer reads.
+
+    An index answers 503 while its shards start, though its alias is already there: a test polling an index
+    the indexer is creating waits for this rather than reading it.
+    """
+    if not client.indices.exists_alias(name=alias):
+        return False
+    health = client.options(ignore_status=408).cluster.health(index=alias, wait_for_status="yellow", timeout="10s")
+    return not health["timed_out"]
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now (on 127.0.0.1)."""
     with socket.socket() as probe:

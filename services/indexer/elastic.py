@@ -10,6 +10,7 @@ from elasticsearch import BadRequestError, Elasticsearch, NotFoundError
 
 from services.common.settings import ElasticsearchSettings
 from services.indexer.documents import index_template, mapping_version
+from services.indexer.indices import create_once
 from services.indexer.stories import ensure_stories_index
 from services.indexer.versions import ensure_versions_index
 
@@ -82,12 +83,7 @@ def ensure_index(client: Elasticsearch, settings: ElasticsearchSettings) -> str:
         except BadRequestError as error:
             log.warning("index %s keeps its mapping, which conflicts with this version's: %s", index, error)
     current = f"{own}{datetime.now(UTC):%Y.%m}"
-    if not client.indices.exists(index=current):
-        try:
-            client.indices.create(index=current)
-        except Exception as error:  # created concurrently by another indexer
-            if "resource_already_exists_exception" not in str(error):
-                raise
+    create_once(client, current)
     ensure_stories_index(client, settings)
     ensure_versions_index(client, settings)
     if alias_filter is not None:  # months made before this template, or by an indexer of an earlier release

@@ -14,6 +14,7 @@ from schemas import RawArticle, encode
 from schemas.codec import MAX_MESSAGE_BYTES
 from tests.badinputs import StaticSite, bad_documents, bad_feeds, bad_jsonl_lines, bad_messages
 from tests.conftest import Pipeline, wait_for
+from tests.support import alias_serves
 from tests.unit.test_grouping import WIRE
 
 pytestmark = pytest.mark.integration
@@ -74,7 +75,7 @@ def test_a_thousand_bad_inputs_become_dead_letters_and_valid_articles_still_arri
 
         def indexed() -> set[str] | None:
             alias = pipeline.setting("es_alias")
-            if not client.indices.exists_alias(name=alias):
+            if not alias_serves(client, alias):
                 return None
             client.indices.refresh(index=alias)
             hits = client.search(index=alias, size=1000, source=False)["hits"]["hits"]

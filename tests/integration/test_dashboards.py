@@ -14,6 +14,7 @@ from deploy.kibana.build import STORIES_COLUMNS
 from tests.conftest import SAMPLES, Pipeline, wait_for
 from tests.eval.extraction import DEFAULT_DATA
 from tests.kibana_queries import aggregations_of, map_aggregation, top_stories_query, visualisations
+from tests.support import alias_serves
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,7 @@ def test_every_visualisation_of_the_dashboard_finds_data(pipeline: Pipeline, tmp
     alias = pipeline.setting("es_alias")
 
     def indexed() -> int:
-        if not client.indices.exists_alias(name=alias):
+        if not alias_serves(client, alias):
             return 0
         client.indices.refresh(index=alias)
         return int(client.count(index=alias)["count"]) >= 11

@@ -10,7 +10,7 @@ from elasticsearch import Elasticsearch
 
 from schemas import EnrichedArticle, Entity, EntityType
 from tests.conftest import Pipeline, wait_for
-from tests.support import NOW, enriched_article, publish_enriched
+from tests.support import NOW, alias_serves, enriched_article, publish_enriched
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,7 @@ def _org(name: str, *aliases: str) -> Entity:
 
 def _stored(client: Elasticsearch, pipeline: Pipeline) -> dict[int, dict]:
     alias = pipeline.setting("es_alias")
-    if not client.indices.exists_alias(name=alias):
+    if not alias_serves(client, alias):
         return {}
     client.indices.refresh(index=alias)
     hits = client.search(index=alias, size=100, source_includes=["entity_ids", "persons", "organizations", "entities"])

@@ -21,6 +21,7 @@ from elasticsearch import Elasticsearch
 from deploy.local.stack import StackSettings, components, up
 from schemas import RawArticle, encode
 from tests.conftest import Pipeline, wait_for
+from tests.support import alias_serves
 from tests.unit.test_grouping import WIRE
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,7 @@ def _articles(count: int, tag: str) -> list[RawArticle]:
 
 def _indexed(client: Elasticsearch, alias: str) -> tuple[int, set[str]]:
     """(document count, ids) of the alias, after a refresh."""
-    if not client.indices.exists_alias(name=alias):
+    if not alias_serves(client, alias):
         return 0, set()
     client.indices.refresh(index=alias)
     count = int(client.count(index=alias)["count"])

@@ -17,7 +17,7 @@ from kafka import KafkaConsumer
 from deploy.local.stack import StackSettings, components, up
 from schemas import DeadLetter, EnrichedArticle, decode
 from tests.conftest import Pipeline, wait_for
-from tests.support import NOW, enriched_article, publish_enriched
+from tests.support import NOW, alias_serves, enriched_article, publish_enriched
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +31,7 @@ def _publish(pipeline: Pipeline, articles: list[EnrichedArticle]) -> None:
 
 
 def _documents(client: Elasticsearch, alias: str) -> dict[str, dict]:
-    if not client.indices.exists_alias(name=alias):
+    if not alias_serves(client, alias):
         return {}
     client.indices.refresh(index=alias)
     hits = client.search(index=alias, size=1000, query={"match_all": {}})["hits"]["hits"]

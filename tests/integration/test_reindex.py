@@ -12,13 +12,13 @@ from elasticsearch import Elasticsearch
 
 from services.indexer.documents import TEMPLATE_FILE
 from tests.conftest import Pipeline, wait_for
-from tests.support import enriched_article, publish_enriched
+from tests.support import alias_serves, enriched_article, publish_enriched
 
 pytestmark = pytest.mark.integration
 
 
 def _alias_state(client: Elasticsearch, alias: str) -> tuple[list[str], int]:
-    if not client.indices.exists_alias(name=alias):
+    if not alias_serves(client, alias):
         return [], 0
     client.indices.refresh(index=alias)
     return sorted(client.indices.get_alias(name=alias).body), int(client.count(index=alias)["count"])

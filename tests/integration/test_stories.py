@@ -14,7 +14,7 @@ from elasticsearch import Elasticsearch
 from schemas import EnrichedArticle
 from tests.conftest import Pipeline, wait_for
 from tests.integration.test_alerts import _fired
-from tests.support import NOW, enriched_article, publish_enriched
+from tests.support import NOW, alias_serves, enriched_article, publish_enriched
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def _article(number: int, story: str, source: str, minutes: int, **changes: obje
 def _story(client: Elasticsearch, pipeline: Pipeline, story_id: str) -> dict:
     """The story's document, or an empty dict while it is not there."""
     alias = pipeline.setting("es_stories_alias")
-    if not client.indices.exists_alias(name=alias):
+    if not alias_serves(client, alias):
         return {}
     found = client.options(ignore_status=404).get(index=alias, id=story_id)
     return found.body.get("_source") or {}
