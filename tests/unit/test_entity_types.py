@@ -109,6 +109,7 @@ def test_a_surname_alone_is_the_person_the_text_names_in_full_not_a_place_or_a_t
         ("feel threatened. Credit Omer Messinger/European Pressphoto Agency", "Omer Messinger"),
         ("go shopping. Author: Carsten Grün / uhe", "Carsten Grün"),
         ("Headline\n\nBy Jane Doe\n\nThe storm hit", "Jane Doe"),
+        ("her remand for 8 days. (Mahmoud Illean, File/Associated Press)\n\nRAMALLAH", "Mahmoud Illean"),
         ("Title\n\nDaksha Rangan, CTVNews.ca\n\nA spectacular celebration", "Daksha Rangan"),
         ("in Croydon PA 5/8 Emergency services in Croydon Ben Morgan 6/8 A police cordon", "Ben Morgan"),
     ],
@@ -237,6 +238,26 @@ def test_a_bowlers_figures_are_not_a_gallery_and_a_bracket_of_agencies_is_a_cred
     assert resolve(_mentions_in(credit, ("AFP", "ORG")), credit) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        (
+            "The tail could be seen at the site (Costa Rica's Public Safety Ministry/AP)\n\nThey said",
+            "Public Safety Ministry",
+        ),
+        ("a protest in front of the Cologne Cathedral. [Photo/Agencies]\n\nMerkel said", "Agencies"),
+    ],
+)
+def test_a_bracket_crediting_a_picture_across_a_slash_names_nobody_in_the_story(text, span):
+    assert resolve(_mentions_in(text, (span, "ORG")), text) == []
+
+
+def test_a_slash_in_brackets_that_credits_no_picture_keeps_its_names():
+    text = "Support rose (Reuters/Ipsos poll) and AC/DC played (Berlin/Brandenburg)."
+    found = resolve(_mentions_in(text, ("Ipsos", "ORG"), ("Brandenburg", "GPE")), text)
+    assert {e.name for e in found} == {"Ipsos", "Brandenburg"}
+
+
 def test_a_partys_everyday_names_are_one_organisation_under_its_own_name():
     text = "The Tories lost. Conservatives blamed the Lib Dems."
     spans = [("Tories", "NORP"), ("Conservatives", "NORP"), ("Lib Dems", "ORG")]
@@ -307,6 +328,71 @@ def test_a_one_word_name_before_a_team_members_noun_is_the_team():
     assert _types(person, ("Smith", "PERSON"))["Smith"] is EntityType.PERSON, "a car bomb is no team's car"
     places = "A Texas driver was arrested. England manager Glenn Hoddle spoke."
     assert set(_types(places, ("Texas", "GPE"), ("England", "GPE")).values()) == {EntityType.LOCATION}
+
+
+def test_in_a_sports_story_a_possessive_before_a_players_full_name_is_the_players_team():
+    text = "It followed a shunt involving Sauber's Marcus Ericsson. Sweden's Marcus Ericsson was unhurt."
+    spans = [("Sauber", "PERSON"), ("Marcus Ericsson", "PERSON"), ("Sweden", "GPE")]
+    types = _types(text, *spans, sport=True)
+    assert types == {
+        "Sauber": EntityType.ORGANIZATION,
+        "Marcus Ericsson": EntityType.PERSON,
+        "Sweden": EntityType.LOCATION,
+    }
+    assert _types(text, *spans)["Sauber"] is EntityType.PERSON, "outside sport, a person's possessive"
+    mate = "Raikkonen's team-mate Sebastian Vettel followed."
+    assert _types(mate, ("Raikkonen", "PERSON"), sport=True)["Raikkonen"] is EntityType.PERSON
+
+
+def test_given_names_listed_with_other_persons_are_persons_not_the_towns_of_that_name():
+    text = "Bruce and Irene Steinberg and their sons Matthew, William and Zachary died in the crash."
+    spans = [
+        ("Bruce", "PERSON"),
+        ("Irene Steinberg", "PERSON"),
+        ("Matthew", "PERSON"),
+        ("William", "PERSON"),
+        ("Zachary", "PERSON"),
+    ]
+    assert set(_types(text, *spans).values()) == {EntityType.PERSON}
+    alone = "The storm reached Zachary on Monday."
+    assert _types(alone, ("Zachary", "PERSON"))["Zachary"] is EntityType.LOCATION, "a town the model took for a person"
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "label"),
+    [
+        ("Tamimi is brought to a courtroom inside Ofer military prison near Jerusalem.", "Ofer", "PERSON"),
+        ("Hamilton and Rosberg steer past debris on the Interlagos circuit.", "Interlagos", "ORG"),
+        ("The plane went down in Costa Rica's Guanacaste province on Sunday.", "Guanacaste", "PERSON"),
+    ],
+)
+def test_a_places_noun_after_a_name_makes_it_a_place(text, span, label):
+    assert _types(text, (span, label), sport=True)[span] is EntityType.LOCATION
+
+
+def test_a_companys_or_a_persons_noun_after_a_name_makes_no_place():
+    text = (
+        "Workers at the Nissan plant joined the Trump campaign. A pro-Kurdish region voted. Smith's prison term ended."
+    )
+    spans = [("Nissan", "ORG"), ("Trump", "PERSON"), ("Smith", "PERSON")]
+    assert _types(text, *spans) == {
+        "Nissan": EntityType.ORGANIZATION,
+        "Trump": EntityType.PERSON,
+        "Smith": EntityType.PERSON,
+    }
+    demonyms = "The Malian desert blues band played. The Irish province won."
+    found = resolve(_mentions_in(demonyms, ("Malian", "NORP"), ("Irish", "NORP")), demonyms)
+    assert {e.type for e in found} == {EntityType.MISC}
+
+
+def test_a_name_with_the_before_it_and_a_reporting_verb_after_it_is_a_publication():
+    text = "A tanker was seen, The Chosun Ilbo reports. The Guardian reported it first. Lee Jae-won reported it."
+    spans = [("Chosun Ilbo", "PERSON"), ("Guardian", "PERSON"), ("Lee Jae-won", "PERSON")]
+    assert _types(text, *spans) == {
+        "Chosun Ilbo": EntityType.ORGANIZATION,
+        "Guardian": EntityType.ORGANIZATION,
+        "Lee Jae-won": EntityType.PERSON,
+    }
 
 
 def test_a_noun_heading_a_clause_does_not_make_an_organisation_of_the_models_person():

@@ -8,7 +8,7 @@ import re
 
 from schemas import EntityType
 from services.processor.entities.mention import Mention
-from services.processor.entities.vocabulary import ORGANIZATION_NOUNS, PLACE_NOUNS, TITLES
+from services.processor.entities.vocabulary import ORGANIZATION_NOUNS, PLACE_NOUNS, PLACE_NOUNS_AFTER, TITLES
 from services.processor.places import is_place
 
 # One to four capitalised words (an acronym, "CoinDesk", "B’nai", "St."), on one line; a full stop ends it.
@@ -26,18 +26,29 @@ _NAME_GOES_ON = re.compile(
 )
 
 
+_PLACE_NOUN_AFTER = re.compile(
+    rf"[ \t]+(?:(?:military|international|high-security|maximum-security)[ \t]+)?"  # "Ofer military prison"
+    rf"(?:{'|'.join(sorted(PLACE_NOUNS_AFTER))})\b(?!-)"
+)
+
+
 def _trimmed(name: str) -> str:
     return name.rstrip("'’")
 
 
 def described_type(text: str, mention: Mention) -> EntityType | None:
-    """The type the noun before the name gives it (``maker Olixar``, ``port of Yeosu``); None when none does."""
+    """The type the noun before the name gives it (``maker Olixar``, ``port of Yeosu``), or a place's noun after it
+    (``Ofer prison``); None when none does."""
     window = max(0, mention.start - 32)
     noun = _NOUN_BEFORE.search(text, window, mention.start)
     if noun and noun.group(1) in ORGANIZATION_NOUNS:
         return EntityType.ORGANIZATION
     noun_of = _PLACE_NOUN_OF_BEFORE.search(text, window, mention.start)
     if noun_of and noun_of.group(1) in PLACE_NOUNS:
+        return EntityType.LOCATION
+    hyphenated = 0 < mention.start <= len(text) and text[mention.start - 1] == "-"  # "pro-Kurdish region"
+    demonym = mention.label == "NORP"  # "Malian desert blues", "the Irish province"
+    if not (hyphenated or demonym) and _PLACE_NOUN_AFTER.match(text, mention.start + len(mention.text)):
         return EntityType.LOCATION
     return None
 
@@ -60,6 +71,17 @@ def a_publication_by_the_noun_after(text: str, mention: Mention) -> bool:
     """Whether a publication's noun follows the name: "the Chosun Ilbo newspaper", not "the pro-Trump website"."""
     hyphenated = 0 < mention.start <= len(text) and text[mention.start - 1] == "-"
     return not hyphenated and _PUBLICATION_AFTER.match(text, mention.start + len(mention.text)) is not None
+
+
+_THE_BEFORE = re.compile(r"(?<![\w-])[Tt]he[ \t]+$")
+_REPORTS_AFTER = re.compile(r"[ \t]+(?:reports|reported|writes|wrote|published|quoted|cited)\b")
+
+
+def a_publication_reporting(text: str, mention: Mention) -> bool:
+    """Whether "the" goes before the name and a reporting verb after it: "The Chosun Ilbo reports", which no
+    person's name is written as."""
+    the = _THE_BEFORE.search(text, max(0, mention.start - 5), mention.start)
+    return the is not None and _REPORTS_AFTER.match(text, mention.start + len(mention.text)) is not None
 
 
 def described_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, str, int]]:

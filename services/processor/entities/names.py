@@ -353,19 +353,31 @@ def _a_gallery(line: str, of: str) -> bool:
     return len(counters) >= 2 and all(total == of and int(number) <= int(total) for number, total in counters)
 
 
+# A picture's credit names its agency after a slash, or its kind before one: "(Mahmoud Illean, File/Associated
+# Press)", "(Costa Rica's Public Safety Ministry/AP)", "[Photo/Agencies]".
+_PICTURE_WORDS = {"photo", "photos", "image", "images", "picture", "file", "agencies", "getty images", "ap photo"}
+_BRACKETS = {"(": ")", "[": "]"}
+
+
 def _credit_in_brackets(text: str, mention: Mention) -> bool:
     """Inside brackets, on the mention's line, that credit who reported or pictured the story: ones that open
-    with a credit ("(Editing by …; Please credit …)", "(Photo: …)") or hold only agencies ("(AFP, dpa)")."""
+    with a credit ("(Editing by …; Please credit …)", "(Photo: …)"), hold only agencies ("(AFP, dpa)") or
+    credit a picture across a slash ("(… File/Associated Press)")."""
     line_start = text.rfind("\n", 0, mention.start) + 1
-    opening = text.rfind("(", line_start, mention.start)
-    if opening < 0 or ")" in text[opening : mention.start]:
+    opening = max(text.rfind(bracket, line_start, mention.start) for bracket in _BRACKETS)
+    if opening < 0 or _BRACKETS[text[opening]] in text[opening : mention.start]:
         return False
     if _CREDIT_IN_BRACKETS.match(text, opening):
         return True
-    closing = text.find(")", mention.start)
+    closing = text.find(_BRACKETS[text[opening]], mention.start)
     if closing < 0 or "\n" in text[mention.start : closing]:
         return False
-    parts = [part.strip() for part in re.split(r",|/|;|\band\b", text[opening + 1 : closing])]
+    inside = text[opening + 1 : closing]
+    if "/" in inside:
+        kind, *_, credited = (fold(part.strip().split(",")[-1].strip()) for part in inside.split("/"))
+        if credited in AGENCIES | _PICTURE_WORDS or kind in _PICTURE_WORDS:
+            return True
+    parts = [part.strip() for part in re.split(r",|/|;|\band\b", inside)]
     return all(fold(part) in AGENCIES for part in parts if part)
 
 

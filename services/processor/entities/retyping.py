@@ -6,13 +6,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from schemas import EntityType
 from services.processor.entities.appositions import (
     a_name_in_apposition,
     a_publication_by_the_noun_after,
+    a_publication_reporting,
     described_type,
 )
+from services.processor.entities.given_names import given_names
 from services.processor.entities.mention import Mention
 from services.processor.entities.tables import playing, venue
 from services.processor.entities.vocabulary import (
@@ -197,6 +200,42 @@ def _what_a_person_is_called(name: str) -> tuple[str, ...]:
     return (name, words[-1], *given)
 
 
+_LISTED = re.compile(r"[ \t]*(?:,[ \t]*(?:and[ \t]+)?|and[ \t]+|&[ \t]+)")
+
+
+def _listed_given_names(cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]], text: str) -> frozenset[int]:
+    """Starts of the model's one-word persons that are given names, listed beside another of its persons: a list
+    of children or siblings is of persons, though a town may have the name."""
+    persons = sorted(
+        (mention.start, mention.start + len(mention.text), name)
+        for mention, (name, entity_type) in cleaned
+        if entity_type is EntityType.PERSON
+    )
+    listed: set[int] = set()
+    for (start, end, name), (next_start, _, next_name) in pairwise(persons):
+        if _LISTED.fullmatch(text, end, next_start):
+            listed.update(at for at, word in ((start, name), (next_start, next_name)) if word in given_names())
+    return frozenset(listed)
+
+
+_POSSESSIVE = re.compile(r"['’]s[ \t]+")
+
+
+def _before_a_persons_name(cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]], text: str) -> frozenset[int]:
+    """Starts of one-word names whose possessive stands before a person's full name: in a sports story, the
+    player's team ("Sauber's Marcus Ericsson", "Ferrari's Kimi Raikkonen")."""
+    full_names = {
+        mention.start for mention, (name, entity_type) in cleaned if entity_type is EntityType.PERSON and " " in name
+    }
+    return frozenset(
+        mention.start
+        for mention, (name, _) in cleaned
+        if " " not in name
+        and (possessive := _POSSESSIVE.match(text, mention.start + len(mention.text))) is not None
+        and possessive.end() in full_names
+    )
+
+
 @dataclass(frozen=True)
 class TypeContext:
     """What the whole article says about its names, read once before any mention is typed."""
@@ -208,6 +247,10 @@ class TypeContext:
     described_at: dict[int, EntityType]  # where a noun before the mention types it ("firm IDC"), by its start
     described: dict[str, EntityType]  # names a noun before them types, for every mention
     heads: dict[str, EntityType]  # first words of longer names, with the one type the model gave those names
+    listed_given_names: frozenset[int]  # starts of given names listed with other persons ("sons Matthew and Zachary")
+    before_a_persons_name: frozenset[
+        int
+    ]  # starts of names a possessive joins to a person's ("Sauber's Marcus Ericsson")
 
     @classmethod
     def of(
@@ -238,7 +281,18 @@ class TypeContext:
             if " " in name:
                 head_types.setdefault(fold(name.split()[0]), set()).add(entity_type)
         heads = {head: types.pop() for head, types in head_types.items() if len(types) == 1}
-        return cls(text, sport, persons, surnames, described_at, described, heads)
+        listed = _listed_given_names(cleaned, text)
+        return cls(
+            text,
+            sport,
+            persons,
+            surnames,
+            described_at,
+            described,
+            heads,
+            listed,
+            _before_a_persons_name(cleaned, text),
+        )
 
     def named_as_person(self, mention: Mention) -> bool:
         return after_a_role(self.text, mention) or before_a_post(self.text, mention)
@@ -263,8 +317,10 @@ class TypeContext:
             and (entity_type is not EntityType.PERSON or a_name_in_apposition(self.text, mention))
         ):
             return here, False  # "case maker Olixar", "the port of Yeosu", "the weekly Charlie Hebdo and …"
-        if entity_type is EntityType.PERSON and a_publication_by_the_noun_after(self.text, mention):
-            return EntityType.ORGANIZATION, False  # "the Chosun Ilbo newspaper"
+        if entity_type is EntityType.PERSON and (
+            a_publication_by_the_noun_after(self.text, mention) or a_publication_reporting(self.text, mention)
+        ):
+            return EntityType.ORGANIZATION, False  # "the Chosun Ilbo newspaper", "The Chosun Ilbo reports"
         # Said of one mention, true of the others, but not against the model's person ("the club Neymar joined"
         # is a clause, not a name); a town named so elsewhere can still be its club ("the city of Chicago" …
         # "Chicago ended the reign").
@@ -285,7 +341,10 @@ class TypeContext:
             entity_type is EntityType.PERSON  # not a place: "a Texas driver", "a Mogadishu car bomb"
             and " " not in name
             and fold(name) not in self.surnames
-            and a_team_by_its_member(self.text, mention)
+            and (
+                a_team_by_its_member(self.text, mention)
+                or (self.sport and mention.start in self.before_a_persons_name and not is_country(name))
+            )
         ):
             return EntityType.ORGANIZATION, False  # "the Williams driver", "Sauber driver Marcus Ericsson"
         a_surname = " " not in name and fold(name) in self.surnames and not is_country(name)
@@ -296,7 +355,11 @@ class TypeContext:
             entity_type = EntityType.ORGANIZATION  # one word with a score after it, nobody's surname: a team
         if one_word_person and self.heads.get(fold(name)) is EntityType.LOCATION:
             return EntityType.LOCATION, False  # the first word of a place's name: "Terrigal" and "Terrigal Beach"
-        taken_for_person = entity_type is EntityType.PERSON and fold(name) not in self.persons
+        taken_for_person = (
+            entity_type is EntityType.PERSON
+            and fold(name) not in self.persons
+            and mention.start not in self.listed_given_names  # "Matthew, William and Zachary", not the town
+        )
         if (taken_for_person or entity_type is EntityType.ORGANIZATION) and is_named_place(name):
             entity_type = EntityType.LOCATION  # a place the model took for a person or an organisation
         club = (

@@ -139,6 +139,12 @@ PLACE_NOUNS = {
     "neighbourhood", "neighborhood", "municipality", "township", "enclave", "governorate", "prefecture",
     "hamlet", "borough", "capital", "villages", "towns", "cities", "provinces", "islands",
 }  # fmt: skip
+# Nouns a place's name stands before, in lower case: "Ofer prison", "the Interlagos circuit", "Guanacaste
+# province". Not nouns a company's or a person's name also takes ("plant", "campaign", "store", "track record").
+PLACE_NOUNS_AFTER = {
+    "prison", "jail", "airport", "airbase", "circuit", "racetrack", "raceway", "province", "region", "district",
+    "county", "village", "river", "valley", "desert", "peninsula", "island", "islands", "strait", "archipelago",
+}  # fmt: skip
 # Social platforms, which stories name as where someone spoke ("said on Twitter"): companies, so organisations,
 # though the model reads them as persons, works or products.
 PLATFORMS = {
