@@ -144,6 +144,9 @@ def test_a_person_in_prose_is_not_taken_for_a_credit():
         ("John Smith.", EntityType.PERSON, "John Smith"),
         ('the "Judges Club', EntityType.ORGANIZATION, "Judges Club"),  # the quote after "the" goes too
         ("[National Academy of Recording Arts", EntityType.ORGANIZATION, "National Academy of Recording Arts"),
+        ("Guy Consolmagno S.J.", EntityType.PERSON, "Guy Consolmagno"),  # letters after a name are no part of it
+        ("Ken Macdonald QC", EntityType.PERSON, "Ken Macdonald"),
+        ("Martin Luther King Jr.", EntityType.PERSON, "Martin Luther King Jr."),
     ],
 )
 def test_names_keep_an_initials_full_stop_and_lose_stray_quotes(text, label, expected):
@@ -177,21 +180,24 @@ def test_streets_stations_and_landmarks_are_places_and_party_short_forms_organis
 def test_streets_squares_bridges_and_towers_are_places_by_the_word_that_starts_or_ends_them():
     text = (
         "Crowds filled the Promenade des Anglais and Piazza del Popolo. Police closed Ebertstrasse and the "
-        "Mario M. Cuomo Bridge, lit the Willis Tower and flew over Lake Geneva."
+        "Mario M. Cuomo Bridge, lit the Willis Tower and flew over Lake Geneva. A band played Carnegie Hall and the "
+        "Potomac Ballroom; viewing is at Turner Farm Park."
     )
     spans = [(name, "ORG") for name in ("Promenade des Anglais", "Piazza del Popolo", "Ebertstrasse",
-                                        "Mario M. Cuomo Bridge", "Willis Tower", "Lake Geneva")]  # fmt: skip
+                                        "Mario M. Cuomo Bridge", "Willis Tower", "Lake Geneva", "Carnegie Hall",
+                                        "Potomac Ballroom", "Turner Farm Park")]  # fmt: skip
     assert set(_types(text, *spans).values()) == {EntityType.LOCATION}
     # Not a short word that is such an ending, an organisation whose name ends in its head word, a person with a
     # landmark's surname, or a work's name.
-    others = "Platz AG and the Lake County Sheriff's Office met. Barbara Castle watched Downton Abbey."
+    others = "Platz AG and the Lake County Sheriff's Office met. Barbara Castle watched Downton Abbey with Grace Park."
     spans = [("Platz", "ORG"), ("Lake County Sheriff's Office", "ORG"), ("Barbara Castle", "PERSON"),
-             ("Downton Abbey", "WORK_OF_ART")]  # fmt: skip
+             ("Downton Abbey", "WORK_OF_ART"), ("Grace Park", "PERSON")]  # fmt: skip
     assert _types(others, *spans) == {
         "Platz": EntityType.ORGANIZATION,
         "Lake County Sheriff's Office": EntityType.ORGANIZATION,
         "Barbara Castle": EntityType.PERSON,
         "Downton Abbey": EntityType.MISC,
+        "Grace Park": EntityType.PERSON,
     }
 
 
@@ -363,6 +369,7 @@ def test_given_names_listed_with_other_persons_are_persons_not_the_towns_of_that
     [
         ("Tamimi is brought to a courtroom inside Ofer military prison near Jerusalem.", "Ofer", "PERSON"),
         ("Hamilton and Rosberg steer past debris on the Interlagos circuit.", "Interlagos", "ORG"),
+        ("Massa struggled in the downpour on the Interlagos track.", "Interlagos", "ORG"),
         ("The plane went down in Costa Rica's Guanacaste province on Sunday.", "Guanacaste", "PERSON"),
     ],
 )
@@ -370,12 +377,21 @@ def test_a_places_noun_after_a_name_makes_it_a_place(text, span, label):
     assert _types(text, (span, label), sport=True)[span] is EntityType.LOCATION
 
 
+def test_a_word_in_capitals_the_text_also_writes_in_lower_case_is_a_pages_label_not_a_name():
+    text = "FILE - In this file photo, Uma Thurman poses. The WHO and NASA said so; who knows."
+    spans = [("FILE", "ORG"), ("Uma Thurman", "PERSON"), ("NASA", "ORG"), ("WHO", "ORG")]
+    found = resolve(_mentions_in(text, *spans), text)
+    assert {e.name for e in found} == {"Uma Thurman", "NASA", "WHO"}, "an acronym of three letters stays"
+
+
 def test_a_companys_or_a_persons_noun_after_a_name_makes_no_place():
     text = (
-        "Workers at the Nissan plant joined the Trump campaign. A pro-Kurdish region voted. Smith's prison term ended."
+        "Workers at the Nissan plant joined the Trump campaign. A pro-Kurdish region voted. Smith's prison term "
+        "ended. The Williams track record is poor."
     )
-    spans = [("Nissan", "ORG"), ("Trump", "PERSON"), ("Smith", "PERSON")]
+    spans = [("Nissan", "ORG"), ("Trump", "PERSON"), ("Smith", "PERSON"), ("Williams", "ORG")]
     assert _types(text, *spans) == {
+        "Williams": EntityType.ORGANIZATION,
         "Nissan": EntityType.ORGANIZATION,
         "Trump": EntityType.PERSON,
         "Smith": EntityType.PERSON,

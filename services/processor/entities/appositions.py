@@ -28,7 +28,7 @@ _NAME_GOES_ON = re.compile(
 
 _PLACE_NOUN_AFTER = re.compile(
     rf"[ \t]+(?:(?:military|international|high-security|maximum-security)[ \t]+)?"  # "Ofer military prison"
-    rf"(?:{'|'.join(sorted(PLACE_NOUNS_AFTER))})\b(?!-)"
+    rf"(?:{'|'.join(sorted(PLACE_NOUNS_AFTER))})\b(?!-|[ \t]+record)"
 )
 
 

@@ -16,6 +16,7 @@ from services.processor.entities.vocabulary import (
     ORG_HEADS,
     PERSON_TITLES,
     PLATFORMS,
+    POST_NOMINALS,
     ROLE_NOUNS,
     TITLES,
 )
@@ -117,6 +118,8 @@ def clean_name(text: str, entity_type: EntityType, *, agency: bool = False) -> t
             words.pop(0)
         if titled and any(word.lower() in ORG_HEADS for word in words):
             return None  # "Minister of Foreign Affairs": a post, not a name
+        while len(words) > 2 and words[-1].lower().rstrip(".") in POST_NOMINALS:
+            words.pop()  # "Guy Consolmagno S.J."
         entity_type = EntityType.PERSON
     if all(word.lower().rstrip(".") in TITLES for word in words):
         return None  # only titles: "Representative", "Leader", "Rear Admiral"
@@ -266,8 +269,11 @@ def a_title_as_a_name(text: str, mention: Mention) -> bool:
 
 
 def a_common_word(name: str, lower_case: set[str]) -> bool:
-    """One capitalised word (not an acronym) that the text also writes in lower case."""
-    return " " not in name and not name.isupper() and name.lower() in lower_case
+    """One capitalised word that the text also writes in lower case: not an acronym, unless it is a word of
+    four letters or more in capitals, as a page's labels are ("FILE - In this file photo …")."""
+    if " " in name or name.lower() not in lower_case:
+        return False
+    return not name.isupper() or (len(name) >= 4 and name.isalpha())
 
 
 # A credit names who took a picture or wrote a piece, not whom the story is about: "Carl Court/Getty Images",

@@ -92,11 +92,11 @@ PLACE_ENDINGS = {
     "road", "street", "avenue", "boulevard", "square", "junction", "corner", "station", "airport", "column",
     "highway", "motorway", "canal", "harbour", "harbor", "island", "islands", "mountains", "valley", "river",
     "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks", "building",
-    "cathedral", "mosque",
+    "cathedral", "mosque", "ballroom",
 }  # fmt: skip
 # Landmarks' endings that are surnames too ("Barbara Castle", "John Tower"): a place only where the model did
 # not say person.
-LANDMARK_ENDINGS = {"bridge", "tower", "castle", "abbey"}
+LANDMARK_ENDINGS = {"bridge", "tower", "castle", "abbey", "park", "hall"}
 # The last word of an institution's name, which the model often reads as a building (a place) or a person:
 # "Cincinnati Zoo", "Sandy Hook Elementary School", "Houston Methodist Hospital", "Vatican Observatory".
 INSTITUTION_ENDINGS = {
@@ -139,11 +139,19 @@ PLACE_NOUNS = {
     "neighbourhood", "neighborhood", "municipality", "township", "enclave", "governorate", "prefecture",
     "hamlet", "borough", "capital", "villages", "towns", "cities", "provinces", "islands",
 }  # fmt: skip
+# Letters after a person's name for an order, an honour, a degree or a seat: "Guy Consolmagno S.J.", "Sir Mo
+# Farah CBE", "Jane Smith MP". Not "Jr.", which is part of the name.
+POST_NOMINALS = {
+    "s.j", "sj", "o.p", "obe", "mbe", "cbe", "kbe", "dbe", "qc", "kc", "mp", "mep", "msp", "phd", "ph.d", "m.d",
+    "esq",
+}  # fmt: skip  (compared without a final full stop)
 # Nouns a place's name stands before, in lower case: "Ofer prison", "the Interlagos circuit", "Guanacaste
-# province". Not nouns a company's or a person's name also takes ("plant", "campaign", "store", "track record").
+# province". Not nouns a company's or a person's name also takes ("plant", "campaign", "store"); "track" but not
+# a "track record".
 PLACE_NOUNS_AFTER = {
-    "prison", "jail", "airport", "airbase", "circuit", "racetrack", "raceway", "province", "region", "district",
-    "county", "village", "river", "valley", "desert", "peninsula", "island", "islands", "strait", "archipelago",
+    "prison", "jail", "airport", "airbase", "circuit", "track", "racetrack", "raceway", "province", "region",
+    "district", "county", "village", "river", "valley", "desert", "peninsula", "island", "islands", "strait",
+    "archipelago",
 }  # fmt: skip
 # Social platforms, which stories name as where someone spoke ("said on Twitter"): companies, so organisations,
 # though the model reads them as persons, works or products.
