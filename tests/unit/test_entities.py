@@ -71,6 +71,18 @@ def test_mentions_of_one_person_and_one_place_merge_and_the_gazetteer_fixes_type
     assert entities["Bishkek"].type is EntityType.LOCATION and entities["Bishkek"].mentions == 2
 
 
+def test_a_company_by_its_short_name_is_the_company_the_text_names_in_full_not_a_town_of_that_name():
+    text = "A bird boarded a Delta Air Lines flight. The Delta crew landed. Qatar Airways flew over Qatar."
+    spans = [("Delta Air Lines", "ORG"), ("Delta", "GPE"), ("Qatar Airways", "ORG"), ("Qatar", "GPE")]
+    mentions = [Mention(name, label, text.index(name if name != "Delta" else "Delta crew")) for name, label in spans]
+    entities = {entity.name: entity for entity in resolve(mentions, text)}
+    assert entities["Delta Air Lines"].type is EntityType.ORGANIZATION and entities["Delta Air Lines"].aliases == [
+        "Delta"
+    ]
+    assert entities["Qatar"].type is EntityType.LOCATION, "a country stays itself beside its airline"
+    assert "Delta" not in entities
+
+
 def test_two_people_sharing_a_surname_keep_the_surname_apart():
     mentions = [Mention("Ali Khamenei", "PERSON", 0), Mention("Mojtaba Khamenei", "PERSON", 20),
                 Mention("Khamenei", "PERSON", 40)]  # fmt: skip

@@ -10,7 +10,7 @@ from schemas import EntityType
 from services.common.text import initials
 from services.processor.entities.mention import HEADLINE_WEIGHT
 from services.processor.entities.vocabulary import PARTY_NAMES
-from services.processor.places import fold, is_place, locate
+from services.processor.places import fold, is_country, is_place, locate
 
 CLUB = "\x00club"  # the key of a club's group beside its town's
 
@@ -119,6 +119,28 @@ def merge_qualified_organizations(groups: dict[str, Group]) -> None:
         head, separator, place = key.rpartition(" of ")
         if separator and head in groups and is_place(place):
             _merge(groups, key, head)
+
+
+# What follows a company's own name in its full one: "Delta Air Lines", "Sony Corp", "Ford Motor Co".
+_COMPANY_DESIGNATORS = {
+    "air lines", "airlines", "airways", "air", "inc", "inc.", "corp", "corp.", "corporation", "co", "co.", "ltd",
+    "plc", "motor", "motors", "motor co", "motor co.", "motor company", "holdings",
+}  # fmt: skip
+
+
+def merge_short_company_names(groups: dict[str, Group]) -> None:
+    """``Delta`` joins ``Delta Air Lines`` and is the airline, not the town the gazetteer knows, wherever the
+    text names the company in full; a country ("Qatar Airways") or a demonym ("Turkish Airlines") stays itself."""
+    for key in [key for key, group in groups.items() if group.type is EntityType.ORGANIZATION]:
+        short, _, designator = key.partition(" ")
+        if designator not in _COMPANY_DESIGNATORS or short not in groups or key not in groups:
+            continue
+        alone = groups[short]
+        if alone.type is EntityType.MISC or is_country(short) or short.endswith(CLUB):
+            continue
+        alone.types = Counter({EntityType.ORGANIZATION: alone.mentions})
+        alone.body_types = Counter({EntityType.ORGANIZATION: sum(alone.body_types.values())})
+        _merge(groups, short, key)
 
 
 def merge_partial_person_names(groups: dict[str, Group]) -> None:

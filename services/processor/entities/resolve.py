@@ -34,6 +34,7 @@ from services.processor.entities.merging import (
     merge_party_names,
     merge_qualified_organizations,
     merge_same_places,
+    merge_short_company_names,
 )
 from services.processor.entities.names import (
     a_common_word,
@@ -72,6 +73,7 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, s
         # The club and its town are two entities when both are named ("Seattle 9 Baltimore 6 … in Seattle").
         groups[fold(name) + (CLUB if club else "")].count(name, entity_type, mention.weight)
     merge_qualified_organizations(groups)
+    merge_short_company_names(groups)
     merge_acronyms(groups, acronyms_in(text))
     merge_partial_person_names(groups)
     merge_same_places(groups)
