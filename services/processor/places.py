@@ -6,6 +6,7 @@ their cities, which lands where the country's people are (a map of news needs th
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
@@ -152,10 +153,15 @@ def is_named_place(name: str) -> bool:
     return any(place.is_country or fold(place.name) == folded for place in gazetteer().get(folded, ()))
 
 
+_INITIALS_WITHOUT_LAST_STOP = re.compile(r"(?:[A-Z]\.)+[A-Z]")
+
+
 def locate(name: str, context_countries: frozenset[str] = frozenset()) -> Place | None:
     """The place a text most likely means by ``name``: a country if one has that name, else the largest
     city of that name in a country the text also mentions, else the largest city of that name."""
     candidates = gazetteer().get(fold(name))
+    if not candidates and _INITIALS_WITHOUT_LAST_STOP.fullmatch(name):
+        candidates = gazetteer().get(fold(name + "."))  # "10 U.S...." in a cut headline: the stop went with the dots
     if not candidates:
         return None
     for candidate in candidates:

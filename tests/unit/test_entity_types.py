@@ -33,6 +33,7 @@ def _types(text: str, *spans: tuple[str, str], sport: bool = False) -> dict[str,
         ("Apple said the iPhone sold well.", "iPhone"),
         ("The roof was shaped like a MacBook Pro.", "MacBook Pro"),
         ("Both Telegram and Telegram X were removed.", "Telegram X"),
+        ("The app was pulled from the App Store.", "App Store"),
         ("The crash of Nippon Airways Flight 175 was filmed.", "Nippon Airways Flight 175"),
         ("She crashed on the set of the 2003 film Kill Bill.", "Kill Bill"),
         ('She starred in the movie "Pulp Fiction" in 1994.', "Pulp Fiction"),
@@ -382,6 +383,13 @@ def test_a_word_in_capitals_the_text_also_writes_in_lower_case_is_a_pages_label_
     spans = [("FILE", "ORG"), ("Uma Thurman", "PERSON"), ("NASA", "ORG"), ("WHO", "ORG")]
     found = resolve(_mentions_in(text, *spans), text)
     assert {e.name for e in found} == {"Uma Thurman", "NASA", "WHO"}, "an acronym of three letters stays"
+
+
+@pytest.mark.parametrize(("text", "span", "label"), [("Add wallpapers via USB.", "USB", "ORG"),
+                                                     ("The LCD screen broke.", "LCD", "ORG"),
+                                                     ("VR headsets sold out.", "VR", "GPE")])  # fmt: skip
+def test_technologies_and_formats_are_no_names(text, span, label):
+    assert resolve(_mentions_in(text, (span, label)), text) == []
 
 
 def test_a_companys_or_a_persons_noun_after_a_name_makes_no_place():

@@ -18,6 +18,7 @@ from services.processor.entities.vocabulary import (
     PLATFORMS,
     POST_NOMINALS,
     ROLE_NOUNS,
+    TECHNOLOGY_TERMS,
     TITLES,
 )
 from services.processor.places import US_STATE_ABBREVIATIONS, fold, is_place
@@ -126,6 +127,8 @@ def clean_name(text: str, entity_type: EntityType, *, agency: bool = False) -> t
     name = " ".join(word for word in words if word)
     name = _AGENCY_SUFFIX.sub("", name)
     if len(name) < 2 or not any(c.isupper() for c in name) or (fold(name) in AGENCIES and not agency):
+        return None
+    if fold(name) in TECHNOLOGY_TERMS:
         return None
     if entity_type is EntityType.PERSON and not name[0].isupper():
         return None

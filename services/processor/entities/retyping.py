@@ -46,10 +46,11 @@ def titled(text: str, mention: Mention) -> bool:
     return any(word.lower().rstrip(".") in PERSON_TITLES for word in words)
 
 
-# Products named the way no organisation is: "iPhone", "iPad", "iOS", "macOS", "MacBook Pro", "Telegram X",
-# and flights: "Nippon Airways Flight 175".
+# Products named the way no organisation is: "iPhone", "iPad", "iOS", "macOS", "MacBook Pro", "Telegram X", an
+# app store ("App Store", "PlayStation Store"), and flights: "Nippon Airways Flight 175".
 _PRODUCT_NAME = re.compile(
-    r"^i[A-Z][a-z]|^[a-z]+OS$|\S[ \t]+(?:Pro|Plus|Max|Mini|Ultra|Lite|X|XS|XL|XR)$|\bFlight[ \t]+[A-Z]*\d+$"
+    r"^i[A-Z][a-z]|^[a-z]+OS$|\S[ \t]+Store$"
+    r"|\S[ \t]+(?:Pro|Plus|Max|Mini|Ultra|Lite|X|XS|XL|XR)$|\bFlight[ \t]+[A-Z]*\d+$"
 )
 # The noun after a determiner, a possessive or a year: "the film", "his 2003 album", not the verbs "will play
 # Arsenal", "polls show Labour ahead".

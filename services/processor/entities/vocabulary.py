@@ -139,6 +139,12 @@ PLACE_NOUNS = {
     "neighbourhood", "neighborhood", "municipality", "township", "enclave", "governorate", "prefecture",
     "hamlet", "borough", "capital", "villages", "towns", "cities", "provinces", "islands",
 }  # fmt: skip
+# Technologies and formats, which the model tags as organisations or places in technology news ("add wallpapers
+# via USB", "VR headsets", "an EV maker"): never a name of the guide's kinds.
+TECHNOLOGY_TERMS = {
+    "usb", "lcd", "led", "oled", "vr", "nfc", "ev", "evs", "gps", "hd", "hdr", "4k", "8k", "ssd", "cpu", "gpu",
+    "ram", "pdf", "sms", "api", "3d", "4g", "5g", "lte", "wi-fi", "wifi", "bluetooth", "dna", "rna", "pcr", "mri",
+}  # fmt: skip
 # Letters after a person's name for an order, an honour, a degree or a seat: "Guy Consolmagno S.J.", "Sir Mo
 # Farah CBE", "Jane Smith MP". Not "Jr.", which is part of the name.
 POST_NOMINALS = {
