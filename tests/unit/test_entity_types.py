@@ -3,6 +3,8 @@ credits and bylines name nobody in the story (rules of ``entities.retyping`` and
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from schemas import EntityType
@@ -15,6 +17,10 @@ from services.processor.entities.names import titled_names
 
 def _mentions_in(text: str, *spans: tuple[str, str]) -> list[Mention]:
     return [Mention(name, label, text.index(name)) for name, label in spans]
+
+
+def _starts(text: str, name: str) -> list[int]:
+    return [match.start() for match in re.finditer(rf"\b{re.escape(name)}\b", text)]
 
 
 def _types(text: str, *spans: tuple[str, str], sport: bool = False) -> dict[str, EntityType]:
@@ -347,6 +353,12 @@ def test_in_a_sports_story_a_possessive_before_a_players_full_name_is_the_player
         "Sweden": EntityType.LOCATION,
     }
     assert _types(text, *spans)["Sauber"] is EntityType.PERSON, "outside sport, a person's possessive"
+    team = "Williams' Felipe Massa cried. Felipe Massa joined Williams in 2014; Massa thanked Williams."
+    first, second = _starts(team, "Felipe Massa")
+    mentions = [Mention("Williams", "PERSON", start) for start in _starts(team, "Williams")]
+    mentions += [Mention("Felipe Massa", "PERSON", first), Mention("Felipe Massa", "GPE", second)]
+    entities = sorted((entity.name, entity.type.value) for entity in resolve(mentions, team, sport=True))
+    assert entities == [("Felipe Massa", "person"), ("Williams", "organization")], "every mention"
     mate = "Raikkonen's team-mate Sebastian Vettel followed."
     assert _types(mate, ("Raikkonen", "PERSON"), sport=True)["Raikkonen"] is EntityType.PERSON
 

@@ -219,21 +219,25 @@ def _listed_given_names(cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]
     return frozenset(listed)
 
 
-_POSSESSIVE = re.compile(r"['’]s[ \t]+")
+_POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])[ \t]+")  # "Sauber's", "Williams'"
 
 
-def _before_a_persons_name(cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]], text: str) -> frozenset[int]:
-    """Starts of one-word names whose possessive stands before a person's full name: in a sports story, the
-    player's team ("Sauber's Marcus Ericsson", "Ferrari's Kimi Raikkonen")."""
+def _teams(cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]], text: str) -> frozenset[str]:
+    """The one-word names the model took for persons that a mention shows to be a team: a team member's noun
+    after it ("the Williams driver"), or its possessive before a person's full name ("Sauber's Marcus Ericsson",
+    "Williams' Felipe Massa"). In a sports story every mention of such a name is the team."""
     full_names = {
         mention.start for mention, (name, entity_type) in cleaned if entity_type is EntityType.PERSON and " " in name
     }
+
+    def a_team_here(mention: Mention) -> bool:
+        possessive = _POSSESSIVE.match(text, mention.start + len(mention.text))
+        return (possessive is not None and possessive.end() in full_names) or a_team_by_its_member(text, mention)
+
     return frozenset(
-        mention.start
-        for mention, (name, _) in cleaned
-        if " " not in name
-        and (possessive := _POSSESSIVE.match(text, mention.start + len(mention.text))) is not None
-        and possessive.end() in full_names
+        fold(name)
+        for mention, (name, entity_type) in cleaned
+        if entity_type is EntityType.PERSON and " " not in name and not is_country(name) and a_team_here(mention)
     )
 
 
@@ -249,9 +253,7 @@ class TypeContext:
     described: dict[str, EntityType]  # names a noun before them types, for every mention
     heads: dict[str, EntityType]  # first words of longer names, with the one type the model gave those names
     listed_given_names: frozenset[int]  # starts of given names listed with other persons ("sons Matthew and Zachary")
-    before_a_persons_name: frozenset[
-        int
-    ]  # starts of names a possessive joins to a person's ("Sauber's Marcus Ericsson")
+    teams: frozenset[str]  # one-word names a mention shows to be a team ("Sauber's Marcus Ericsson")
 
     @classmethod
     def of(
@@ -292,7 +294,7 @@ class TypeContext:
             described,
             heads,
             listed,
-            _before_a_persons_name(cleaned, text),
+            _teams(cleaned, text),
         )
 
     def named_as_person(self, mention: Mention) -> bool:
@@ -342,12 +344,13 @@ class TypeContext:
             entity_type is EntityType.PERSON  # not a place: "a Texas driver", "a Mogadishu car bomb"
             and " " not in name
             and fold(name) not in self.surnames
-            and (
-                a_team_by_its_member(self.text, mention)
-                or (self.sport and mention.start in self.before_a_persons_name and not is_country(name))
-            )
+            and (a_team_by_its_member(self.text, mention) or (self.sport and fold(name) in self.teams))
         ):
             return EntityType.ORGANIZATION, False  # "the Williams driver", "Sauber driver Marcus Ericsson"
+        model_place = mention.label in {"GPE", "LOC"}  # the model's own type, not a place by its ending
+        given, _, surname = name.partition(" ")
+        if model_place and surname and given in given_names() and fold(name) in self.persons and not is_place(name):
+            return EntityType.PERSON, False  # "Williams' Felipe Massa": the model's place, the text's person
         a_surname = " " not in name and fold(name) in self.surnames and not is_country(name)
         if entity_type is not EntityType.PERSON and a_surname:
             return EntityType.PERSON, False  # "Rosberg" beside "Nico Rosberg", whatever the model said

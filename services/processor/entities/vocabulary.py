@@ -148,7 +148,22 @@ TECHNOLOGY_TERMS = {
 # Letters after a person's name for an order, an honour, a degree or a seat: "Guy Consolmagno S.J.", "Sir Mo
 # Farah CBE", "Jane Smith MP". Not "Jr.", which is part of the name.
 POST_NOMINALS = {
-    "s.j", "sj", "o.p", "obe", "mbe", "cbe", "kbe", "dbe", "qc", "kc", "mp", "mep", "msp", "phd", "ph.d", "m.d",
+    "s.j",
+    "sj",
+    "o.p",
+    "obe",
+    "mbe",
+    "cbe",
+    "kbe",
+    "dbe",
+    "qc",
+    "kc",
+    "mp",
+    "mep",
+    "msp",
+    "phd",
+    "ph.d",
+    "m.d",
     "esq",
 }  # fmt: skip  (compared without a final full stop)
 # Nouns a place's name stands before, in lower case: "Ofer prison", "the Interlagos circuit", "Guanacaste
