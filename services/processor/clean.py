@@ -93,6 +93,14 @@ _CALL_TO_ACTION = re.compile(
     r"like this (?:story|article)\?|follow us\b|click here\b|read more:?$|advertisement$|download (?:our|the) app)",
     re.IGNORECASE,
 )
+# A newsroom asking for tips, with its address and numbers: "We pay for your stories! Do you have a story for The
+# Sun Online news team? Email us at … or call …". Longer than other calls, and as plainly not the story.
+_TIP_REQUEST = re.compile(
+    r"^(?:we pay for (?:your )?(?:stories|videos)|(?:do you have|have you got|got) a (?:story|video|news tip) for\b)",
+    re.IGNORECASE,
+)
+_TIP_REQUEST_WORDS = 60
+_CONTACT = re.compile(r"\b[\w.+-]+@[\w-]+\.\w|\b(?:e-?mail|contact|call) us\b|\bget in touch\b", re.IGNORECASE)
 # A tabloid's strip of teasers for other stories: each starts with a kicker in capitals ("BRAIN BUG Ancient virus
 # could be … HATS OFF Nintendo reveals …"). Three kickers of two words or more, each before the capitalised first
 # word of its teaser, in one paragraph of mixed case (not "the US CDC, UK HSA and EU ECDC").
@@ -284,8 +292,8 @@ def strip_wire_boilerplate(text: str) -> WireParts:
             continue
         if _COUNTER.match(line) or _STAGE_DIRECTION.fullmatch(line):
             continue
-        if _teaser_strip(line) or _sign_up_form(line):
-            continue  # teasers for other stories, a newsletter form: not this story's text
+        if _teaser_strip(line) or _sign_up_form(line) or _tip_request(line):
+            continue  # teasers for other stories, a newsletter form, a call for tips: not this story's text
         if line:
             kept.append(line)
     return WireParts(
@@ -361,6 +369,14 @@ def extract_html(html: str, url: str | None = None) -> Extracted:
     )
 
 
+def _tip_request(paragraph: str) -> bool:
+    return (
+        _TIP_REQUEST.search(paragraph) is not None
+        and _CONTACT.search(paragraph) is not None
+        and len(paragraph.split()) <= _TIP_REQUEST_WORDS
+    )
+
+
 def trim_page_furniture(text: str, headlines: list[str | None], descriptions: list[str]) -> str:
     """Remove what page templates put around a story: the headline and standfirst repeated at the top
     (they have fields of their own), calls to action, and a closing list of links to other stories."""
@@ -368,7 +384,12 @@ def trim_page_furniture(text: str, headlines: list[str | None], descriptions: li
     repeated = {_fold(h) for h in [*headlines, *descriptions] if h}
     while paragraphs and _fold(paragraphs[0]) in repeated:
         paragraphs.pop(0)
-    paragraphs = [p for p in paragraphs if not (_CALL_TO_ACTION.search(p) and len(p.split()) <= 25)]
+    paragraphs = [
+        p
+        for p in paragraphs
+        if not (_CALL_TO_ACTION.search(p) and len(p.split()) <= 25)
+        and not _tip_request(p)
+    ]
     prose = sum(not p.startswith(_BULLETS) for p in paragraphs)
     while prose >= 2 and paragraphs and paragraphs[-1].startswith(_BULLETS) and len(paragraphs[-1].split()) <= 40:
         paragraphs.pop()

@@ -175,6 +175,14 @@ def test_a_newsletter_sign_up_form_flattened_into_text_is_page_furniture():
     assert parts.body == f"The storm hit Texas.\n\n{privacy}", "a story about a privacy policy stays"
 
 
+def test_a_newsrooms_call_for_tips_is_page_furniture_but_a_story_about_tips_is_not():
+    tips = ("We pay for your stories! Do you have a story for The Sun Online news team? Email us at tips@the-sun.co.uk "
+            "or call 0207 782 4368 . We pay for videos too. Click here to upload yours.")  # fmt: skip
+    story = "Do you have a story for the inquiry? the judge asked the witness, who said the tabloid paid her."
+    parts = strip_wire_boilerplate(f"The sanctions tightened.\n\n{tips}\n\n{story}")
+    assert parts.body == f"The sanctions tightened.\n\n{story}"
+
+
 def test_a_bare_read_more_label_before_more_story_is_dropped_and_before_headlines_starts_the_list():
     story = (
         "The festival will have a safe zone.\nRead more\nPolice proposed the idea, organisers said, after a "
