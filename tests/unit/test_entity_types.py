@@ -527,6 +527,9 @@ def test_in_a_title_case_line_a_span_ends_where_the_text_writes_its_next_word_in
     shouted = "Soccer - National Bank of Poland Cuts Rates\n\nThe bank cuts rates again, it said."
     spans = [Mention("National Bank of Poland Cuts Rates", "ORG", 9)]
     assert [entity.name for entity in resolve(spans, shouted)] == ["National Bank of Poland"], "a head word stays"
+    repeated = f"{text.split(chr(10))[0]}\n\n{text}"  # a page that repeats its headline under it
+    spans = [Mention("South Korea Seizes Ship Suspected", "GPE", start) for start in (0, repeated.index("South", 5))]
+    assert {entity.name for entity in resolve(spans, repeated)} == {"South Korea"}, "a repeat is no prose"
     lineup = "Ireland: G. Murphy, R. Best, N. Best, S. Best\n\nThey were the best side on the day."
     players = [Mention("N. Best", "PERSON", lineup.index("N. Best"))]
     assert [entity.name for entity in resolve(players, lineup)] == ["N. Best"], "a surname after an initial stays"

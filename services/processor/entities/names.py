@@ -179,6 +179,18 @@ def stems_of(words: set[str]) -> set[str]:
     return {stem for word in words for stem in _forms(word)}
 
 
+def _in_prose_elsewhere(mention: Mention, text: str) -> bool:
+    """Whether the text writes the span on another line that is not in title case (a page that repeats its
+    headline under it repeats the headline's run-on too)."""
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    line_end = text.find("\n", mention.start)
+    return any(
+        not line_start <= found.start() <= (line_end if line_end >= 0 else len(text))
+        and not _title_cased(line_at(text, found.start()))
+        for found in re.finditer(re.escape(mention.text), text)
+    )
+
+
 def trim_title_case(mention: Mention, text: str, lower_case_stems: set[str]) -> list[Mention]:
     """A span on a line in title case (a headline, a shouted line recased) ends before the first word the text
     writes in lower case elsewhere, and one that starts with such a word is none: there capitals do not tell
@@ -188,8 +200,7 @@ def trim_title_case(mention: Mention, text: str, lower_case_stems: set[str]) -> 
     words = mention.text.split()
     if len(words) < 2 or mention.start >= len(text) or not _title_cased(line_at(text, mention.start)):
         return [mention]
-    line_end = text.find("\n", mention.start) + 1
-    if text.rfind(mention.text, 0, mention.start) >= 0 or (line_end and text.find(mention.text, line_end) >= 0):
+    if _in_prose_elsewhere(mention, text):
         return [mention]  # written so elsewhere too: "New Zealand", "General Motors", "Theresa May" in the story
 
     def common(index: int) -> bool:
