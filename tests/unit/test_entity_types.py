@@ -404,6 +404,13 @@ def test_technologies_and_formats_are_no_names(text, span, label):
     assert resolve(_mentions_in(text, (span, label)), text) == []
 
 
+def test_a_noun_for_a_countrys_people_after_the_is_nobodys_name():
+    text = "The Finn was fortunate. Nevertheless, the Brit has promised more. Finn Russell kicked; Finn scored."
+    spans = [("Finn", "PERSON"), ("Brit", "ORG"), ("Finn Russell", "PERSON")]
+    mentions = [*_mentions_in(text, *spans), Mention("Finn", "PERSON", text.rindex("Finn"))]
+    assert {entity.name for entity in resolve(mentions, text)} == {"Finn Russell"}, "Finn alone joins Finn Russell"
+
+
 def test_a_companys_or_a_persons_noun_after_a_name_makes_no_place():
     text = (
         "Workers at the Nissan plant joined the Trump campaign. A pro-Kurdish region voted. Smith's prison term "

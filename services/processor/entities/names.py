@@ -11,6 +11,7 @@ from services.processor.entities.mention import HEADLINE_WEIGHT, Mention
 from services.processor.entities.tables import INITIAL_AND_SURNAME, NUMBER_WORD, line_at
 from services.processor.entities.vocabulary import (
     AGENCIES,
+    DEMONYM_NOUNS,
     EDGE_WORDS,
     LABELS,
     ORG_HEADS,
@@ -267,6 +268,16 @@ def to_the_storys_name(mention: Mention, text: str, named: dict[str, str]) -> Me
 _DETERMINER_BEFORE = re.compile(
     r"\b(?:the|a|an|his|her|its|their|our|your|this|that)[ \t]+(?:[\w-]+[ \t]+){0,2}$", re.IGNORECASE
 )
+
+
+_THE_BEFORE = re.compile(r"(?<![\w-])(?:the|fellow)[ \t]+(?:[\w-]+[ \t]+)?$", re.IGNORECASE)
+
+
+def a_demonym_noun(text: str, mention: Mention) -> bool:
+    """A noun for a country's people after "the" ("The Finn was fortunate", "the Brit has promised"): a person
+    the story names otherwise, not a name."""
+    before = text[max(0, mention.start - 30) : mention.start]
+    return mention.text.lower() in DEMONYM_NOUNS and _THE_BEFORE.search(before) is not None
 
 
 def a_title_as_a_name(text: str, mention: Mention) -> bool:

@@ -38,6 +38,7 @@ from services.processor.entities.merging import (
 )
 from services.processor.entities.names import (
     a_common_word,
+    a_demonym_noun,
     a_title_as_a_name,
     clean_name,
     common_words,
@@ -98,6 +99,7 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
         )
         if not in_credit(text, mention)
         and not in_call_to_action(text, mention)
+        and not a_demonym_noun(text, mention)
         and (cleaned := _cleaned(mention, text)) is not None
         and not a_common_word(cleaned[0], lower_case)
     ]

@@ -145,6 +145,12 @@ TECHNOLOGY_TERMS = {
     "usb", "lcd", "led", "oled", "vr", "nfc", "ev", "evs", "gps", "hd", "hdr", "4k", "8k", "ssd", "cpu", "gpu",
     "ram", "pdf", "sms", "api", "3d", "4g", "5g", "lte", "wi-fi", "wifi", "bluetooth", "dna", "rna", "pcr", "mri",
 }  # fmt: skip
+# Nouns for a country's people that are also names or look like them: "the Finn", "the Brit", "the Swede", which
+# the model reads as persons or organisations; after "the" they stand for a person the story names otherwise.
+DEMONYM_NOUNS = {
+    "finn", "brit", "briton", "swede", "dane", "scot", "pole", "turk", "serb", "croat", "kiwi", "aussie",
+    "spaniard", "frenchman", "dutchman", "welshman", "englishman", "irishman", "scotsman", "argentine", "czech",
+}  # fmt: skip
 # Letters after a person's name for an order, an honour, a degree or a seat: "Guy Consolmagno S.J.", "Sir Mo
 # Farah CBE", "Jane Smith MP". Not "Jr.", which is part of the name.
 POST_NOMINALS = {
