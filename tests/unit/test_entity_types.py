@@ -11,7 +11,7 @@ from schemas import EntityType
 from services.processor.entities import RELATED_WEIGHT, Mention, clean_name, resolve
 from services.processor.entities.appositions import described_names
 from services.processor.entities.mention import HEADLINE_WEIGHT
-from services.processor.entities.model import platform_names, site_names
+from services.processor.entities.model import platform_names, press_names, site_names
 from services.processor.entities.names import titled_names
 
 
@@ -572,6 +572,16 @@ def test_a_site_named_by_its_domain_in_a_sentence_is_an_organisation_a_link_or_a
         ("DailyMail.com", EntityType.ORGANIZATION),
         ("ABC.net.au", EntityType.ORGANIZATION),
     }
+
+
+def test_a_publication_quoted_by_its_title_with_a_capital_the_is_found():
+    text = (
+        "She told The Verge on Monday. Seen by The Verge, they weigh 50 grams, and The Verge reports that it works. "
+        "He said The Beatles were better, and The Godfather was long. The Times said so."
+    )
+    found = press_names(text, [])
+    assert [(name, text[start : start + len(name)]) for name, _, start in found] == [("The Verge", "The Verge")] * 3
+    assert press_names(text, [(text.index("Verge"), text.index("Verge") + 5)])[0][2] != text.index("The Verge")
 
 
 def test_a_headline_span_that_runs_on_past_a_name_the_story_gives_is_that_name():
