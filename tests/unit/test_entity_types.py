@@ -188,23 +188,28 @@ def test_streets_squares_bridges_and_towers_are_places_by_the_word_that_starts_o
     text = (
         "Crowds filled the Promenade des Anglais and Piazza del Popolo. Police closed Ebertstrasse and the "
         "Mario M. Cuomo Bridge, lit the Willis Tower and flew over Lake Geneva. A band played Carnegie Hall and the "
-        "Potomac Ballroom; viewing is at Turner Farm Park."
+        "Potomac Ballroom; viewing is at Turner Farm Park, by the Gaylord Convention Center."
     )
     spans = [(name, "ORG") for name in ("Promenade des Anglais", "Piazza del Popolo", "Ebertstrasse",
                                         "Mario M. Cuomo Bridge", "Willis Tower", "Lake Geneva", "Carnegie Hall",
-                                        "Potomac Ballroom", "Turner Farm Park")]  # fmt: skip
+                                        "Potomac Ballroom", "Turner Farm Park",
+                                        "Gaylord Convention Center")]  # fmt: skip
     assert set(_types(text, *spans).values()) == {EntityType.LOCATION}
     # Not a short word that is such an ending, an organisation whose name ends in its head word, a person with a
     # landmark's surname, or a work's name.
-    others = "Platz AG and the Lake County Sheriff's Office met. Barbara Castle watched Downton Abbey with Grace Park."
+    others = (
+        "Platz AG and the Lake County Sheriff's Office met. Barbara Castle watched Downton Abbey with Grace Park. "
+        "The Pew Research Center polled."
+    )
     spans = [("Platz", "ORG"), ("Lake County Sheriff's Office", "ORG"), ("Barbara Castle", "PERSON"),
-             ("Downton Abbey", "WORK_OF_ART"), ("Grace Park", "PERSON")]  # fmt: skip
+             ("Downton Abbey", "WORK_OF_ART"), ("Grace Park", "PERSON"), ("Pew Research Center", "ORG")]  # fmt: skip
     assert _types(others, *spans) == {
         "Platz": EntityType.ORGANIZATION,
         "Lake County Sheriff's Office": EntityType.ORGANIZATION,
         "Barbara Castle": EntityType.PERSON,
         "Downton Abbey": EntityType.MISC,
         "Grace Park": EntityType.PERSON,
+        "Pew Research Center": EntityType.ORGANIZATION,
     }
 
 
@@ -402,6 +407,12 @@ def test_a_word_in_capitals_the_text_also_writes_in_lower_case_is_a_pages_label_
                                                      ("VR headsets sold out.", "VR", "GPE")])  # fmt: skip
 def test_technologies_and_formats_are_no_names(text, span, label):
     assert resolve(_mentions_in(text, (span, label)), text) == []
+
+
+def test_a_role_in_capitals_is_a_title_not_an_organisation():
+    text = "The CEO declined to comment. CEO Tim Cook spoke."
+    found = resolve(_mentions_in(text, ("CEO", "ORG"), ("CEO Tim Cook", "PERSON")), text)
+    assert [(e.name, e.type) for e in found] == [("Tim Cook", EntityType.PERSON)]
 
 
 def test_a_noun_for_a_countrys_people_after_the_is_nobodys_name():

@@ -35,6 +35,7 @@ from services.processor.entities.vocabulary import (
     ROLE_NOUNS,
     SPORT_EVENT_ENDINGS,
     TITLES,
+    VENUE_ENDINGS,
     WORK_NOUNS,
 )
 from services.processor.places import fold, is_country, is_named_place, is_place
@@ -172,7 +173,8 @@ def a_named_place(name: str, *, landmarks: bool = True) -> bool:
     if not words[-1][0].isupper() or last in ORG_HEADS or last in INSTITUTION_ENDINGS:
         return False
     endings = PLACE_ENDINGS | LANDMARK_ENDINGS if landmarks else PLACE_ENDINGS
-    return last in endings or words[0].lower() in PLACE_HEADS
+    venue = " ".join(words[-2:]).lower() in VENUE_ENDINGS
+    return last in endings or venue or words[0].lower() in PLACE_HEADS
 
 
 def an_institution(name: str) -> bool:

@@ -32,7 +32,8 @@ TITLES = {
     "cardinal", "bishop", "archbishop", "rabbi", "reverend", "rev", "judge", "justice", "deputy", "foreign",
     "prime", "interior", "defence", "defense", "finance", "chief", "spokesman", "spokeswoman", "spokesperson",
     "director", "head", "leader", "envoy", "coach", "striker", "midfielder", "defender", "goalkeeper",
-    "manager", "officer", "inspector", "detective", "agent", "mr.", "mrs.", "ms.", "dr.", "st", "saint",
+    "manager", "officer", "inspector", "detective", "agent", "mr.", "mrs.", "ms.", "dr.", "st", "saint", "ceo",
+    "cfo", "coo", "cto",
 }  # fmt: skip
 # News agencies are who reports, not who the news is about; and words the model mistakes for names.
 AGENCIES = {
@@ -92,7 +93,14 @@ PLACE_ENDINGS = {
     "road", "street", "avenue", "boulevard", "square", "junction", "corner", "station", "airport", "column",
     "highway", "motorway", "canal", "harbour", "harbor", "island", "islands", "mountains", "valley", "river",
     "lake", "strait", "peninsula", "desert", "stadium", "arena", "plaza", "quay", "wharf", "docks", "building",
-    "cathedral", "mosque", "ballroom",
+    "cathedral", "mosque", "ballroom", "mall",
+}  # fmt: skip
+# Two words that end a venue's name, where the last alone ends institutions' too ("Gaylord Convention Center",
+# "ExCeL Exhibition Centre", not "Johnson Space Center" or "Pew Research Center").
+VENUE_ENDINGS = {
+    "convention center", "convention centre", "conference center", "conference centre", "exhibition center",
+    "exhibition centre", "events center", "events centre", "shopping center", "shopping centre", "sports center",
+    "sports centre", "leisure centre",
 }  # fmt: skip
 # Landmarks' endings that are surnames too ("Barbara Castle", "John Tower"): a place only where the model did
 # not say person.
