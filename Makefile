@@ -60,12 +60,13 @@ eval-stories: setup ## duplicate and story assignment on ../shared/data/same-sto
 	$(BIN)/python -m tests.eval.stories --json eval-stories.json
 	$(BIN)/python -m tests.eval.story_clustering --json eval-story-clustering.json
 
-eval-entities: setup ## entities: CoNLL-2003 dev and hand-labelled modern articles (dev 44, three check sets of 30), plain model vs newsflow
+eval-entities: setup ## entities: CoNLL-2003 dev and hand-labelled modern articles (dev 44, four check sets), plain model vs newsflow
 	$(BIN)/python -m tests.eval.entities --json eval-entities.json
 	$(BIN)/python -m tests.eval.modern_entities --json eval-modern-entities.json
 	$(BIN)/python -m tests.eval.modern_entities --set check --json eval-modern-entities-check.json
 	$(BIN)/python -m tests.eval.modern_entities --set check2 --json eval-modern-entities-check2.json
 	$(BIN)/python -m tests.eval.modern_entities --set check3 --json eval-modern-entities-check3.json
+	$(BIN)/python -m tests.eval.modern_entities --set check4 --json eval-modern-entities-check4.json
 
 eval-topics: setup ## IPTC top topic against BBC News labels and AG News (nothing trained on either)
 	$(BIN)/python -m tests.eval.topics --json eval-topics.json

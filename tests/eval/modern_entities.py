@@ -1,12 +1,13 @@
 """Entity quality on modern news: same-story articles labelled by hand, in two sets.
 
-    python -m tests.eval.modern_entities [--set dev|check|check2|check3] [--data ../shared/data] [--json out.json]
+    python -m tests.eval.modern_entities [--set dev|check|check2|check3|check4] [--data ../shared/data]
+        [--json out.json]
 
 ``dev`` (``modern-entities/articles.txt``: 44 articles, six categories, 37 outlets, 33 events) is the set rules
-are measured on as they are written. Three check sets of 30 more each (``check``, ``check2``, ``check3``), each
-drawn at random and labelled by a second reader, say whether rules hold on articles they were not written
-against: each was measured before any rule looked at it; ``check`` and ``check2`` have since been read for
-errors, ``check3`` has not (its ``articles.txt`` says so). All follow ``modern-entities/GUIDE.md``: every surface
+are measured on as they are written. Four check sets (``check``, ``check2``, ``check3`` of 30 more each,
+``check4`` of 25), each drawn at random and labelled by other readers, say whether rules hold on articles they
+were not written against: each was measured before any rule looked at it; ``check`` to ``check3`` have since
+been read for errors, ``check4`` has not (each ``articles.txt`` says so). All follow ``modern-entities/GUIDE.md``: every surface
 form of every person, organisation and place. The measure is the
 CoNLL one (tests/eval/entities.py): per document, a gold name counts as found when an output entity of its
 type has it as its name or an alias, case-insensitive; precision counts output entities of those types that
@@ -28,7 +29,7 @@ from tests.eval.entities import PLAIN_TYPES, score
 from tests.support import measurement_parser, report
 
 HERE = Path(__file__).resolve().parent / "modern-entities"
-SETS = {"dev": HERE, "check": HERE / "check", "check2": HERE / "check2", "check3": HERE / "check3"}
+SETS = {"dev": HERE, **{name: HERE / name for name in ("check", "check2", "check3", "check4")}}
 TYPES = {"persons": "person", "organizations": "organization", "locations": "location"}
 
 
