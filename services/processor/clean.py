@@ -100,7 +100,7 @@ _TIP_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _TIP_REQUEST_WORDS = 60
-_CONTACT = re.compile(r"\b[\w.+-]+@[\w-]+\.\w|\b(?:e-?mail|contact|call) us\b|\bget in touch\b", re.IGNORECASE)
+_CONTACT = re.compile(r"\b[\w.+-]+@[\w-]+\.\w|\b\d{3,5}[ -]?\d{3}[ -]?\d{3,4}\b")  # an address or a number
 # A tabloid's strip of teasers for other stories: each starts with a kicker in capitals ("BRAIN BUG Ancient virus
 # could be … HATS OFF Nintendo reveals …"). Three kickers of two words or more, each before the capitalised first
 # word of its teaser, in one paragraph of mixed case (not "the US CDC, UK HSA and EU ECDC").
@@ -385,10 +385,7 @@ def trim_page_furniture(text: str, headlines: list[str | None], descriptions: li
     while paragraphs and _fold(paragraphs[0]) in repeated:
         paragraphs.pop(0)
     paragraphs = [
-        p
-        for p in paragraphs
-        if not (_CALL_TO_ACTION.search(p) and len(p.split()) <= 25)
-        and not _tip_request(p)
+        p for p in paragraphs if not (_CALL_TO_ACTION.search(p) and len(p.split()) <= 25) and not _tip_request(p)
     ]
     prose = sum(not p.startswith(_BULLETS) for p in paragraphs)
     while prose >= 2 and paragraphs and paragraphs[-1].startswith(_BULLETS) and len(paragraphs[-1].split()) <= 40:

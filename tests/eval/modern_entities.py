@@ -7,8 +7,8 @@
 are measured on as they are written. Four check sets (``check``, ``check2``, ``check3`` of 30 more each,
 ``check4`` of 25), each drawn at random and labelled by other readers, say whether rules hold on articles they
 were not written against: each was measured before any rule looked at it; ``check`` to ``check3`` have since
-been read for errors, ``check4`` has not (each ``articles.txt`` says so). All follow ``modern-entities/GUIDE.md``: every surface
-form of every person, organisation and place. The measure is the
+been read for errors, ``check4`` has not (each ``articles.txt`` says so). All follow
+``modern-entities/GUIDE.md``: every surface form of every person, organisation and place. The measure is the
 CoNLL one (tests/eval/entities.py): per document, a gold name counts as found when an output entity of its
 type has it as its name or an alias, case-insensitive; precision counts output entities of those types that
 match a gold name of their type. A leading "the" is ignored on both sides (the guide drops it). Articles go

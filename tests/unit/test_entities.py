@@ -83,6 +83,19 @@ def test_a_company_by_its_short_name_is_the_company_the_text_names_in_full_not_a
     assert "Delta" not in entities
 
 
+def test_a_state_a_region_or_a_person_with_a_companys_short_name_stays_itself():
+    text = (
+        "Alaska Airlines cancelled flights. Alaska's governor spoke. Bill Ford said Ford Motor Co would grow; "
+        "Ford added."
+    )
+    spans = [("Alaska Airlines", "ORG"), ("Alaska", "GPE"), ("Bill Ford", "PERSON"), ("Ford Motor Co", "ORG")]
+    mentions = [*(Mention(name, label, text.index(name)) for name, label in spans)]
+    mentions += [Mention("Ford", "PERSON", text.rindex("Ford"))]
+    entities = {entity.name: entity.type for entity in resolve(mentions, text)}
+    assert entities["Alaska"] is EntityType.LOCATION and entities["Alaska Airlines"] is EntityType.ORGANIZATION
+    assert entities["Bill Ford"] is EntityType.PERSON and entities["Ford Motor Co"] is EntityType.ORGANIZATION
+
+
 def test_two_people_sharing_a_surname_keep_the_surname_apart():
     mentions = [Mention("Ali Khamenei", "PERSON", 0), Mention("Mojtaba Khamenei", "PERSON", 20),
                 Mention("Khamenei", "PERSON", 40)]  # fmt: skip

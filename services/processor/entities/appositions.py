@@ -8,7 +8,14 @@ import re
 
 from schemas import EntityType
 from services.processor.entities.mention import Mention
-from services.processor.entities.vocabulary import ORGANIZATION_NOUNS, PLACE_NOUNS, PLACE_NOUNS_AFTER, TITLES
+from services.processor.entities.vocabulary import (
+    NOT_A_PLACE_AFTER,
+    ORGANIZATION_NOUNS,
+    PLACE_NOUNS,
+    PLACE_NOUNS_AFTER,
+    TITLES,
+    VENUE_NOUNS_AFTER,
+)
 from services.processor.places import is_place
 
 # One to four capitalised words (an acronym, "CoinDesk", "B’nai", "St."), on one line; a full stop ends it.
@@ -28,7 +35,7 @@ _NAME_GOES_ON = re.compile(
 
 _PLACE_NOUN_AFTER = re.compile(
     rf"[ \t]+(?:(?:military|international|high-security|maximum-security)[ \t]+)?"  # "Ofer military prison"
-    rf"(?:{'|'.join(sorted(PLACE_NOUNS_AFTER))})\b(?!-|[ \t]+record)"
+    rf"(?P<noun>{'|'.join(sorted(PLACE_NOUNS_AFTER))})\b(?!-|[ \t]+(?:{'|'.join(NOT_A_PLACE_AFTER)})\b)"
 )
 
 
@@ -37,8 +44,7 @@ def _trimmed(name: str) -> str:
 
 
 def described_type(text: str, mention: Mention) -> EntityType | None:
-    """The type the noun before the name gives it (``maker Olixar``, ``port of Yeosu``), or a place's noun after it
-    (``Ofer prison``); None when none does."""
+    """The type the noun before the name gives it (``maker Olixar``, ``port of Yeosu``); None when none does."""
     window = max(0, mention.start - 32)
     noun = _NOUN_BEFORE.search(text, window, mention.start)
     if noun and noun.group(1) in ORGANIZATION_NOUNS:
@@ -46,11 +52,18 @@ def described_type(text: str, mention: Mention) -> EntityType | None:
     noun_of = _PLACE_NOUN_OF_BEFORE.search(text, window, mention.start)
     if noun_of and noun_of.group(1) in PLACE_NOUNS:
         return EntityType.LOCATION
-    hyphenated = 0 < mention.start <= len(text) and text[mention.start - 1] == "-"  # "pro-Kurdish region"
-    demonym = mention.label == "NORP"  # "Malian desert blues", "the Irish province"
-    if not (hyphenated or demonym) and _PLACE_NOUN_AFTER.match(text, mention.start + len(mention.text)):
-        return EntityType.LOCATION
     return None
+
+
+def a_place_by_the_noun_after(text: str, mention: Mention) -> bool:
+    """Whether a place's noun follows the name (``Ofer military prison``): not after a demonym ("Malian desert
+    blues"), an acronym ("the ATP circuit") or a hyphen ("pro-Assad district"), nor before a noun that makes the
+    whole a thing ("the Netflix prison drama"); for an organisation the model saw, only a venue's noun."""
+    hyphenated = 0 < mention.start <= len(text) and text[mention.start - 1] == "-"
+    if hyphenated or mention.label == "NORP" or mention.text.isupper():
+        return False
+    after = _PLACE_NOUN_AFTER.match(text, mention.start + len(mention.text))
+    return after is not None and (mention.label != "ORG" or after.group("noun") in VENUE_NOUNS_AFTER)
 
 
 # What may follow a name in apposition, where a clause would go on with its verb: "the satirical weekly Charlie
@@ -74,7 +87,7 @@ def a_publication_by_the_noun_after(text: str, mention: Mention) -> bool:
 
 
 _THE_BEFORE = re.compile(r"(?<![\w-])[Tt]he[ \t]+$")
-_REPORTS_AFTER = re.compile(r"[ \t]+(?:reports|reported|writes|wrote|published|quoted|cited)\b")
+_REPORTS_AFTER = re.compile(r"[ \t]+(?:reports|reported)\b")  # not "wrote": "the Obamas wrote", "The Rock wrote"
 
 
 def a_publication_reporting(text: str, mention: Mention) -> bool:

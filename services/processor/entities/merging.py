@@ -3,6 +3,7 @@ expansion, a surname → the full name, two names of one GeoNames place → one 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -128,15 +129,32 @@ _COMPANY_DESIGNATORS = {
 }  # fmt: skip
 
 
-def merge_short_company_names(groups: dict[str, Group]) -> None:
-    """``Delta`` joins ``Delta Air Lines`` and is the airline, not the town the gazetteer knows, wherever the
-    text names the company in full; a country ("Qatar Airways") or a demonym ("Turkish Airlines") stays itself."""
+# What a company's short name stands before where it means the company: "a Delta flight", "the Delta spokesman".
+_COMPANY_NOUN_AFTER = re.compile(
+    r"(?:['’]s)?[ \t]+(?:flights?|jets?|planes?|crews?|pilots?|passengers|spokes(?:man|woman|person)|shares|stock"
+    r"|employees|staff|customers|executives?)\b"
+)
+
+
+def in_a_companys_context(text: str, start: int, name: str) -> bool:
+    """Whether a company's noun follows the name at ``start``."""
+    return _COMPANY_NOUN_AFTER.match(text, start + len(name)) is not None
+
+
+def merge_short_company_names(groups: dict[str, Group], companies_here: set[str]) -> None:
+    """``Delta`` joins ``Delta Air Lines`` and is the airline, not the town the gazetteer knows: when it names no
+    place, or stands before a company's noun somewhere (``companies_here``: "a Delta flight"). A country
+    ("Qatar Airways"), a demonym ("Turkish Airlines"), a state's or a region's name used as such ("Alaska's
+    governor", "storms swept the Southwest") and a person's surname ("Bill Ford") stay themselves."""
+    surnames = {key.split()[-1] for key, group in groups.items() if group.type is EntityType.PERSON and " " in key}
     for key in [key for key, group in groups.items() if group.type is EntityType.ORGANIZATION]:
         short, _, designator = key.partition(" ")
         if designator not in _COMPANY_DESIGNATORS or short not in groups or key not in groups:
             continue
         alone = groups[short]
-        if alone.type is EntityType.MISC or is_country(short) or short.endswith(CLUB):
+        if alone.type is EntityType.MISC or is_country(short) or short.endswith(CLUB) or short in surnames:
+            continue
+        if is_place(short) and short not in companies_here:
             continue
         alone.types = Counter({EntityType.ORGANIZATION: alone.mentions})
         alone.body_types = Counter({EntityType.ORGANIZATION: sum(alone.body_types.values())})

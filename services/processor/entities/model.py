@@ -239,10 +239,10 @@ def site_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, str
 # A publication a story quotes, by its title with a capital "The" mid-sentence: "told The Verge", "according to The
 # Independent", "seen by The Verge", "and The Verge reports". The model misses those whose names are common words.
 _PRESS = re.compile(
-    r"\b(?:(?i:told|according to|speaking to|spoke to|interview with|reported by|seen by|wrote in|writing in)"
+    r"\b(?:(?i:told|according to|reported by|seen by|wrote in|writing in)"
     r"|(?:and|that|but|as|while)"
     r"(?=[ \t]+The[ \t]+[A-Z][a-z]+(?:[ \t]+[A-Z][a-z]+){0,2}[ \t]+(?:reports|reported|wrote)\b))"
-    r"[ \t]+(?P<name>The(?:[ \t]+[A-Z][a-z]+){1,3})(?=[ \t]*(?:[.,;:!?)]|$|[ \t]+[a-z]))",
+    r"[ \t]+(?P<name>The(?:[ \t]+[A-Z][a-z]+){1,3})(?=[ \t]*(?:[.,;:!?)]|$|[ \t]+(?!of\b)[a-z]))",
     re.MULTILINE,
 )
 
@@ -253,6 +253,7 @@ def press_names(text: str, covered: list[tuple[int, int]]) -> list[tuple[str, st
         (match.group("name"), "ORG", match.start("name"))
         for match in _PRESS.finditer(text)
         if not any(begin <= match.start("name") + 4 < end for begin, end in covered)
+        and not is_place(match.group("name")[4:])  # "told The Netherlands parliament"
     ]
 
 

@@ -120,8 +120,8 @@ def clean_name(text: str, entity_type: EntityType, *, agency: bool = False) -> t
             words.pop(0)
         if titled and any(word.lower() in ORG_HEADS for word in words):
             return None  # "Minister of Foreign Affairs": a post, not a name
-        while len(words) > 2 and words[-1].lower().rstrip(".") in POST_NOMINALS:
-            words.pop()  # "Guy Consolmagno S.J."
+        while len(words) > 2 and _post_nominal(words[-1]):
+            words.pop()  # "Guy Consolmagno S.J.", not the surname "Obe"
         entity_type = EntityType.PERSON
     if all(word.lower().rstrip(".") in TITLES for word in words):
         return None  # only titles: "Representative", "Leader", "Rear Admiral"
@@ -129,11 +129,16 @@ def clean_name(text: str, entity_type: EntityType, *, agency: bool = False) -> t
     name = _AGENCY_SUFFIX.sub("", name)
     if len(name) < 2 or not any(c.isupper() for c in name) or (fold(name) in AGENCIES and not agency):
         return None
-    if fold(name) in TECHNOLOGY_TERMS:
+    if name in TECHNOLOGY_TERMS:
         return None
     if entity_type is EntityType.PERSON and not name[0].isupper():
         return None
     return name, entity_type
+
+
+def _post_nominal(word: str) -> bool:
+    written_so = word.isupper() or "." in word or word == "PhD"
+    return written_so and word.lower().rstrip(".") in POST_NOMINALS
 
 
 def _a_role_then_name(words: list[str]) -> bool:
@@ -276,6 +281,8 @@ _THE_BEFORE = re.compile(r"(?<![\w-])(?:the|fellow)[ \t]+(?:[\w-]+[ \t]+)?$", re
 def a_demonym_noun(text: str, mention: Mention) -> bool:
     """A noun for a country's people after "the" ("The Finn was fortunate", "the Brit has promised"): a person
     the story names otherwise, not a name."""
+    if mention.label == "NORP":  # the model's adjective: "The Czech capital", "the Argentine striker"
+        return False
     before = text[max(0, mention.start - 30) : mention.start]
     return mention.text.lower() in DEMONYM_NOUNS and _THE_BEFORE.search(before) is not None
 
@@ -294,11 +301,26 @@ def a_title_as_a_name(text: str, mention: Mention) -> bool:
 
 
 def a_common_word(name: str, lower_case: set[str]) -> bool:
-    """One capitalised word that the text also writes in lower case: not an acronym, unless it is a word of
-    four letters or more in capitals, as a page's labels are ("FILE - In this file photo …")."""
-    if " " in name or name.lower() not in lower_case:
-        return False
-    return not name.isupper() or (len(name) >= 4 and name.isalpha())
+    """One capitalised word (not an acronym) that the text also writes in lower case."""
+    return " " not in name and not name.isupper() and name.lower() in lower_case
+
+
+_LABEL_AFTER = re.compile(r"[ \t]*[-–—:]")
+
+
+def a_page_label(text: str, mention: Mention, lower_case: set[str]) -> bool:
+    """A word in capitals heading its line before a dash or a colon, that the text also writes in lower case:
+    a page's label ("FILE - In this file photo …"), not an acronym ("SNAP", "CARE" in a sentence)."""
+    word = mention.text
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    return (
+        word.isupper()
+        and word.isalpha()
+        and len(word) >= 4
+        and word.lower() in lower_case
+        and not text[line_start : mention.start].strip()
+        and _LABEL_AFTER.match(text, mention.start + len(word)) is not None
+    )
 
 
 # A credit names who took a picture or wrote a piece, not whom the story is about: "Carl Court/Getty Images",
@@ -406,8 +428,10 @@ def _credit_in_brackets(text: str, mention: Mention) -> bool:
     inside = text[opening + 1 : closing]
     if "/" in inside:
         kind, *_, credited = (fold(part.strip().split(",")[-1].strip()) for part in inside.split("/"))
-        if credited in AGENCIES | _PICTURE_WORDS or kind in _PICTURE_WORDS:
-            return True
+        line_end = text.find("\n", closing)
+        closes_a_paragraph = not text[closing + 1 : line_end if line_end >= 0 else len(text)].strip()
+        if kind in _PICTURE_WORDS or (credited in AGENCIES | _PICTURE_WORDS and closes_a_paragraph):
+            return True  # not "The poll (Ipsos/Reuters) found"
     parts = [part.strip() for part in re.split(r",|/|;|\band\b", inside)]
     return all(fold(part) in AGENCIES for part in parts if part)
 

@@ -29,6 +29,7 @@ from services.processor.entities.merging import (
     CLUB,
     Group,
     canonical,
+    in_a_companys_context,
     merge_acronyms,
     merge_partial_person_names,
     merge_party_names,
@@ -39,6 +40,7 @@ from services.processor.entities.merging import (
 from services.processor.entities.names import (
     a_common_word,
     a_demonym_noun,
+    a_page_label,
     a_title_as_a_name,
     clean_name,
     common_words,
@@ -74,7 +76,10 @@ def resolve(mentions: Iterable[Mention], text: str, *, max_entities: int = 50, s
         # The club and its town are two entities when both are named ("Seattle 9 Baltimore 6 … in Seattle").
         groups[fold(name) + (CLUB if club else "")].count(name, entity_type, mention.weight)
     merge_qualified_organizations(groups)
-    merge_short_company_names(groups)
+    merge_short_company_names(
+        groups,
+        {fold(name) for mention, (name, _) in cleaned if in_a_companys_context(text, mention.start, mention.text)},
+    )
     merge_acronyms(groups, acronyms_in(text))
     merge_partial_person_names(groups)
     merge_same_places(groups)
@@ -100,6 +105,7 @@ def clean_mentions(mentions: Iterable[Mention], text: str) -> list[tuple[Mention
         if not in_credit(text, mention)
         and not in_call_to_action(text, mention)
         and not a_demonym_noun(text, mention)
+        and not a_page_label(text, mention, lower_case)
         and (cleaned := _cleaned(mention, text)) is not None
         and not a_common_word(cleaned[0], lower_case)
     ]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 
 from schemas import EntityType
 from services.processor.entities.appositions import (
     a_name_in_apposition,
+    a_place_by_the_noun_after,
     a_publication_by_the_noun_after,
     a_publication_reporting,
     described_type,
@@ -47,10 +47,12 @@ def titled(text: str, mention: Mention) -> bool:
     return any(word.lower().rstrip(".") in PERSON_TITLES for word in words)
 
 
-# Products named the way no organisation is: "iPhone", "iPad", "iOS", "macOS", "MacBook Pro", "Telegram X", an
-# app store ("App Store", "PlayStation Store"), and flights: "Nippon Airways Flight 175".
+# Products named the way no organisation is: "iPhone", "iPad", "iOS", "macOS", "MacBook Pro", "Telegram X", a
+# platform's store ("App Store", "PlayStation Store"; not the retailers "The Container Store", "Disney Store"),
+# and flights: "Nippon Airways Flight 175".
 _PRODUCT_NAME = re.compile(
-    r"^i[A-Z][a-z]|^[a-z]+OS$|\S[ \t]+Store$"
+    r"^i[A-Z][a-z]|^[a-z]+OS$|^(?:(?:iOS|Apple|Mac)[ \t]+)?App[ \t]+Store$"
+    r"|^(?:Google[ \t]+)?Play[ \t]+Store$|^(?:PlayStation|Microsoft|Windows|Xbox|Steam|Epic[ \t]+Games)[ \t]+Store$"
     r"|\S[ \t]+(?:Pro|Plus|Max|Mini|Ultra|Lite|X|XS|XL|XR)$|\bFlight[ \t]+[A-Z]*\d+$"
 )
 # The noun after a determiner, a possessive or a year: "the film", "his 2003 album", not the verbs "will play
@@ -204,23 +206,35 @@ def _what_a_person_is_called(name: str) -> tuple[str, ...]:
 
 
 _LISTED = re.compile(r"[ \t]*(?:,[ \t]*(?:and[ \t]+)?|and[ \t]+|&[ \t]+)")
+_PLACES_LISTED_AFTER = re.compile(r"\b(?:in|to|from|at|between|across|near|visited|visiting)[ \t]+$", re.IGNORECASE)
 
 
 def _listed_given_names(cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]], text: str) -> frozenset[int]:
-    """Starts of the model's one-word persons that are given names, listed beside another of its persons: a list
-    of children or siblings is of persons, though a town may have the name."""
+    """Starts of the model's one-word persons that are given names, in a list of its persons where one names
+    no place (``Matthew, William and Zachary``; ``Harry, Ron and Hermione``): a list of children or of friends
+    is of persons, though a town may have a name. Not a list of towns (``stores in Austin, Charlotte and
+    Jackson``, ``Orlando and Florence``)."""
     persons = sorted(
         (mention.start, mention.start + len(mention.text), name)
         for mention, (name, entity_type) in cleaned
         if entity_type is EntityType.PERSON
     )
+    lists: list[list[tuple[int, int, str]]] = []
+    for person in persons:
+        if lists and _LISTED.fullmatch(text, lists[-1][-1][1], person[0]):
+            lists[-1].append(person)
+        else:
+            lists.append([person])
     listed: set[int] = set()
-    for (start, end, name), (next_start, _, next_name) in pairwise(persons):
-        if _LISTED.fullmatch(text, end, next_start):
-            listed.update(at for at, word in ((start, name), (next_start, next_name)) if word in given_names())
+    for items in lists:
+        after_a_place_word = _PLACES_LISTED_AFTER.search(text, max(0, items[0][0] - 12), items[0][0])
+        if len(items) < 2 or after_a_place_word or all(is_place(name) for _, _, name in items):
+            continue
+        listed.update(start for start, _, name in items if name in given_names())
     return frozenset(listed)
 
 
+_SPEECH_VERBS = r"(?:said|says|told|tells|added|praised|admitted|insisted|explained|warned)\b"
 _POSSESSIVE = re.compile(r"(?:['’]s|(?<=s)['’])[ \t]+")  # "Sauber's", "Williams'"
 
 
@@ -234,7 +248,15 @@ def _teams(cleaned: Sequence[tuple[Mention, tuple[str, EntityType]]], text: str)
 
     def a_team_here(mention: Mention) -> bool:
         possessive = _POSSESSIVE.match(text, mention.start + len(mention.text))
-        return (possessive is not None and possessive.end() in full_names) or a_team_by_its_member(text, mention)
+        players_team = possessive is not None and possessive.end() in full_names and not a_speaker(mention.text)
+        return players_team or a_team_by_its_member(text, mention)
+
+    given = {name.split()[0] for _, (name, entity_type) in cleaned if entity_type is EntityType.PERSON and " " in name}
+
+    def a_speaker(name: str) -> bool:
+        """The given name of a person the text names ("Serena's Venus Williams" beside "Serena Williams"), or a
+        name that speaks ("Klopp praised him"): a person."""
+        return name in given or re.search(rf"\b{re.escape(name)}[ \t]+{_SPEECH_VERBS}", text) is not None
 
     return frozenset(
         fold(name)
@@ -278,7 +300,11 @@ class TypeContext:
         described_at: dict[int, EntityType] = {}
         described: dict[str, EntityType] = {}
         for mention, (name, _) in cleaned:
-            if (kind := described_type(text, mention)) is not None:
+            a_persons_name = fold(name) in surnames or (" " in name and fold(name) in persons)
+            kind = described_type(text, mention)
+            if kind is None and not a_persons_name and a_place_by_the_noun_after(text, mention):
+                kind = EntityType.LOCATION  # "Ofer military prison"; not "the Epstein island" beside "Jeffrey Epstein"
+            if kind is not None:
                 described_at[mention.start] = kind
                 described.setdefault(fold(name), kind)
         head_types: dict[str, set[EntityType]] = {}

@@ -104,7 +104,7 @@ VENUE_ENDINGS = {
 }  # fmt: skip
 # Landmarks' endings that are surnames too ("Barbara Castle", "John Tower"): a place only where the model did
 # not say person.
-LANDMARK_ENDINGS = {"bridge", "tower", "castle", "abbey", "park", "hall"}
+LANDMARK_ENDINGS = {"bridge", "tower", "castle", "abbey", "park"}  # not "hall": "Seton Hall said", "Prentice Hall"
 # The last word of an institution's name, which the model often reads as a building (a place) or a person:
 # "Cincinnati Zoo", "Sandy Hook Elementary School", "Houston Methodist Hospital", "Vatican Observatory".
 INSTITUTION_ENDINGS = {
@@ -148,10 +148,11 @@ PLACE_NOUNS = {
     "hamlet", "borough", "capital", "villages", "towns", "cities", "provinces", "islands",
 }  # fmt: skip
 # Technologies and formats, which the model tags as organisations or places in technology news ("add wallpapers
-# via USB", "VR headsets", "an EV maker"): never a name of the guide's kinds.
+# via USB", "VR headsets", "an EV maker"): never a name of the guide's kinds. Compared as written: "Lord Ram",
+# a "Ram" truck and the NFL's "NFC" are names.
 TECHNOLOGY_TERMS = {
-    "usb", "lcd", "led", "oled", "vr", "nfc", "ev", "evs", "gps", "hd", "hdr", "4k", "8k", "ssd", "cpu", "gpu",
-    "ram", "pdf", "sms", "api", "3d", "4g", "5g", "lte", "wi-fi", "wifi", "bluetooth", "dna", "rna", "pcr", "mri",
+    "USB", "LCD", "LED", "OLED", "VR", "EV", "EVs", "GPS", "HD", "HDR", "4K", "8K", "SSD", "CPU", "GPU", "RAM",
+    "PDF", "SMS", "API", "3D", "4G", "5G", "LTE", "Wi-Fi", "WiFi", "Bluetooth", "RNA", "PCR", "MRI",
 }  # fmt: skip
 # Nouns for a country's people that are also names or look like them: "the Finn", "the Brit", "the Swede", which
 # the model reads as persons or organisations; after "the" they stand for a person the story names otherwise.
@@ -160,34 +161,46 @@ DEMONYM_NOUNS = {
     "spaniard", "frenchman", "dutchman", "welshman", "englishman", "irishman", "scotsman", "argentine", "czech",
 }  # fmt: skip
 # Letters after a person's name for an order, an honour, a degree or a seat: "Guy Consolmagno S.J.", "Sir Mo
-# Farah CBE", "Jane Smith MP". Not "Jr.", which is part of the name.
+# Farah CBE", "Jane Smith MP", compared without a final full stop. Not "Jr.", which is part of the name, nor "KC"
+# (a Nepali surname).
 POST_NOMINALS = {
-    "s.j",
-    "sj",
-    "o.p",
-    "obe",
-    "mbe",
-    "cbe",
-    "kbe",
-    "dbe",
-    "qc",
-    "kc",
-    "mp",
-    "mep",
-    "msp",
-    "phd",
-    "ph.d",
-    "m.d",
-    "esq",
-}  # fmt: skip  (compared without a final full stop)
-# Nouns a place's name stands before, in lower case: "Ofer prison", "the Interlagos circuit", "Guanacaste
-# province". Not nouns a company's or a person's name also takes ("plant", "campaign", "store"); "track" but not
-# a "track record".
-PLACE_NOUNS_AFTER = {
-    "prison", "jail", "airport", "airbase", "circuit", "track", "racetrack", "raceway", "province", "region",
-    "district", "county", "village", "river", "valley", "desert", "peninsula", "island", "islands", "strait",
-    "archipelago",
+    "s.j", "sj", "o.p", "obe", "mbe", "cbe", "kbe", "dbe", "qc", "mp", "mep", "msp", "phd", "ph.d", "m.d", "esq",
 }  # fmt: skip
+# Nouns a place's name stands before, in lower case: "Ofer prison", "the Interlagos circuit", "Guanacaste
+# province". Not nouns a company's or a person's name also takes ("plant", "campaign", "store", "track": a
+# singer's track). An organisation the model saw takes only a venue's ("the Interlagos circuit", not "the Azure
+# region").
+PLACE_NOUNS_AFTER = {
+    "prison", "jail", "airport", "airbase", "circuit", "racetrack", "raceway", "province", "region", "district",
+    "county", "village", "river", "valley", "desert", "peninsula", "island", "islands", "strait", "archipelago",
+}  # fmt: skip
+VENUE_NOUNS_AFTER = {"prison", "jail", "airport", "airbase", "circuit", "racetrack", "raceway"}
+# Nouns after such a noun that make the whole a thing of the name's: "the Netflix prison drama", "TSA airport
+# lines", "a prison term".
+NOT_A_PLACE_AFTER = (
+    "drama",
+    "dramas",
+    "series",
+    "show",
+    "shows",
+    "film",
+    "movie",
+    "documentary",
+    "lines",
+    "line",
+    "coach",
+    "team",
+    "term",
+    "sentence",
+    "sentences",
+    "guard",
+    "guards",
+    "staff",
+    "workers",
+    "officials",
+    "record",
+    "season",
+)
 # Social platforms, which stories name as where someone spoke ("said on Twitter"): companies, so organisations,
 # though the model reads them as persons, works or products.
 PLATFORMS = {
