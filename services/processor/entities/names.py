@@ -275,7 +275,7 @@ _DETERMINER_BEFORE = re.compile(
 )
 
 
-_THE_BEFORE = re.compile(r"(?<![\w-])(?:the|fellow)[ \t]+(?:[\w-]+[ \t]+)?$", re.IGNORECASE)
+_THE_OR_FELLOW_BEFORE = re.compile(r"(?<![\w-])(?:the|fellow)[ \t]+(?:[\w-]+[ \t]+)?$", re.IGNORECASE)
 
 
 def a_demonym_noun(text: str, mention: Mention) -> bool:
@@ -284,7 +284,7 @@ def a_demonym_noun(text: str, mention: Mention) -> bool:
     if mention.label == "NORP":  # the model's adjective: "The Czech capital", "the Argentine striker"
         return False
     before = text[max(0, mention.start - 30) : mention.start]
-    return mention.text.lower() in DEMONYM_NOUNS and _THE_BEFORE.search(before) is not None
+    return mention.text.lower() in DEMONYM_NOUNS and _THE_OR_FELLOW_BEFORE.search(before) is not None
 
 
 def a_title_as_a_name(text: str, mention: Mention) -> bool:

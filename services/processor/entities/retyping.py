@@ -313,17 +313,8 @@ class TypeContext:
                 head_types.setdefault(fold(name.split()[0]), set()).add(entity_type)
         heads = {head: types.pop() for head, types in head_types.items() if len(types) == 1}
         listed = _listed_given_names(cleaned, text)
-        return cls(
-            text,
-            sport,
-            persons,
-            surnames,
-            described_at,
-            described,
-            heads,
-            listed,
-            _teams(cleaned, text),
-        )
+        teams = _teams(cleaned, text) if sport else frozenset()  # read only in a sports story
+        return cls(text, sport, persons, surnames, described_at, described, heads, listed, teams)
 
     def named_as_person(self, mention: Mention) -> bool:
         return after_a_role(self.text, mention) or before_a_post(self.text, mention)
