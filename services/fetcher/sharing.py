@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import KafkaTimeoutError
 
 from services.common.messaging import key_partition
 from services.fetcher.schedule import PollState
@@ -33,6 +34,11 @@ def parse_state(name: str, value: bytes) -> PollState | None:
     except (ValueError, TypeError):
         log.warning("ignoring unreadable saved state of source %s", name)
         return None
+
+
+# A bound on each offset lookup. Unbounded, a lookup made while the group rebalances (a fetcher joining) can
+# wait for ever: the loop then never polls, so this fetcher never rejoins, and its sources go unpolled.
+_LOOKUP_TIMEOUT_MS = 2000
 
 
 class SourceShare(ConsumerRebalanceListener):
@@ -81,7 +87,12 @@ class SourceShare(ConsumerRebalanceListener):
         polled = self.consumer.poll(timeout_ms=50)  # with 0, kafka-python 3 rejoins the group on every call
         if self._assigned:
             assigned, self._assigned = self._assigned, []
-            for tp, end in self.consumer.end_offsets(assigned).items():
+            try:
+                ends = self.consumer.end_offsets(assigned, timeout_ms=_LOOKUP_TIMEOUT_MS)
+            except KafkaTimeoutError:
+                self._assigned = [*assigned, *self._assigned]  # asked again on the next tick
+                ends = {}
+            for tp, end in ends.items():
                 self._catching_up[tp] = end
         states: dict[str, PollState] = {}
         for tp, records in polled.items():
@@ -94,7 +105,10 @@ class SourceShare(ConsumerRebalanceListener):
                     if (state := parse_state(name, record.value)) is not None:
                         states[name] = state
         for tp, end in list(self._catching_up.items()):
-            if tp in self.consumer.assignment() and self.consumer.position(tp) >= end:
+            if tp not in self.consumer.assignment():
+                continue
+            position = self.consumer.position(tp, timeout_ms=_LOOKUP_TIMEOUT_MS)
+            if position is not None and position >= end:
                 del self._catching_up[tp]
                 self._caught_up(tp)
         return states
